@@ -1,0 +1,154 @@
+"""The `industrialmind` command: one Typer app, the entry point for every job.
+
+Each room registers its own commands from `industrialmind/<room>/commands.py` (see COMMAND_MODULES), so this file
+stays small and `industrialmind --help` imports no heavy library: command modules import their SDKs inside the
+command functions.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from typing import Any
+
+import typer
+
+from industrialmind.errors import IndustrialMindError
+
+app = typer.Typer(
+    name="industrialmind",
+    help="IndustrialMind: an assistant for plant operations and maintenance.\n\n"
+    "Start with `industrialmind start` (the demo plant, no servers needed); `industrialmind config` shows settings.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+import_app = typer.Typer(help="Import real plant data (AssetOpsBench, SKAB, any CSV, an FMEA).", no_args_is_help=True)
+app.add_typer(import_app, name="import")
+
+# Rooms add their commands here; a module that is missing (a room not built yet) is skipped.
+COMMAND_MODULES = [
+    "industrialmind.plant.commands",
+    "industrialmind.stores.commands",
+    "industrialmind.knowledge.commands",
+    "industrialmind.models.commands",
+    "industrialmind.agent.commands",
+    "industrialmind.ui.commands",
+    "industrialmind.evals.commands",
+    "industrialmind.finetune.commands",
+    "industrialmind.bench.commands",
+]
+
+
+def settings():
+    """Read the settings once per command (environment IM_*)."""
+    from industrialmind.config import get_settings
+
+    return get_settings()
+
+
+def emit_json(data: Any) -> None:
+    """Print data as JSON with stable keys (datetimes as ISO 8601 UTC)."""
+    sys.stdout.write(json.dumps(data, indent=2, default=_json_default, sort_keys=False) + "\n")
+
+
+def _json_default(value: Any) -> Any:
+    from datetime import datetime, timedelta
+
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    return str(value)
+
+
+def console():
+    """A Rich console on stdout."""
+    from rich.console import Console
+
+    return Console()
+
+
+def err_console():
+    """A Rich console on stderr (for progress and messages that must not pollute --json output)."""
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def progress():
+    """A Rich progress bar on stderr for long work."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=err_console(), transient=False)
+
+
+@app.command("config")
+def config_cmd(json_out: bool = typer.Option(False, "--json", help="Print machine-readable JSON.")) -> None:
+    """Show the effective settings (environment IM_*), secrets masked."""
+    rows = settings().describe()
+    if json_out:
+        emit_json({r["name"]: {"env": r["env"], "value": r["value"]} for r in rows})
+        return
+    from rich.table import Table
+
+    table = Table("variable", "value", "meaning", title="IndustrialMind settings")
+    for r in rows:
+        table.add_row(r["env"], r["value"], r["description"])
+    console().print(table)
+
+
+@app.command("version")
+def version_cmd() -> None:
+    """Print the version."""
+    from industrialmind import __version__
+
+    typer.echo(__version__)
+
+
+def _register() -> None:
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue
+            raise
+        module.register(app, import_app)
+
+
+_register()
+
+
+def main() -> None:
+    """Console entry point: run the app and turn expected failures into one line and exit code 2."""
+    try:
+        app(standalone_mode=False)
+    except IndustrialMindError as exc:
+        err_console().print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise SystemExit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        err_console().print("interrupted")
+        raise SystemExit(130) from None
+    except Exception as exc:  # click usage errors
+        import click
+
+        if isinstance(exc, click.exceptions.Exit):
+            raise SystemExit(exc.exit_code) from None
+        if isinstance(exc, click.exceptions.Abort):
+            raise SystemExit(1) from None
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            raise SystemExit(2) from None
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+"""Shared fixtures: a fresh IM_HOME per test, no IM_* leakage from the environment, and no network but loopback."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+_LOOPBACK = ("127.", "::1", "localhost", "0.0.0.0")
+
+
+@pytest.fixture(autouse=True)
+def im_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Give every test its own empty data home and a clean IM_* environment."""
+    for key in list(os.environ):
+        if key.startswith("IM_") and not key.startswith("IM_TEST_"):
+            monkeypatch.delenv(key, raising=False)
+    home = tmp_path / "im_home"
+    monkeypatch.setenv("IM_HOME", str(home))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    monkeypatch.setenv("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    return home
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make any connection to a non-loopback address fail loudly: tests never download anything."""
+    real_connect = socket.socket.connect
+    real_connect_ex = socket.socket.connect_ex
+
+    def _check(address) -> None:
+        if isinstance(address, tuple) and address:
+            host = str(address[0])
+            if not host.startswith(_LOOPBACK):
+                raise RuntimeError(f"test tried to reach the network: {address!r}")
+
+    def guarded_connect(self, address):
+        _check(address)
+        return real_connect(self, address)
+
+    def guarded_connect_ex(self, address):
+        _check(address)
+        return real_connect_ex(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", guarded_connect_ex)
+
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """The real public data in ../shared/data; skips with a reason when it is absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real data folder {SHARED_DATA} is absent (shared/data is laid beside the repository)")
+    return SHARED_DATA
+
+
+def require_env(name: str, what: str) -> str:
+    """Return an IM_TEST_* server URL, skip with a reason when unset locally, fail in CI (where .ci/run sets it)."""
+    value = os.environ.get(name, "")
+    if not value:
+        if os.environ.get("CI"):
+            pytest.fail(f"{name} is not set in CI: .ci/run must start {what}")
+        pytest.skip(f"{what} is not running: set {name} (as .ci/run does) to run this test")
+    return value

@@ -1,0 +1,42 @@
+"""The CLI's shared behaviour: fast help, settings display with secrets masked, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from typer.testing import CliRunner
+
+from industrialmind.cli import app
+
+
+def test_help_lists_config_command():
+    """`industrialmind --help` succeeds and lists the config command."""
+    result = CliRunner().invoke(app, ["--help"])
+    assert result.exit_code == 0
+    assert "config" in result.output
+
+
+def test_config_json_masks_secrets(monkeypatch):
+    """Secrets are masked in `config --json`, and URLs hide their password."""
+    monkeypatch.setenv("IM_OPENAI_API_KEY", "sk-very-secret")
+    monkeypatch.setenv("IM_RECORDS_URL", "postgresql://im:hunter2@db:5432/im")
+    result = CliRunner().invoke(app, ["config", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["openai_api_key"]["value"] == "********"
+    assert "hunter2" not in result.output
+    assert data["records_url"]["value"] == "postgresql://im:****@db:5432/im"
+
+
+def test_help_does_not_import_heavy_libraries():
+    """`--help` imports none of the heavy libraries (torch, transformers, chainlit, langgraph, mlflow)."""
+    code = (
+        "import sys; from industrialmind import cli\n"
+        "heavy = [m for m in ('torch','transformers','chainlit','langgraph','mlflow','chromadb','duckdb','pandas',"
+        "'confluent_kafka','onnxruntime','sqlalchemy') if m in sys.modules]\n"
+        "print(','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "", f"--help imported heavy modules: {out.stdout.strip()}"
