@@ -31,7 +31,9 @@ app.add_typer(import_app, name="import")
 # Rooms add their commands here; a module that is missing (a room not built yet) is skipped.
 COMMAND_MODULES = [
     "industrialmind.plant.commands",
+    "industrialmind.plant.importers.commands",
     "industrialmind.stores.commands",
+    "industrialmind.stores.stream_commands",
     "industrialmind.knowledge.commands",
     "industrialmind.models.commands",
     "industrialmind.agent.commands",

@@ -1,0 +1,1 @@
+"""Benchmarks: each module `industrialmind/bench/<name>.py` offers run(settings, **options) -> dict and render(result)."""
