@@ -51,6 +51,11 @@ class Settings(BaseSettings):
         default="",
         description="Chroma server URL ('http://host:8000'); empty: an embedded PersistentClient under <home>/chroma.",
     )
+    embeddings_cache: str = Field(
+        default="",
+        description="Folder of the MiniLM embedding model exported to ONNX (made on first use); default "
+        "<home>/models/minilm-onnx. Point several homes (or a test session) at one folder to export once.",
+    )
     mlflow_uri: str = Field(
         default="",
         description="MLflow tracking URI; default 'sqlite:///<home>/mlflow.db', or an MLflow server 'http://host:5000'.",
