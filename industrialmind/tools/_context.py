@@ -1,0 +1,338 @@
+"""What every tool shares: the opened stores (cached per context, never module globals), argument resolution
+(asset ids in any spelling, sensor words, times) and the error/result conventions.
+
+A tool never raises for a bad argument or a missing backend: it returns {"error": ..., "valid": [...]}, which the
+graph hands back to the model as a ToolMessage so the model can correct itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:
+    from industrialmind.config import Settings
+    from industrialmind.plant.model import Asset, Line, Sensor
+
+
+class ToolUnavailable(Exception):
+    """A backend a tool needs is not installed, not built yet or not reachable; the message says which."""
+
+
+class ToolArgError(Exception):
+    """A tool argument names nothing valid; carries the closest valid choices."""
+
+    def __init__(self, message: str, valid: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.valid = valid or []
+
+
+def backend_function(name: str, *modules: str) -> Callable[..., Any]:
+    """The first `name` found in the given modules (another room's API while it lands); ToolUnavailable if none."""
+    import importlib
+
+    tried = []
+    for module in modules:
+        try:
+            found = getattr(importlib.import_module(module), name, None)
+        except ImportError:
+            found = None
+        if callable(found):
+            return found
+        tried.append(f"{module}.{name}")
+    raise ToolUnavailable(f"{name}() is not available yet (looked for {', '.join(tried)})")
+
+
+def error(message: str, valid: list[str] | None = None, **extra: Any) -> dict[str, Any]:
+    """The one shape of a tool's error result: a message naming the bad value, and the valid choices."""
+    return {"error": message, "valid": list(valid or []), "summary": message, **extra}
+
+
+def closest(value: str, choices: list[str], limit: int = 3) -> list[str]:
+    """The closest choices to value (rapidfuzz WRatio), best first; empty when nothing is close."""
+    from rapidfuzz import fuzz, process, utils
+
+    found = process.extract(value, sorted(set(choices)), scorer=fuzz.WRatio, processor=utils.default_process,
+                            limit=limit)
+    return [c for c, score, _ in found if score >= 60]
+
+
+def _key(text: str) -> str:
+    """Spelling-insensitive key for ids: 'p101', 'P 101', 'p-101' -> 'P101'."""
+    return re.sub(r"[^A-Z0-9]", "", text.upper())
+
+
+def jsonable(value: Any) -> Any:
+    """Turn datetimes, pydantic models, numpy scalars, NaN and frames into plain JSON values."""
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z") if value.tzinfo else \
+            value.replace(tzinfo=timezone.utc).isoformat().replace("+00:00", "Z")
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [jsonable(v) for v in value]
+    if hasattr(value, "model_dump"):
+        return jsonable(value.model_dump(mode="python"))
+    if hasattr(value, "to_dict") and hasattr(value, "columns"):  # pandas frame
+        return jsonable(value.to_dict(orient="records"))
+    if hasattr(value, "isoformat") and hasattr(value, "to_pydatetime"):  # pandas Timestamp
+        return jsonable(value.to_pydatetime())
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # numpy scalar
+        return jsonable(value.item())
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    return value
+
+
+def fmt(value: float | None, unit: str = "") -> str:
+    """A number as people read it in a summary: 3 significant decimals at most, with its unit."""
+    if value is None:
+        return "n/a"
+    text = f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+    return f"{text} {unit}".strip()
+
+
+_REL = re.compile(r"^\s*(?:last\s+|past\s+)?(\d+(?:\.\d+)?)\s*([smhdw]|min|mins|minutes?|hours?|hrs?|days?|weeks?)"
+                  r"\s*(?:ago)?\s*$", re.I)
+_UNITS = {"s": 1, "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60, "h": 3600, "hr": 3600, "hrs": 3600,
+          "hour": 3600, "hours": 3600, "d": 86400, "day": 86400, "days": 86400, "w": 604800, "week": 604800,
+          "weeks": 604800}
+
+
+def parse_duration(text: str) -> timedelta:
+    """'15m', '1h', '2 days' -> timedelta; raises ToolArgError naming the accepted forms."""
+    m = _REL.match(str(text))
+    if not m:
+        raise ToolArgError(f"cannot read the interval {text!r}", ["30s", "5m", "1h", "1d", "1w"])
+    return timedelta(seconds=float(m.group(1)) * _UNITS[m.group(2).lower()])
+
+
+def parse_time(text: str | datetime | None, now: datetime, default: datetime | None = None) -> datetime | None:
+    """An ISO 8601 time or a relative one ('24h' = 24 hours before now, 'now', 'yesterday') as aware UTC."""
+    if text is None or text == "":
+        return default
+    if isinstance(text, datetime):
+        return text if text.tzinfo else text.replace(tzinfo=timezone.utc)
+    try:  # the stores room's parser understands more phrases; prefer it when it exists
+        from industrialmind import timeutil  # type: ignore[attr-defined]
+
+        parser = getattr(timeutil, "parse_time", None)
+        if parser is not None:
+            parsed = parser(text, now=now)
+            if isinstance(parsed, datetime):
+                return parsed.astimezone(timezone.utc)
+    except ImportError:
+        pass
+    except Exception:  # noqa: BLE001 - fall back to our own small parser below
+        pass
+    raw = str(text).strip()
+    if raw.lower() == "now":
+        return now
+    if raw.lower() in ("today", "midnight", "since midnight"):
+        return now.replace(hour=0, minute=0, second=0, microsecond=0)
+    if raw.lower() == "yesterday":
+        return (now - timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    if _REL.match(raw):
+        return now - parse_duration(raw)
+    try:
+        parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise ToolArgError(f"cannot read the time {text!r}",
+                           ["ISO 8601 like '2026-11-25T14:00:00Z'", "relative like '24h', '7d', 'now'"]) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+class ToolContext:
+    """The opened stores and the asset registry for one Settings; tools receive it, it is closed with the agent."""
+
+    def __init__(self, settings: "Settings", now: Callable[[], datetime] | None = None) -> None:
+        self.settings = settings
+        self._now = now
+        self._records: Any = None
+        self._timeseries: Any = None
+        self._graph: Any = None
+        self._assets: list["Asset"] | None = None
+        self._lines: list["Line"] | None = None
+        # set by the graph's act node to the tool call id, so actions are idempotent per call
+        self.current_call_id: str | None = None
+
+    def now(self) -> datetime:
+        """The reference 'now' of relative times (overridable in tests and replays)."""
+        return self._now() if self._now else datetime.now(timezone.utc)
+
+    # --- stores, opened lazily and cached -------------------------------------------------------------------
+    def records(self) -> Any:
+        """The records store (asset registry, work orders, events, jobs)."""
+        if self._records is None:
+            try:
+                from industrialmind.stores.records import open_records
+            except ImportError as exc:
+                raise ToolUnavailable(f"the records store is not available ({exc})") from None
+            self._records = open_records(self.settings.resolved.records)
+        return self._records
+
+    def timeseries(self) -> Any:
+        """The time-series store."""
+        if self._timeseries is None:
+            try:
+                from industrialmind.stores.timeseries import open_timeseries
+            except ImportError as exc:
+                raise ToolUnavailable(f"the time-series store is not available ({exc})") from None
+            self._timeseries = open_timeseries(self.settings.resolved.timeseries)
+        return self._timeseries
+
+    def graph(self) -> Any:
+        """The knowledge-graph store (read-only use)."""
+        if self._graph is None:
+            try:
+                from industrialmind.stores import graph as graph_store
+            except ImportError as exc:
+                raise ToolUnavailable(f"the graph store is not available ({exc})") from None
+            opener = getattr(graph_store, "open_graph", None)
+            if opener is None:
+                raise ToolUnavailable("industrialmind.stores.graph has no open_graph() yet")
+            try:
+                self._graph = opener(self.settings.resolved.graph, read_only=True)
+            except TypeError:
+                self._graph = opener(self.settings.resolved.graph)
+        return self._graph
+
+    def close(self) -> None:
+        """Close every store this context opened."""
+        for store in (self._records, self._timeseries, self._graph):
+            close = getattr(store, "close", None)
+            if close is not None:
+                try:
+                    close()
+                except Exception:  # noqa: BLE001 - closing is best effort
+                    pass
+        self._records = self._timeseries = self._graph = None
+
+    # --- the asset registry --------------------------------------------------------------------------------
+    def assets(self) -> list["Asset"]:
+        """Every known asset: the records store's registry, else the demo plant's model."""
+        if self._assets is None:
+            assets: list = []
+            try:
+                assets = list(self.records().list_assets())
+            except ToolUnavailable:
+                assets = []
+            if not assets:
+                from industrialmind.plant.demo import demo_plant
+
+                plant = demo_plant()
+                assets, self._lines = list(plant.assets), list(plant.lines)
+            self._assets = [a if hasattr(a, "sensors") else _as_asset(a) for a in assets]
+        return self._assets
+
+    def lines(self) -> list["Line"]:
+        """Known lines (from the records store when it has them, else the demo plant)."""
+        if self._lines is None:
+            lines: list = []
+            try:
+                lister = getattr(self.records(), "list_lines", None)
+                lines = list(lister()) if lister else []
+            except ToolUnavailable:
+                pass
+            if not lines:
+                from industrialmind.plant.demo import demo_plant
+
+                lines = list(demo_plant().lines)
+            self._lines = lines
+        return self._lines
+
+    def asset(self, asset_id: str) -> "Asset":
+        """Resolve an asset by id in any spelling, name or alias; ToolArgError names the closest ids."""
+        assets = self.assets()
+        text = str(asset_id or "").strip()
+        key = _key(text)
+        for a in assets:
+            if a.id == text:
+                return a
+        for a in assets:
+            if _key(a.id) == key or a.name.lower() == text.lower() or text.lower() in (x.lower() for x in a.aliases):
+                return a
+        ids = [a.id for a in assets]
+        near = closest(text, ids) or closest(text, [a.name for a in assets])
+        near = [a.id for a in assets if a.id in near or a.name in near][:3] or near
+        hint = f"; did you mean {' or '.join(repr(n) for n in near)}?" if near else ""
+        raise ToolArgError(f"unknown asset {text!r}{hint}", near or ids[:10])
+
+    def scope(self, scope_id: str) -> tuple[str, str, list["Asset"]]:
+        """Resolve an asset, line or site id to (kind, canonical id, its assets)."""
+        text = str(scope_id or "").strip()
+        assets = self.assets()
+        sites = sorted({a.site_id for a in assets})
+        for s in sites:
+            if _key(s) == _key(text):
+                return "site", s, [a for a in assets if a.site_id == s]
+        for line in self.lines():
+            names = [line.id, line.name, *getattr(line, "aliases", [])]
+            if any(_key(n) == _key(text) or n.lower() == text.lower() for n in names):
+                return "line", line.id, [a for a in assets if a.line_id == line.id]
+        try:
+            a = self.asset(text)
+            return "asset", a.id, [a]
+        except ToolArgError:
+            choices = [a.id for a in assets] + [line.id for line in self.lines()] + sites
+            near = closest(text, choices)
+            hint = f"; did you mean {' or '.join(repr(n) for n in near)}?" if near else ""
+            raise ToolArgError(f"unknown asset, line or site {text!r}{hint}", near or choices[:10]) from None
+
+    def sensors(self, asset: "Asset", words: list[str] | str | None) -> list["Sensor"]:
+        """Resolve sensor ids or words ('temp', 'vib', 'amps') on an asset; ToolArgError names its sensors."""
+        if words is None or words == [] or words == "":
+            return list(asset.sensors)
+        if isinstance(words, str):
+            words = [w for w in re.split(r"\s*,\s*", words) if w]
+        found: list = []
+        for word in words:
+            for s in _match_sensor(asset, word):
+                if s not in found:
+                    found.append(s)
+        return found
+
+    def sensor(self, asset: "Asset", word: str) -> "Sensor":
+        """Exactly one sensor of an asset for a word; ToolArgError when unknown or ambiguous."""
+        matches = _match_sensor(asset, word)
+        if len(matches) == 1:
+            return matches[0]
+        ids = [s.id for s in asset.sensors]
+        if not matches:
+            near = closest(word, ids)
+            hint = f"; did you mean {' or '.join(repr(n) for n in near)}?" if near else ""
+            raise ToolArgError(f"asset {asset.id!r} has no sensor {word!r}{hint}", near or ids)
+        raise ToolArgError(f"{word!r} matches several sensors of {asset.id}: "
+                           + ", ".join(s.id for s in matches) + "; pick one", [s.id for s in matches])
+
+    def request_id(self, *parts: Any) -> str:
+        """An idempotency key for an action: the tool call id when the graph runs it, else a content hash."""
+        if self.current_call_id:
+            return self.current_call_id
+        return hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()[:24]
+
+
+def _match_sensor(asset: "Asset", word: str) -> list["Sensor"]:
+    from industrialmind.plant.vocabulary import canonical_quantity
+
+    w = str(word).strip().lower()
+    exact = [s for s in asset.sensors if s.id.lower() == w or _key(s.id) == _key(w) or s.name.lower() == w
+             or w in (x.lower() for x in s.aliases)]
+    if exact:
+        return exact
+    canon = canonical_quantity(w) or w
+    by_id = [s for s in asset.sensors if s.id == canon]
+    if by_id:
+        return by_id
+    return [s for s in asset.sensors if s.quantity == canon or canon in s.id.split("_")]
+
+
+def _as_asset(row: Any) -> "Asset":
+    from industrialmind.plant.model import Asset
+
+    return Asset.model_validate(row)

@@ -1,0 +1,112 @@
+"""Work-order tools: list work orders, compute maintenance KPIs, and create one (an action: needs approval)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any, Literal
+
+from industrialmind.tools._context import ToolArgError, ToolContext, fmt, jsonable, parse_time
+
+STATUSES = ["open", "in_progress", "on_hold", "closed", "cancelled"]
+PRIORITIES = ["low", "medium", "high", "urgent"]
+
+
+def _wo(w: Any) -> dict[str, Any]:
+    return {"work_order_id": w.id, "asset_id": w.asset_id, "title": w.title, "priority": w.priority,
+            "status": w.status, "kind": w.kind, "created_at": w.created_at, "completed_at": w.completed_at,
+            "due_at": w.due_at, "failure_code": w.failure_code}
+
+
+def _select(ctx: ToolContext, asset_id: str | None, status: str | None, start: str | None,
+            end: str | None) -> tuple[list, dict[str, Any]]:
+    now = ctx.now()
+    t0 = parse_time(start, now, None)
+    t1 = parse_time(end, now, None)
+    if asset_id:
+        asset_id = ctx.asset(asset_id).id
+    if status and status not in STATUSES:
+        raise ToolArgError(f"unknown status {status!r}", STATUSES)
+    orders = ctx.records().list_work_orders(asset_id=asset_id)
+    rows = [w for w in orders if (not status or w.status == status) and (t0 is None or w.created_at >= t0)
+            and (t1 is None or w.created_at < t1)]
+    rows.sort(key=lambda w: w.created_at, reverse=True)
+    return rows, {"asset_id": asset_id, "status": status, "start": t0, "end": t1}
+
+
+def list_work_orders(ctx: ToolContext,
+                     asset_id: Annotated[str | None, "asset id; every asset if empty"] = None,
+                     status: Annotated[Literal["open", "in_progress", "on_hold", "closed", "cancelled"] | None,
+                                       "only this status"] = None,
+                     start: Annotated[str | None, "created on or after: ISO 8601 or relative like '30d'"] = None,
+                     end: Annotated[str | None, "created before: ISO 8601 or 'now'"] = None) -> dict[str, Any]:
+    """Maintenance work orders, newest first, filtered by asset, status and creation time. Use it for 'open work
+    orders on P-101', 'maintenance history', 'what was done on the compressor last month'."""
+    rows, filters = _select(ctx, asset_id, status, start, end)
+    by_status: dict[str, int] = {}
+    for w in rows:
+        by_status[w.status] = by_status.get(w.status, 0) + 1
+    scope = filters["asset_id"] or "all assets"
+    counts = ", ".join(f"{n} {s}" for s, n in sorted(by_status.items()))
+    summary = f"{len(rows)} work order(s) for {scope}" + (f" ({counts})" if counts else "")
+    if rows:
+        summary += f"; latest {rows[0].id} '{rows[0].title}' on {rows[0].created_at:%Y-%m-%d}"
+    return jsonable({"summary": summary, "filters": filters, "count": len(rows), "by_status": by_status,
+                     "work_orders": [_wo(w) for w in rows[:50]], "truncated": len(rows) > 50,
+                     "sources": ["records:work_orders"]})
+
+
+def work_order_kpis(ctx: ToolContext,
+                    asset_id: Annotated[str | None, "asset id; every asset if empty"] = None,
+                    start: Annotated[str | None, "from: ISO 8601 or relative like '90d'; default 365d"] = None,
+                    end: Annotated[str | None, "to: ISO 8601 or 'now'"] = None) -> dict[str, Any]:
+    """Maintenance KPIs over a period: work-order counts by status, priority and kind, open backlog, overdue
+    orders, mean time to repair (MTTR, hours) and mean time between corrective work orders (MTBF proxy, days).
+    Use it for 'maintenance KPIs', 'MTTR of P-101', 'how much backlog'."""
+    rows, filters = _select(ctx, asset_id, None, start or "365d", end)
+    now = ctx.now()
+    count: dict[str, dict[str, int]] = {"status": {}, "priority": {}, "kind": {}}
+    for w in rows:
+        for key in count:
+            value = getattr(w, key)
+            count[key][value] = count[key].get(value, 0) + 1
+    repairs = [(w.completed_at - w.created_at).total_seconds() / 3600 for w in rows
+               if w.completed_at and w.status == "closed"]
+    mttr = sum(repairs) / len(repairs) if repairs else None
+    backlog = [w for w in rows if w.status in ("open", "in_progress", "on_hold")]
+    overdue = [w for w in backlog if w.due_at and w.due_at < now]
+    corrective = sorted(w.created_at for w in rows if w.kind == "corrective")
+    gaps = [(b - a).total_seconds() / 86400 for a, b in zip(corrective, corrective[1:])]
+    mtbf = sum(gaps) / len(gaps) if gaps else None
+    scope = filters["asset_id"] or "all assets"
+    summary = (f"{scope}: {len(rows)} work order(s) since {filters['start']:%Y-%m-%d}, backlog {len(backlog)} "
+               f"({len(overdue)} overdue), MTTR {fmt(mttr, 'h')}, mean time between corrective orders "
+               f"{fmt(mtbf, 'days')}")
+    return jsonable({"summary": summary, "filters": filters, "total": len(rows), "by_status": count["status"],
+                     "by_priority": count["priority"], "by_kind": count["kind"], "backlog": len(backlog),
+                     "overdue": len(overdue), "mttr_hours": mttr, "mtbf_days": mtbf,
+                     "units": {"mttr_hours": "h", "mtbf_days": "days"}, "sources": ["records:work_orders"]})
+
+
+def create_work_order(ctx: ToolContext,
+                      asset_id: Annotated[str, "asset id the work is for"],
+                      title: Annotated[str, "short title, e.g. 'Inspect DE bearing'"],
+                      description: Annotated[str, "what was observed and what to do, with the evidence"],
+                      priority: Annotated[Literal["low", "medium", "high", "urgent"], "how urgent"] = "medium",
+                      ) -> dict[str, Any]:
+    """ACTION (a person must approve it first): create a maintenance work order for an asset. Use it when someone
+    asks to open, raise or create a work order or ticket."""
+    asset = ctx.asset(asset_id)
+    if priority not in PRIORITIES:
+        raise ToolArgError(f"unknown priority {priority!r}", PRIORITIES)
+    if not str(title or "").strip():
+        raise ToolArgError("the title is empty", ["a short title"])
+    request_id = ctx.request_id("create_work_order", asset.id, title, description, priority)
+    wo = ctx.records().create_work_order(asset.id, title, description, priority, request_id=request_id)
+    wo_id = getattr(wo, "id", None) or (wo.get("id") if isinstance(wo, dict) else str(wo))
+    return jsonable({"summary": f"created work order {wo_id} for {asset.id}: '{title}' ({priority} priority)",
+                     "work_order_id": wo_id, "asset_id": asset.id, "title": title, "description": description,
+                     "priority": priority, "request_id": request_id,
+                     "work_order": wo if not isinstance(wo, str) else None, "sources": ["records:work_orders"]})
+
+
+TOOLS = [list_work_orders, work_order_kpis, create_work_order]
