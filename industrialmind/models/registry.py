@@ -1,0 +1,167 @@
+"""The model registry in MLflow: log a training run, register its bundle as a model version, promote it with an
+alias, and fetch the promoted bundle for scoring (cached under IM_HOME by version).
+
+The tracking store is `settings.resolved.mlflow` (SQLite under IM_HOME by default; IM_MLFLOW_URI for a server).
+A bundle is logged as plain artifacts (meta.json + model.onnx or pca.npz) and registered with
+`create_model_version(source=<run artifact uri>)`: no `log_model`, so MLflow never spends ~18 s inferring pip
+requirements, and scoring needs only ONNX Runtime. mlflow is imported lazily (~2.5 s).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from industrialmind.errors import BackendUnavailableError, ModelError, NotFoundError, did_you_mean
+
+EXPERIMENT = "industrialmind-anomaly"
+ALIAS = "production"
+PREFIX = "im-anomaly-"
+
+
+def model_name(asset_id: str) -> str:
+    """Registered-model name of an asset's anomaly model."""
+    return PREFIX + asset_id
+
+
+def _client(settings):
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    # MLflow writes a lock file in $TMPDIR; keep its tracking data under IM_HOME
+    settings.ensure_home()
+    import mlflow
+    from mlflow import MlflowClient
+
+    uri = settings.resolved.mlflow
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
+    return mlflow, MlflowClient(tracking_uri=uri, registry_uri=uri)
+
+
+def _artifact_location(settings) -> str | None:
+    uri = settings.resolved.mlflow
+    if uri.startswith("sqlite:") or uri.startswith("file:") or "://" not in uri:
+        return (settings.home / "mlartifacts").resolve().as_uri()
+    return None  # a server chooses its own artifact store
+
+
+def log_and_register(settings, asset_id: str, bundle: Path, params: dict[str, Any], metrics: dict[str, float],
+                     promote: bool = True, run_id: str | None = None) -> dict[str, Any]:
+    """Log params, metrics and the bundle to an MLflow run, register a new version and (by default) promote it.
+
+    With run_id, log into that already-open run (the training job starts it early so its id is known).
+    Returns {name, version, run_id, alias}.
+    """
+    mlflow, client = _client(settings)
+    try:
+        exp = client.get_experiment_by_name(EXPERIMENT)
+        exp_id = exp.experiment_id if exp else client.create_experiment(EXPERIMENT, _artifact_location(settings))
+        if run_id is None:
+            run_id = client.create_run(exp_id, tags={"asset_id": asset_id, "mlflow.runName": f"train-{asset_id}"}).info.run_id
+        for key, value in params.items():
+            client.log_param(run_id, key, str(value)[:500])
+        for key, value in metrics.items():
+            if value is not None:
+                client.log_metric(run_id, key, float(value))
+        client.log_artifacts(run_id, str(bundle), "bundle")
+        client.set_terminated(run_id)
+        name = model_name(asset_id)
+        try:
+            client.get_registered_model(name)
+        except Exception:
+            client.create_registered_model(name, tags={"asset_id": asset_id},
+                                           description=f"Anomaly model of asset {asset_id} (IndustrialMind)")
+        source = f"{client.get_run(run_id).info.artifact_uri}/bundle"
+        version = client.create_model_version(name, source, run_id=run_id, tags={"asset_id": asset_id,
+                                                                                   "kind": params.get("kind", "")})
+        if promote:
+            client.set_registered_model_alias(name, ALIAS, version.version)
+        return {"name": name, "version": int(version.version), "run_id": run_id, "alias": ALIAS if promote else None}
+    except (ModelError, NotFoundError):
+        raise
+    except Exception as exc:
+        raise BackendUnavailableError(f"MLflow at {settings.resolved.mlflow!r} failed: {exc}") from exc
+
+
+def start_run(settings, asset_id: str, tags: dict[str, str] | None = None) -> str:
+    """Open an MLflow run for a training job and return its id (so the job record can show it from the start)."""
+    _, client = _client(settings)
+    exp = client.get_experiment_by_name(EXPERIMENT)
+    exp_id = exp.experiment_id if exp else client.create_experiment(EXPERIMENT, _artifact_location(settings))
+    return client.create_run(exp_id, tags={"asset_id": asset_id, "mlflow.runName": f"train-{asset_id}",
+                                           **(tags or {})}).info.run_id
+
+
+def promote(settings, asset_id: str, version: int, alias: str = ALIAS) -> None:
+    """Point the alias of an asset's model at a version."""
+    _, client = _client(settings)
+    client.set_registered_model_alias(model_name(asset_id), alias, str(version))
+
+
+def promoted_version(settings, asset_id: str, alias: str = ALIAS) -> dict[str, Any] | None:
+    """{version, run_id, source} of the promoted version of an asset's model, or None when none is promoted."""
+    _, client = _client(settings)
+    try:
+        mv = client.get_model_version_by_alias(model_name(asset_id), alias)
+    except Exception:
+        return None
+    return {"version": int(mv.version), "run_id": mv.run_id, "source": mv.source}
+
+
+def fetch_bundle(settings, asset_id: str, alias: str = ALIAS) -> Path:
+    """Local folder of the promoted bundle of an asset (downloaded once per version into IM_HOME/models)."""
+    found = promoted_version(settings, asset_id, alias)
+    if found is None:
+        known = [m["asset_id"] for m in list_models(settings)]
+        raise ModelError(f"no promoted anomaly model for asset {asset_id!r}"
+                         + (did_you_mean(asset_id, known) if known else "")
+                         + f"; train one with `industrialmind train --asset {asset_id}`")
+    dest = settings.home / "models" / asset_id / f"v{found['version']}"
+    if not (dest / "meta.json").is_file():
+        import mlflow
+
+        _client(settings)
+        tmp = dest.with_name(dest.name + ".part")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        try:
+            got = Path(mlflow.artifacts.download_artifacts(run_id=found["run_id"], artifact_path="bundle",
+                                                           dst_path=str(tmp)))
+        except Exception as exc:
+            raise ModelError(f"cannot download model version {found['version']} of {asset_id!r}: {exc}") from None
+        shutil.rmtree(dest, ignore_errors=True)
+        got.rename(dest) if got != tmp else tmp.rename(dest)
+        shutil.rmtree(tmp, ignore_errors=True)
+    return dest
+
+
+def list_models(settings) -> list[dict[str, Any]]:
+    """Registered anomaly models: name, asset, versions with aliases, metrics and creation time."""
+    _, client = _client(settings)
+    out = []
+    for rm in client.search_registered_models(f"name LIKE '{PREFIX}%'"):
+        aliases: dict[str, list[str]] = {}
+        for alias, version in (rm.aliases or {}).items():
+            aliases.setdefault(str(version), []).append(alias)
+        versions = []
+        for mv in client.search_model_versions(f"name = '{rm.name}'"):
+            metrics = {}
+            if mv.run_id:
+                try:
+                    metrics = {k: round(v, 6) for k, v in client.get_run(mv.run_id).data.metrics.items()}
+                except Exception:
+                    metrics = {}
+            versions.append({"version": int(mv.version), "aliases": aliases.get(str(mv.version), []),
+                             "run_id": mv.run_id, "kind": (mv.tags or {}).get("kind", ""),
+                             "created": mv.creation_timestamp, "metrics": metrics})
+        versions.sort(key=lambda v: v["version"])
+        out.append({"name": rm.name, "asset_id": rm.name[len(PREFIX):], "versions": versions})
+    out.sort(key=lambda m: m["name"])
+    return out
+
+
+def read_meta(bundle: Path) -> dict[str, Any]:
+    """The meta.json of a bundle folder."""
+    return json.loads((Path(bundle) / "meta.json").read_text())
