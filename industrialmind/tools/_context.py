@@ -97,54 +97,30 @@ def fmt(value: float | None, unit: str = "") -> str:
     return f"{text} {unit}".strip()
 
 
-_REL = re.compile(r"^\s*(?:last\s+|past\s+)?(\d+(?:\.\d+)?)\s*([smhdw]|min|mins|minutes?|hours?|hrs?|days?|weeks?)"
-                  r"\s*(?:ago)?\s*$", re.I)
-_UNITS = {"s": 1, "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60, "h": 3600, "hr": 3600, "hrs": 3600,
-          "hour": 3600, "hours": 3600, "d": 86400, "day": 86400, "days": 86400, "w": 604800, "week": 604800,
-          "weeks": 604800}
-
-
 def parse_duration(text: str) -> timedelta:
-    """'15m', '1h', '2 days' -> timedelta; raises ToolArgError naming the accepted forms."""
-    m = _REL.match(str(text))
-    if not m:
-        raise ToolArgError(f"cannot read the interval {text!r}", ["30s", "5m", "1h", "1d", "1w"])
-    return timedelta(seconds=float(m.group(1)) * _UNITS[m.group(2).lower()])
+    """'15m', '1h', '2 days' -> timedelta (industrialmind.timeutil); ToolArgError naming the accepted forms."""
+    from industrialmind.errors import InvalidInputError
+    from industrialmind.timeutil import parse_interval
+
+    try:
+        return parse_interval(text)
+    except InvalidInputError:
+        raise ToolArgError(f"cannot read the interval {text!r}", ["30s", "5m", "1h", "1d", "1w"]) from None
 
 
 def parse_time(text: str | datetime | None, now: datetime, default: datetime | None = None) -> datetime | None:
     """An ISO 8601 time or a relative one ('24h' = 24 hours before now, 'now', 'yesterday') as aware UTC."""
+    from industrialmind.errors import InvalidInputError
+    from industrialmind.timeutil import parse_when
+
     if text is None or text == "":
         return default
-    if isinstance(text, datetime):
-        return text if text.tzinfo else text.replace(tzinfo=timezone.utc)
-    try:  # the stores room's parser understands more phrases; prefer it when it exists
-        from industrialmind import timeutil  # type: ignore[attr-defined]
-
-        parser = getattr(timeutil, "parse_time", None)
-        if parser is not None:
-            parsed = parser(text, now=now)
-            if isinstance(parsed, datetime):
-                return parsed.astimezone(timezone.utc)
-    except ImportError:
-        pass
-    except Exception:  # noqa: BLE001 - fall back to our own small parser below
-        pass
-    raw = str(text).strip()
-    if raw.lower() == "now":
-        return now
-    if raw.lower() in ("today", "midnight", "since midnight"):
-        return now.replace(hour=0, minute=0, second=0, microsecond=0)
-    if raw.lower() == "yesterday":
-        return (now - timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-    if _REL.match(raw):
-        return now - parse_duration(raw)
     try:
-        parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
+        return parse_when(text, now=now)
+    except InvalidInputError:
         raise ToolArgError(f"cannot read the time {text!r}",
-                           ["ISO 8601 like '2026-11-25T14:00:00Z'", "relative like '24h', '7d', 'now'"]) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+                           ["ISO 8601 like '2026-11-25T14:00:00Z'", "relative like '24h', '7d'", "'now'",
+                            "'yesterday'"]) from None
 
 
 class ToolContext:
@@ -193,13 +169,10 @@ class ToolContext:
                 from industrialmind.stores import graph as graph_store
             except ImportError as exc:
                 raise ToolUnavailable(f"the graph store is not available ({exc})") from None
-            opener = getattr(graph_store, "open_graph", None)
+            opener = getattr(graph_store, "open_settings_graph", None)
             if opener is None:
-                raise ToolUnavailable("industrialmind.stores.graph has no open_graph() yet")
-            try:
-                self._graph = opener(self.settings.resolved.graph, read_only=True)
-            except TypeError:
-                self._graph = opener(self.settings.resolved.graph)
+                raise ToolUnavailable("industrialmind.stores.graph has no open_settings_graph() yet")
+            self._graph = opener(self.settings, read_only=True)
         return self._graph
 
     def close(self) -> None:

@@ -27,8 +27,8 @@ def query_graph(ctx: ToolContext,
         raise ToolArgError(f"only one read-only query is allowed; {bad.group(1) if bad else ';'!r} is refused",
                            ["MATCH", "OPTIONAL MATCH", "WHERE", "WITH", "RETURN", "ORDER BY", "LIMIT"])
     store = ctx.graph()
-    runner = getattr(store, "query", None) or getattr(store, "run", None)
-    rows = jsonable(list(runner(text))[:MAX_ROWS + 1])
+    # the store checks read-only again, with a row limit and a timeout
+    rows = jsonable(list(store.read_only(text, limit=MAX_ROWS + 1)))
     truncated = len(rows) > MAX_ROWS
     rows = rows[:MAX_ROWS]
     cols = list(rows[0].keys()) if rows and isinstance(rows[0], dict) else []

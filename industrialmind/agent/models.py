@@ -1,0 +1,171 @@
+"""The chat-model factory: one string picks the brain. The only module that imports provider SDKs (lazily).
+
+- 'offline'                    the offline planner (no LLM)
+- 'openai/<model>'             any OpenAI-compatible endpoint (IM_OPENAI_BASE_URL: vLLM, transformers serve, LM Studio)
+- 'ollama/<model>'             an Ollama server (IM_OLLAMA_BASE_URL)
+- 'hf/<repo-or-path>[@adapter]' transformers in-process, optionally with a PEFT LoRA adapter
+
+ChatHuggingFace over a local pipeline does not do tool calling, so 'hf/' is our own BaseChatModel: it applies the
+model's chat template with tools= and parses the <tool_call>{json}</tool_call> blocks Qwen-style templates emit.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from typing import TYPE_CHECKING, Any, Sequence
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+from pydantic import ConfigDict, PrivateAttr
+
+from industrialmind.errors import ConfigError
+
+if TYPE_CHECKING:
+    from industrialmind.config import Settings
+
+VALID_FORMS = ["offline", "openai/<model>", "ollama/<model>", "hf/<repo-or-path>[@adapter]"]
+
+
+def make_chat_model(spec: str, settings: "Settings") -> BaseChatModel:
+    """Build the chat model a spec names; ConfigError lists the valid forms for anything else."""
+    spec = (spec or "offline").strip()
+    provider, _, name = spec.partition("/")
+    if spec == "offline":
+        try:
+            from industrialmind.agent.planner import OfflinePlanner
+        except ImportError as exc:
+            raise ConfigError(f"the offline planner is not available ({exc}); pick another brain with --llm / "
+                              f"IM_LLM: {', '.join(VALID_FORMS)}") from None
+        return OfflinePlanner(settings)
+    if provider == "openai" and name:
+        from langchain_openai import ChatOpenAI
+
+        key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+        base_url = settings.openai_base_url or None
+        # local servers (vLLM, transformers serve) accept any key, but the client insists on having one
+        return ChatOpenAI(model=name, base_url=base_url, api_key=key or ("not-needed" if base_url else None),
+                          temperature=0, timeout=120, max_retries=1)
+    if provider == "ollama" and name:
+        from langchain_ollama import ChatOllama
+
+        return ChatOllama(model=name, base_url=settings.ollama_base_url, temperature=0)
+    if provider == "hf" and name:
+        path, _, adapter = name.partition("@")
+        return LocalHFChatModel(model_path=path, adapter=adapter or None)
+    raise ConfigError(f"unknown chat model {spec!r}; valid forms: {', '.join(VALID_FORMS)}")
+
+
+_TOOL_CALL = re.compile(r"<tool_call>\s*(.*?)\s*(?:</tool_call>|$)", re.S)
+
+
+def parse_tool_calls(text: str) -> tuple[str, list[dict[str, Any]]]:
+    """Split generated text into (plain text, tool calls) from <tool_call>{"name", "arguments"}</tool_call> blocks;
+    a block that is not valid JSON stays in the text so nothing is silently lost."""
+    calls: list[dict[str, Any]] = []
+    kept = text
+
+    for match in _TOOL_CALL.finditer(text):
+        try:
+            body = json.loads(match.group(1))
+        except ValueError:
+            continue
+        if not isinstance(body, dict) or "name" not in body:
+            continue
+        args = body.get("arguments", body.get("args", {}))
+        if isinstance(args, str):
+            try:
+                args = json.loads(args)
+            except ValueError:
+                args = {"input": args}
+        calls.append({"name": str(body["name"]), "args": args if isinstance(args, dict) else {},
+                      "id": f"call_{uuid.uuid4().hex[:12]}", "type": "tool_call"})
+        kept = kept.replace(match.group(0), "")
+    return kept.strip(), calls
+
+
+def to_chat_dicts(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
+    """LangChain messages -> the role/content dicts chat templates take (tool calls with dict arguments)."""
+    out: list[dict[str, Any]] = []
+    for m in messages:
+        content = m.content if isinstance(m.content, str) else json.dumps(m.content)
+        if m.type == "system":
+            out.append({"role": "system", "content": content})
+        elif m.type == "human":
+            out.append({"role": "user", "content": content})
+        elif m.type == "ai":
+            entry: dict[str, Any] = {"role": "assistant", "content": content}
+            if getattr(m, "tool_calls", None):
+                entry["tool_calls"] = [{"type": "function", "id": c["id"],
+                                        "function": {"name": c["name"], "arguments": c["args"]}}
+                                       for c in m.tool_calls]
+            out.append(entry)
+        elif m.type == "tool":
+            out.append({"role": "tool", "content": content, "name": getattr(m, "name", None),
+                        "tool_call_id": getattr(m, "tool_call_id", None)})
+    return out
+
+
+class LocalHFChatModel(BaseChatModel):
+    """A transformers causal LM (plus an optional PEFT adapter) in-process, with tool calling through its chat
+    template. Loaded on first use; greedy decoding so runs are reproducible."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    model_path: str
+    adapter: str | None = None
+    max_new_tokens: int = 512
+    tools: list[dict[str, Any]] = []
+    _loaded: Any = PrivateAttr(default=None)
+
+    @property
+    def _llm_type(self) -> str:
+        return "hf-local"
+
+    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> "LocalHFChatModel":
+        """A copy of this model whose prompts list these tools (OpenAI function schemas)."""
+        from langchain_core.utils.function_calling import convert_to_openai_tool
+
+        bound = self.model_copy(update={"tools": [convert_to_openai_tool(t) for t in tools]})
+        bound._loaded = self._loaded  # share the weights between copies
+        return bound
+
+    def _load(self) -> tuple[Any, Any]:
+        if self._loaded is None:
+            from pathlib import Path
+
+            try:
+                from transformers import AutoModelForCausalLM, AutoTokenizer
+            except ImportError as exc:
+                raise ConfigError(f"'hf/' models need the finetune extra (transformers, peft): {exc}") from None
+            local = Path(self.model_path).expanduser()
+            source = str(local) if local.exists() else self.model_path
+            try:
+                tokenizer = AutoTokenizer.from_pretrained(source)
+                model = AutoModelForCausalLM.from_pretrained(source)
+            except OSError as exc:
+                raise ConfigError(f"cannot load the model {self.model_path!r} (a local folder or a Hub repo "
+                                  f"already in the cache): {exc}") from None
+            if self.adapter:
+                from peft import PeftModel
+
+                model = PeftModel.from_pretrained(model, str(Path(self.adapter).expanduser()))
+            model.eval()
+            self._loaded = (tokenizer, model)
+        return self._loaded
+
+    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None,
+                  **kwargs: Any) -> ChatResult:
+        import torch
+
+        tokenizer, model = self._load()
+        tools = [t["function"] if "function" in t else t for t in self.tools] or None
+        inputs = tokenizer.apply_chat_template(to_chat_dicts(messages), tools=tools, add_generation_prompt=True,
+                                               return_tensors="pt", return_dict=True)
+        with torch.no_grad():
+            output = model.generate(**inputs, max_new_tokens=self.max_new_tokens, do_sample=False,
+                                    pad_token_id=tokenizer.pad_token_id or tokenizer.eos_token_id)
+        text = tokenizer.decode(output[0][inputs["input_ids"].shape[1]:], skip_special_tokens=True)
+        content, calls = parse_tool_calls(text)
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=content, tool_calls=calls))])
