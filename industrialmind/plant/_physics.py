@@ -80,15 +80,18 @@ def blower(g, gl, a, **_) -> Positions:
 
 
 def heat_exchanger(g, gl, a, lo, hi, **_) -> Positions:
-    """Counter-current exchanger: outlet temperatures from an approach and a heat balance, pressure drop ~ flow^2."""
+    """Counter-current exchanger: outlet temperatures from each side's effectiveness, pressure drop ~ flow^2."""
     span = {k: hi[k] - lo[k] for k in lo}
+    mid = {k: (lo[k] + hi[k]) / 2 for k in lo}
     cold_in = lo["cold_in_temp"] + span["cold_in_temp"] * (0.5 + 0.35 * a)
     hot_in = lo["hot_in_temp"] + span["hot_in_temp"] * (0.5 + 0.3 * (gl - 0.5))
-    approach0 = (lo["hot_out_temp"] + hi["hot_out_temp"]) / 2 - (lo["cold_in_temp"] + hi["cold_in_temp"]) / 2
-    hot_out = cold_in + approach0 * (0.85 + 0.3 * g)
-    ratio = (((lo["cold_out_temp"] + hi["cold_out_temp"]) / 2 - (lo["cold_in_temp"] + hi["cold_in_temp"]) / 2)
-             / ((lo["hot_in_temp"] + hi["hot_in_temp"]) / 2 - (lo["hot_out_temp"] + hi["hot_out_temp"]) / 2))
-    cold_out = cold_in + (hot_in - hot_out) * ratio
+    # design effectiveness of each side from the normal ranges; more throughput, less time to exchange heat
+    lift = mid["hot_in_temp"] - mid["cold_in_temp"]
+    eps_hot = (mid["hot_in_temp"] - mid["hot_out_temp"]) / lift
+    eps_cold = (mid["cold_out_temp"] - mid["cold_in_temp"]) / lift
+    derate = 1.05 - 0.1 * g
+    hot_out = hot_in - eps_hot * derate * (hot_in - cold_in)
+    cold_out = cold_in + eps_cold * derate * (hot_in - cold_in)
 
     def pos(name, value):
         return (value - lo[name]) / span[name]
