@@ -162,6 +162,8 @@ class LadybugGraph:
         finally:
             self._conn.set_query_timeout(0)
 
+    query = read_only  # the name the agent's raw graph tool looks for
+
     def close(self) -> None:
         """Close the connection and the database file."""
         self._conn.close()
@@ -242,6 +244,8 @@ class Neo4jGraph:
         """Free-form read-only Cypher in a READ transaction with a server-side timeout and a row limit."""
         text = check_read_only(query)
         return self._run(text, params or {}, read=True, limit=max(0, int(limit)), timeout_s=timeout_s)
+
+    query = read_only  # the name the agent's raw graph tool looks for
 
     def close(self) -> None:
         """Close the driver."""

@@ -1,0 +1,100 @@
+"""FMEA tables -> failure modes: the real mining-truck FMEA CSV (subsystem, component, sub-component, failure mode,
+effect, cause, S/O/D, RPN, recommended action) and any FMEA with those columns.
+
+Each row becomes one FailureMode with a stable id `fmea:<file stem>:r<row>` (row = 1-based data row), so quality
+sets and citations can name rows; the row is also indexed as a passage for retrieval.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+from industrialmind.errors import InvalidInputError, NotFoundError
+from industrialmind.plant.model import FailureMode
+
+FMEA_ASSET_TYPE = "haul_truck"
+
+# canonical field -> accepted header spellings (lower-case, without punctuation)
+_COLUMNS = {
+    "subsystem": ("subsystem", "system"),
+    "component": ("component", "item"),
+    "sub_component": ("subcomponent", "part"),
+    "mode": ("potentialfailuremode", "failuremode", "mode"),
+    "effect": ("potentialeffectsoffailure", "potentialeffectoffailure", "effect", "effects"),
+    "severity": ("severity", "sev", "s"),
+    "cause": ("potentialcausesoffailure", "potentialcauseoffailure", "cause", "causes"),
+    "occurrence": ("occurrence", "occ", "o"),
+    "controls": ("currentcontrols", "controls"),
+    "detection": ("detection", "det", "d"),
+    "rpn": ("rpn",),
+    "action": ("recommendedaction", "recommendedactions", "action"),
+}
+
+
+def _key(header: str) -> str:
+    return re.sub(r"[^a-z]", "", header.lower())
+
+
+def _int(value: str) -> int | None:
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def fmea_prefix(path: Path) -> str:
+    """The id prefix of a file's rows: 'fmea:<stem>'."""
+    return "fmea:" + re.sub(r"[^a-z0-9]+", "_", Path(path).stem.lower()).strip("_")
+
+
+def read_fmea(path: Path | str, asset_type: str = FMEA_ASSET_TYPE) -> list[FailureMode]:
+    """Read an FMEA CSV into failure modes (one per row); raises InvalidInputError naming missing columns."""
+    path = Path(path)
+    if not path.is_file():
+        raise NotFoundError(f"FMEA file {str(path)!r} does not exist")
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        headers = {_key(h): h for h in (reader.fieldnames or [])}
+        columns = {field: next((headers[a] for a in aliases if a in headers), None)
+                   for field, aliases in _COLUMNS.items()}
+        missing = [f for f in ("mode", "cause", "effect") if columns[f] is None]
+        if missing:
+            raise InvalidInputError(f"{path.name}: missing FMEA column(s) {missing}; found {reader.fieldnames}")
+        prefix = fmea_prefix(path)
+        modes = []
+        for row_no, row in enumerate(reader, start=1):
+            get = {f: (row.get(c) or "").strip() if c else "" for f, c in columns.items()}
+            if not get["mode"]:
+                continue
+            parts = [p for p in (get["subsystem"], get["component"], get["sub_component"]) if p]
+            where = get["sub_component"] or get["component"] or get["subsystem"]
+            effects = [e.strip() for e in re.split(r",|;", get["effect"]) if e.strip()]
+            severity, occurrence, detection = _int(get["severity"]), _int(get["occurrence"]), _int(get["detection"])
+            modes.append(FailureMode(
+                id=f"{prefix}:r{row_no}", name=f"{where}: {get['mode']}".strip(": "), asset_type=asset_type,
+                component=" / ".join(parts), mechanism=get["cause"], symptoms=effects,
+                revealing_sensors=[], recommended_action=get["action"] or get["controls"],
+                severity=severity, occurrence=occurrence, detection=detection, source=prefix))
+        return modes
+
+
+def failure_mode_text(mode: FailureMode) -> str:
+    """A failure mode as a self-contained passage (what retrieval indexes and cites)."""
+    lines = [f"Failure mode: {mode.name} ({mode.asset_type.replace('_', ' ')})"]
+    if mode.component:
+        lines.append(f"Component: {mode.component}")
+    if mode.mechanism:
+        lines.append(f"Cause / mechanism: {mode.mechanism}")
+    if mode.symptoms:
+        lines.append("Effects / symptoms: " + "; ".join(mode.symptoms))
+    if mode.revealing_sensors:
+        lines.append("Revealed by sensors: " + ", ".join(mode.revealing_sensors))
+    if mode.recommended_action:
+        lines.append(f"Recommended action: {mode.recommended_action}")
+    risk = [f"{k}={v}" for k, v in (("S", mode.severity), ("O", mode.occurrence), ("D", mode.detection)) if v]
+    if risk:
+        rpn = (mode.severity or 0) * (mode.occurrence or 0) * (mode.detection or 0)
+        lines.append("Risk: " + ", ".join(risk) + (f", RPN={rpn}" if rpn else ""))
+    return "\n".join(lines)
