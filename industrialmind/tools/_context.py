@@ -60,6 +60,9 @@ def closest(value: str, choices: list[str], limit: int = 3) -> list[str]:
     return [c for c, score, _ in found if score >= 60]
 
 
+_LOOKALIKE = str.maketrans({"O": "0", "I": "1", "L": "1"})
+
+
 def _key(text: str) -> str:
     """Spelling-insensitive key for ids: 'p101', 'P 101', 'p-101' -> 'P101'."""
     return re.sub(r"[^A-Z0-9]", "", text.upper())
@@ -231,9 +234,14 @@ class ToolContext:
             if _key(a.id) == key or a.name.lower() == text.lower() or text.lower() in (x.lower() for x in a.aliases):
                 return a
         ids = [a.id for a in assets]
-        near = closest(text, ids) or closest(text, [a.name for a in assets])
-        near = [a.id for a in assets if a.id in near or a.name in near][:3] or near
-        hint = f"; did you mean {' or '.join(repr(n) for n in near)}?" if near else ""
+        # letters people type for digits ('P-1O1', 'P-l01') rank first; then spelling distance, then names
+        lookalike = [i for i in ids if _key(i) == key.translate(_LOOKALIKE)]
+        near = lookalike + [n for n in closest(text, ids) if n not in lookalike]
+        if not near:
+            by_name = closest(text, [a.name for a in assets])
+            near = [a.id for a in assets if a.name in by_name]
+        near = near[:3]
+        hint = f"; did you mean {near[0]!r}?" if near else ""
         raise ToolArgError(f"unknown asset {text!r}{hint}", near or ids[:10])
 
     def scope(self, scope_id: str) -> tuple[str, str, list["Asset"]]:
@@ -254,7 +262,7 @@ class ToolContext:
         except ToolArgError:
             choices = [a.id for a in assets] + [line.id for line in self.lines()] + sites
             near = closest(text, choices)
-            hint = f"; did you mean {' or '.join(repr(n) for n in near)}?" if near else ""
+            hint = f"; did you mean {near[0]!r}?" if near else ""
             raise ToolArgError(f"unknown asset, line or site {text!r}{hint}", near or choices[:10]) from None
 
     def sensors(self, asset: "Asset", words: list[str] | str | None) -> list["Sensor"]:

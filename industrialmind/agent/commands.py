@@ -1,0 +1,230 @@
+"""`industrialmind chat`, `ask` and `init`: the terminal front ends of the agent and the first-run setup."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+from typing import Any, Callable
+
+import typer
+
+from industrialmind.cli import console, emit_json, err_console, progress, settings
+
+MARKER = ".initialized"
+# Other rooms' setup steps: (label, function name, modules to look in). Each is called with settings and, when it
+# takes one, a `progress(done, total)` callback; a step whose room has not landed is reported as skipped.
+INIT_STEPS: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
+    ("demo plant history and fault labels", ("ensure_demo_data",),
+     ("industrialmind.plant.commands", "industrialmind.plant.history", "industrialmind.plant")),
+    ("knowledge graph and document index", ("build_knowledge",),
+     ("industrialmind.knowledge.build", "industrialmind.knowledge.builder", "industrialmind.knowledge.commands",
+      "industrialmind.knowledge")),
+    ("anomaly models for the demo plant", ("ensure_demo_models", "train_demo_models"),
+     ("industrialmind.models.commands", "industrialmind.models.demo", "industrialmind.models.registry",
+      "industrialmind.models")),
+]
+
+
+def register(app: typer.Typer, import_app: typer.Typer) -> None:
+    """Add chat, ask and init to the CLI."""
+    app.command("chat")(chat)
+    app.command("ask")(ask)
+    app.command("init")(init)
+
+
+def _find(names: tuple[str, ...], modules: tuple[str, ...]) -> Callable[..., Any] | None:
+    for module in modules:
+        try:
+            mod = importlib.import_module(module)
+        except ImportError:
+            continue
+        for name in names:
+            fn = getattr(mod, name, None)
+            if callable(fn):
+                return fn
+    return None
+
+
+def run_init(cfg: Any, demo: bool = True) -> list[dict[str, str]]:
+    """Prepare IM_HOME: with demo, every setup step of the other rooms in order, with progress bars on stderr."""
+    home = cfg.ensure_home()
+    done: list[dict[str, str]] = []
+    if demo:
+        with progress() as bar:
+            for label, names, modules in INIT_STEPS:
+                fn = _find(names, modules)
+                if fn is None:
+                    done.append({"step": label, "status": "skipped",
+                                 "detail": f"{'/'.join(names)}() not available in this build"})
+                    continue
+                task = bar.add_task(label, total=None)
+
+                def update(n: int, total: int | None = None, *_: Any, _task: int = task) -> None:
+                    bar.update(_task, completed=n, total=total)
+
+                kwargs = {"progress": update} if "progress" in inspect.signature(fn).parameters else {}
+                fn(cfg, **kwargs)
+                bar.update(task, completed=1 if bar.tasks[task].total is None else bar.tasks[task].total,
+                           total=bar.tasks[task].total or 1)
+                done.append({"step": label, "status": "done", "detail": ""})
+    (home / MARKER).write_text(json.dumps({"demo": demo, "steps": done}, indent=2))
+    return done
+
+
+def ensure_initialized(cfg: Any) -> None:
+    """Run `init --demo` when IM_HOME is empty, so a new user's first chat just works."""
+    home = cfg.home
+    if home.exists() and any(home.iterdir()):
+        return
+    err_console().print(f"[dim]{home} is empty: preparing the demo plant (industrialmind init --demo)...[/]")
+    for step in run_init(cfg, demo=True):
+        if step["status"] != "done":
+            err_console().print(f"[yellow]{step['step']}: {step['status']} ({step['detail']})[/]")
+
+
+def init(demo: bool = typer.Option(True, "--demo/--empty", help="Demo data, knowledge and models, or an empty home."),
+         json_out: bool = typer.Option(False, "--json", help="Print machine-readable JSON.")) -> None:
+    """Prepare IM_HOME: demo history and labels, knowledge graph, document index and anomaly models."""
+    cfg = settings()
+    steps = run_init(cfg, demo=demo)
+    if json_out:
+        emit_json({"home": str(cfg.home), "demo": demo, "steps": steps})
+        return
+    for step in steps:
+        mark = "[green]done[/]" if step["status"] == "done" else f"[yellow]{step['status']}[/] {step['detail']}"
+        console().print(f"{step['step']}: {mark}")
+    console().print(f"IM_HOME ready at {cfg.home}")
+
+
+def _assistant(llm: str | None) -> Any:
+    from industrialmind.agent import models
+    from industrialmind.agent.runner import Assistant
+
+    cfg = settings()
+    ensure_initialized(cfg)
+    return Assistant(cfg, llm=models.make_chat_model(llm or cfg.llm, cfg))
+
+
+def ask(question: str = typer.Argument(..., help="The question, in plain words."),
+        thread: str | None = typer.Option(None, "--thread", help="Continue this conversation thread."),
+        approve: bool = typer.Option(False, "--approve", help="Run actions (work orders, training) without asking."),
+        llm: str | None = typer.Option(None, "--llm", help="Brain: offline, openai/<model>, ollama/<model>, hf/<path>."),
+        json_out: bool = typer.Option(False, "--json", help="Print machine-readable JSON.")) -> None:
+    """Ask one question (non-interactive); an action only runs with --approve, else it waits under pending_approval."""
+    with _assistant(llm) as assistant:
+        result = assistant.ask(question, thread_id=thread, approve=approve)
+    if json_out:
+        emit_json(result.to_json())
+        return
+    out = console()
+    from rich.markdown import Markdown
+
+    for call in result.tool_calls:
+        out.print(f"[dim]-> {_call_text(call)}[/]", highlight=False)
+    if result.pending_approval:
+        out.print(f"[bold yellow]Needs approval:[/] {result.pending_approval['question']}", highlight=False)
+        out.print(f"[dim]Run again with --approve --thread {result.thread_id}, or answer in "
+                  f"`industrialmind chat --thread {result.thread_id}`.[/]")
+    else:
+        out.print(Markdown(result.answer))
+    out.print(f"[dim]thread {result.thread_id} · {result.latency_ms:.0f} ms[/]")
+
+
+def chat(llm: str | None = typer.Option(None, "--llm", help="Brain: offline, openai/<model>, ollama/<model>, hf/<path>."),
+         thread: str | None = typer.Option(None, "--thread", help="Resume this conversation thread.")) -> None:
+    """Chat in the terminal: streamed answers, tool calls shown compactly, approval prompts for actions."""
+    from rich.prompt import Confirm
+
+    from industrialmind.agent.runner import new_thread_id
+
+    out = console()
+    thread_id = thread or new_thread_id()
+    with _assistant(llm) as assistant:
+        out.print(f"[bold]IndustrialMind[/] · thread {thread_id} · /new starts a thread, /exit leaves", highlight=False)
+        pending = assistant.pending(thread_id)
+        events = assistant.stream(None, thread_id, approved=Confirm.ask(pending["question"])) if pending else iter(())
+        while True:
+            _render(out, events, assistant, thread_id)
+            try:
+                question = out.input("[bold cyan]you> [/]").strip()
+            except EOFError:
+                break
+            if question in ("/exit", "/quit", "exit", "quit"):
+                break
+            if question == "/new":
+                thread_id = new_thread_id()
+                out.print(f"[dim]new thread {thread_id}[/]")
+                events = iter(())
+                continue
+            events = assistant.stream(question, thread_id) if question else iter(())
+
+
+def _render(out: Any, events: Any, assistant: Any, thread_id: str) -> None:
+    from rich.prompt import Confirm
+
+    started = False
+    for event in events:
+        if event.type == "token":
+            if not started:
+                out.print("[bold green]assistant>[/] ", end="")
+                started = True
+            out.print(event.data["text"], end="", highlight=False, markup=False)
+        elif event.type == "tool_start":
+            if started:
+                out.print()
+                started = False
+            out.print(f"[dim]-> {_call_text(event.data)}[/]", highlight=False)
+        elif event.type == "tool_end":
+            result = event.data.get("result") or {}
+            colour = "red" if isinstance(result, dict) and "error" in result else "dim"
+            summary = result.get("summary", "") if isinstance(result, dict) else str(result)
+            out.print(f"[{colour}]   {summary}[/]", highlight=False, markup=True)
+            table = result_table(result)
+            if table is not None:
+                out.print(table)
+        elif event.type == "approval_request":
+            if started:
+                out.print()
+                started = False
+            approved = Confirm.ask(f"[bold yellow]Approve?[/] {event.data['question']}")
+            _render(out, assistant.stream(None, thread_id, approved=approved), assistant, thread_id)
+            return
+        elif event.type == "answer":
+            if started:
+                out.print()
+            out.print(f"[dim]{event.data.get('latency_ms', 0):.0f} ms[/]")
+
+
+def _call_text(call: dict[str, Any]) -> str:
+    args = ", ".join(f"{k}={v!r}" for k, v in (call.get("args") or {}).items())
+    return f"{call['name']}({args})"
+
+
+_TABLE_KEYS = ("assets", "readings", "work_orders", "events", "anomalies", "failure_modes", "passages", "rows", "jobs",
+               "topics", "messages")
+
+
+def result_table(result: Any, max_rows: int = 10) -> Any:
+    """A Rich table for a tool result that holds a list of records (assets, readings, work orders...), or None."""
+    if not isinstance(result, dict):
+        return None
+    for key in _TABLE_KEYS:
+        rows = result.get(key)
+        if isinstance(rows, list) and rows and all(isinstance(r, dict) for r in rows):
+            from rich.table import Table
+
+            columns = [c for c in rows[0] if not isinstance(rows[0][c], (list, dict))][:7]
+            table = Table(*columns, title=key.replace("_", " "), title_justify="left", show_lines=False)
+            for row in rows[:max_rows]:
+                table.add_row(*[_cell(row.get(c)) for c in columns])
+            if len(rows) > max_rows:
+                table.caption = f"{len(rows) - max_rows} more"
+            return table
+    return None
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return "" if value is None else str(value)
