@@ -1,0 +1,365 @@
+"""`industrialmind simulate` and `industrialmind start`: the demo plant's history, its live stream, and its summary.
+
+`ensure_demo_data(settings)` is the reusable first-run step: when the data home holds no telemetry it simulates a
+week of demo history into the time-series store and saves the plant and the fault labels in the records store.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Callable, Optional
+
+import typer
+
+if TYPE_CHECKING:
+    from industrialmind.config import Settings
+    from industrialmind.plant.model import Plant
+
+MARKER = "demo_history.json"  # in IM_HOME: the seed and window of the simulated history
+WRITE_CHUNK = timedelta(days=1)  # one store write per simulated day (about 325k points)
+KEY_READINGS: list[tuple[str, list[str]]] = [
+    ("P-101", ["flow", "discharge_pressure", "vibration_de", "bearing_temp"]),
+    ("M-101", ["current", "winding_temp"]),
+    ("C-201", ["flow", "discharge_temp", "vibration"]),
+    ("HX-201", ["hot_out_temp", "cold_in_temp", "differential_pressure"]),
+    ("FN-301", ["airflow", "vibration"]),
+    ("CH-901", ["chw_supply_temp", "power"]),
+]
+Progress = Callable[[int, int], None]
+
+
+# --------------------------------------------------------------------------------------------------- library
+def _now_minute() -> datetime:
+    from industrialmind.timeutil import now_utc
+
+    return now_utc().replace(second=0, microsecond=0)
+
+
+def _open_records(settings: "Settings", quiet: bool = False):
+    """The records store, or None (with a warning) while the records room has not landed."""
+    try:
+        from industrialmind.stores.records import open_records
+    except ModuleNotFoundError as exc:
+        if exc.name != "industrialmind.stores.records":
+            raise
+        if quiet:
+            return None
+        from industrialmind.cli import err_console
+
+        err_console().print("[yellow]warning:[/] the records store is not available in this build: the plant and "
+                            "fault labels were not saved")
+        return None
+    return open_records(settings.resolved.records)
+
+
+def _close(*stores: Any) -> None:
+    for store in stores:
+        if store is not None and hasattr(store, "close"):
+            store.close()
+
+
+def read_marker(settings: "Settings") -> dict[str, Any] | None:
+    """The seed and window of the simulated demo history in IM_HOME, or None."""
+    path = settings.home / MARKER
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _write_marker(settings: "Settings", seed: int, start: datetime, end: datetime) -> None:
+    old = read_marker(settings) or {}
+    if old.get("seed") == seed and old.get("start"):
+        start = min(start, datetime.fromisoformat(old["start"]))
+    settings.ensure_home()
+    (settings.home / MARKER).write_text(json.dumps({"site": "DEMO", "seed": seed, "start": start.isoformat(),
+                                                    "end": end.isoformat()}, indent=2))
+
+
+def backfill(settings: "Settings", days: float = 7.0, seed: int = 1, end: datetime | None = None,
+             progress: Progress | None = None, plant: "Plant | None" = None) -> dict[str, Any]:
+    """Simulate [end - days, end) into the time-series store; save the plant and the fault labels to the records store.
+
+    Idempotent: values do not depend on the window, and the store keys points by (asset, sensor, ts), so a re-run
+    (or an overlapping run) rewrites the same points. Returns a summary (points, labels, window, URLs).
+    """
+    import time
+
+    from industrialmind.errors import InvalidInputError
+    from industrialmind.plant.demo import demo_plant
+    from industrialmind.plant.model import utc
+    from industrialmind.plant.simulator import Simulator
+    from industrialmind.stores.timeseries import mask, open_timeseries
+
+    if days <= 0:
+        raise InvalidInputError(f"--days must be more than 0, got {days!r}")
+    plant = plant or demo_plant()
+    end = utc(end) if end is not None else _now_minute()
+    start = end - timedelta(days=days)
+    sim = Simulator(plant, seed=seed)
+    total = max(1, -(-int((end - start).total_seconds()) // int(WRITE_CHUNK.total_seconds())))
+    began = time.perf_counter()
+    written = generated = 0
+    ts_store = open_timeseries(settings.resolved.timeseries)
+    records = None
+    try:
+        if progress:
+            progress(0, total)
+        for i, frame in enumerate(sim.iter_chunks(start, end, chunk=WRITE_CHUNK), start=1):
+            generated += len(frame)
+            written += ts_store.write(frame)
+            if progress:
+                progress(i, total)
+        labels = sim.fault_labels(start, end)
+        records = _open_records(settings)
+        if records is not None:
+            records.save_plant(plant)
+            records.replace_fault_labels(_labels_for_store(settings, sim, start, end), source="simulator")
+    finally:
+        _close(ts_store, records)
+    _write_marker(settings, seed, start, end)
+    return {
+        "site": plant.site.id, "seed": seed, "start": start, "end": end, "days": days,
+        "series": sim.sensor_count, "points_generated": generated, "points_written": written,
+        "fault_labels": len(labels), "faults": sorted({lb.fault for lb in labels}),
+        "timeseries_url": mask(settings.resolved.timeseries), "records_url": mask(settings.resolved.records),
+        "records_saved": records is not None, "seconds": round(time.perf_counter() - began, 2),
+    }
+
+
+def _labels_for_store(settings: "Settings", sim, start: datetime, end: datetime):
+    """Labels of the whole simulated history (this run joined with earlier runs of the same seed)."""
+    old = read_marker(settings) or {}
+    if old.get("seed") == sim.seed and old.get("start") and old.get("end"):
+        start = min(start, datetime.fromisoformat(old["start"]))
+        end = max(end, datetime.fromisoformat(old["end"]))
+    return sim.fault_labels(start, end)
+
+
+def ensure_demo_data(settings: "Settings", days: float = 7, seed: int = 1,
+                     progress: bool | Progress = True) -> dict[str, Any]:
+    """Simulate `days` of demo history when the time-series store holds none; a no-op (but a summary) otherwise.
+
+    progress: True shows a Rich bar on stderr, False nothing, a callable gets (done, total).
+    """
+    from industrialmind.stores.timeseries import open_timeseries
+
+    settings.ensure_home()
+    store = open_timeseries(settings.resolved.timeseries)
+    try:
+        existing = store.count(asset="P-101")
+    finally:
+        _close(store)
+    if existing:
+        marker = read_marker(settings) or {}
+        return {"simulated": False, "points": existing, "seed": marker.get("seed", seed)}
+    if callable(progress):
+        summary = backfill(settings, days=days, seed=seed, progress=progress)
+    elif progress:
+        from industrialmind.cli import progress as bar_factory
+
+        with bar_factory() as bar:
+            task = bar.add_task(f"simulating {days:g} days of demo history", total=None)
+            summary = backfill(settings, days=days, seed=seed,
+                               progress=lambda done, total: bar.update(task, completed=done, total=total))
+    else:
+        summary = backfill(settings, days=days, seed=seed)
+    return {"simulated": True, **summary}
+
+
+def catch_up(settings: "Settings", seed: int, now: datetime | None = None, max_gap: timedelta = timedelta(days=7)) -> int:
+    """Extend the demo history from its last point up to now (at most max_gap); return the points written."""
+    from industrialmind.plant.demo import demo_plant
+    from industrialmind.plant.simulator import Simulator
+    from industrialmind.stores.timeseries import open_timeseries
+
+    now = now or _now_minute()
+    store = open_timeseries(settings.resolved.timeseries)
+    try:
+        bounds = store.bounds(asset="P-101")
+        if bounds is None:
+            return 0
+        start = max(bounds[1] + timedelta(seconds=1), now - max_gap)
+        if start >= now:
+            return 0
+        sim = Simulator(demo_plant(), seed=seed)
+        written = sum(store.write(frame) for frame in sim.iter_chunks(start, now, chunk=WRITE_CHUNK))
+    finally:
+        _close(store)
+    if written:
+        records = _open_records(settings, quiet=True)
+        try:
+            if records is not None:
+                records.replace_fault_labels(_labels_for_store(settings, sim, start, now), source="simulator")
+        finally:
+            _close(records)
+        _write_marker(settings, seed, start, now)
+    return written
+
+
+def summary(settings: "Settings", seed: int = 1) -> dict[str, Any]:
+    """The demo plant at a glance: lines, counts, history bounds, key assets' latest readings, active faults."""
+    from industrialmind.plant.demo import demo_plant
+    from industrialmind.plant.simulator import Simulator
+    from industrialmind.stores.timeseries import open_timeseries
+
+    plant = demo_plant()
+    store = open_timeseries(settings.resolved.timeseries)
+    try:
+        bounds = store.bounds(asset="P-101")
+        readings = []
+        for asset_id, sensors in KEY_READINGS:
+            asset = plant.asset(asset_id)
+            latest = store.latest(asset_id, sensors)
+            by_sensor = {row.sensor: row for row in latest.itertuples()}
+            for sid in sensors:
+                s = asset.sensor(sid)
+                row = by_sensor.get(sid)
+                value = None if row is None else float(row.value)
+                status = "no data" if value is None else (
+                    "high" if s.normal_max is not None and value > s.normal_max else
+                    "low" if s.normal_min is not None and value < s.normal_min else "normal")
+                readings.append({"asset": asset_id, "asset_name": asset.name, "sensor": sid, "value": value,
+                                 "unit": s.unit, "ts": None if row is None else row.ts.to_pydatetime(),
+                                 "normal_min": s.normal_min, "normal_max": s.normal_max, "status": status})
+    finally:
+        _close(store)
+    at = bounds[1] if bounds else None
+    faults = []
+    if at is not None:
+        for label in Simulator(plant, seed=seed).active_faults(at):
+            done = (at - label.start) / (label.end - label.start)
+            faults.append({"asset": label.asset_id, "fault": label.fault, "start": label.start, "end": label.end,
+                           "progress": round(done, 3), "sensors": label.sensors})
+    lines = [{"id": ln.id, "name": ln.name,
+              "assets": sum(a.line_id == ln.id for a in plant.assets),
+              "sensors": sum(len(a.sensors) for a in plant.assets if a.line_id == ln.id)} for ln in plant.lines]
+    return {
+        "site": {"id": plant.site.id, "name": plant.site.name},
+        "lines": lines, "assets": len(plant.assets), "asset_types": len({a.type for a in plant.assets}),
+        "sensors": plant.sensor_count, "seed": seed,
+        "history": None if bounds is None else {"start": bounds[0], "end": bounds[1]},
+        "readings": readings, "active_faults": faults,
+    }
+
+
+def render_summary(data: dict[str, Any]):
+    """A Rich renderable of summary(): plant header, lines, key readings, active injected faults."""
+    from rich.console import Group
+    from rich.panel import Panel
+    from rich.table import Table
+
+    hist = data["history"]
+    span = "no history yet" if hist is None else (
+        f"history {hist['start']:%Y-%m-%d %H:%M} .. {hist['end']:%Y-%m-%d %H:%M} UTC")
+    header = Panel(f"[bold]{data['site']['name']}[/] ({data['site']['id']}): {len(data['lines'])} lines, "
+                   f"{data['assets']} assets of {data['asset_types']} types, {data['sensors']} sensors; {span}; "
+                   f"seed {data['seed']}", title="IndustrialMind demo plant")
+    lines = Table("line", "name", "assets", "sensors", title="Lines")
+    for ln in data["lines"]:
+        lines.add_row(ln["id"], ln["name"], str(ln["assets"]), str(ln["sensors"]))
+    readings = Table("asset", "sensor", "value", "normal range", "status", "at (UTC)", title="Key readings")
+    readings.columns[1].no_wrap = True
+    colour = {"normal": "green", "high": "red", "low": "yellow", "no data": "dim"}
+    for r in data["readings"]:
+        value = "-" if r["value"] is None else f"{r['value']:.2f} {r['unit']}"
+        readings.add_row(r["asset"], r["sensor"], value,
+                         f"{r['normal_min']:g} .. {r['normal_max']:g}", f"[{colour[r['status']]}]{r['status']}[/]",
+                         "-" if r["ts"] is None else f"{r['ts']:%H:%M}")
+    faults = Table("asset", "fault", "since (UTC)", "progress", "sensors", title="Injected faults in progress")
+    for f in data["active_faults"]:
+        faults.add_row(f["asset"], f["fault"].replace("_", " "), f"{f['start']:%Y-%m-%d %H:%M}",
+                       f"{100 * f['progress']:.0f} %", ", ".join(f["sensors"]))
+    if not data["active_faults"]:
+        faults.add_row("-", "none", "", "", "")
+    return Group(header, lines, readings, faults)
+
+
+# --------------------------------------------------------------------------------------------------- commands
+def register(app: typer.Typer, import_app: typer.Typer) -> None:
+    """Add `simulate` and `start`."""
+    app.command("simulate")(simulate)
+    app.command("start")(start)
+
+
+def simulate(
+    days: float = typer.Option(7.0, "--days", help="Days of history to simulate, ending at --end."),
+    seed: int = typer.Option(1, "--seed", help="Random seed: the same seed gives the same history and faults."),
+    end: Optional[str] = typer.Option(None, "--end", help="End of the history (ISO 8601, UTC if naive); default now."),
+    live: bool = typer.Option(False, "--live", help="After the backfill, keep streaming new readings to Kafka."),
+    rate: Optional[float] = typer.Option(None, "--rate", help="Live: readings published per second (default: "
+                                         "every sensor once per simulated minute)."),
+    speed: float = typer.Option(1.0, "--speed", help="Live: simulated seconds per wall-clock second."),
+    json_out: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
+) -> None:
+    """Simulate the demo plant: write its history to the time-series store and its fault labels to the records store."""
+    from industrialmind.cli import console, emit_json, err_console, progress, settings
+    from industrialmind.timeutil import parse_when
+
+    cfg = settings()
+    cfg.ensure_home()
+    end_at = parse_when(end) if end else None
+    with progress() as bar:
+        task = bar.add_task(f"simulating {days:g} days (seed {seed})", total=None)
+        result = backfill(cfg, days=days, seed=seed, end=end_at,
+                          progress=lambda done, total: bar.update(task, completed=done, total=total))
+    if json_out:
+        emit_json(result)
+    else:
+        console().print(
+            f"wrote {result['points_written']:,} points of {result['series']} sensors, "
+            f"{result['start']:%Y-%m-%d %H:%M} .. {result['end']:%Y-%m-%d %H:%M} UTC, and {result['fault_labels']} "
+            f"fault labels ({', '.join(result['faults']) or 'none'}) in {result['seconds']} s "
+            f"-> {result['timeseries_url']}", highlight=False)
+    if live:
+        run_live = _live_runner()
+        err_console().print("streaming live readings; Ctrl-C to stop")
+        run_live(cfg, seed=seed, rate=rate, speed=speed)
+
+
+def _live_runner() -> Callable[..., Any]:
+    from industrialmind.errors import IndustrialMindError
+
+    try:
+        from industrialmind.plant.live import run_live
+    except ModuleNotFoundError as exc:
+        if exc.name != "industrialmind.plant.live":
+            raise
+        raise IndustrialMindError("live streaming is not available in this build (industrialmind.plant.live is "
+                                  "missing): run `industrialmind simulate` without --live") from None
+    return run_live
+
+
+def start(
+    once: bool = typer.Option(False, "--once", help="Print the summary once and exit."),
+    json_out: bool = typer.Option(False, "--json", help="Print the summary once as JSON and exit."),
+    days: float = typer.Option(7.0, "--days", help="Days of history to simulate when the data home is empty."),
+    seed: int = typer.Option(1, "--seed", help="Seed of the demo history (when it is first simulated)."),
+    interval: float = typer.Option(5.0, "--interval", help="Seconds between refreshes of the live summary."),
+) -> None:
+    """Start the demo: simulate its history if IM_HOME holds none, then show a live summary until Ctrl-C."""
+    import time
+
+    from industrialmind.cli import console, emit_json, settings
+
+    cfg = settings()
+    info = ensure_demo_data(cfg, days=days, seed=seed, progress=not json_out)
+    seed = int(info.get("seed", seed))
+    catch_up(cfg, seed)
+    if json_out:
+        emit_json(summary(cfg, seed))
+        return
+    if once:
+        console().print(render_summary(summary(cfg, seed)))
+        return
+    from rich.live import Live
+
+    try:
+        with Live(render_summary(summary(cfg, seed)), console=console(), refresh_per_second=1, screen=False) as view:
+            while True:
+                time.sleep(max(0.5, interval))
+                catch_up(cfg, seed)  # new minutes since the last refresh become history
+                view.update(render_summary(summary(cfg, seed)))
+    except KeyboardInterrupt:
+        console().print("stopped")
