@@ -1,0 +1,43 @@
+"""Reading SKAB into one testbed asset, its history, experiments and fault labels (no stores involved)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from industrialmind.plant.importers.skab import experiment, read_file, read_skab
+
+
+def test_skab_reads_one_testbed_with_labels(skab_dir):
+    """35 experiment files give one asset with 8 sensors, 35 experiment events and one label per anomaly run."""
+    plant, wide, labels, events, skipped = read_skab(skab_dir)
+    assert [a.id for a in plant.assets] == ["SKAB-PUMP"] and len(plant.assets[0].sensors) == 8
+    assert sum(e.kind == "experiment" for e in events) == 35
+    assert len(labels) == 34 and {lb.source for lb in labels} == {"skab"}
+    assert {lb.fault for lb in labels} >= {"valve_closed_inlet", "cavitation", "rotor_imbalance"}
+    assert all(lb.end >= lb.start for lb in labels)
+    assert wide["ts"].is_unique and skipped == []
+
+
+def test_skab_times_are_moscow_local(skab_dir):
+    """The first reading of valve1/0.csv (10:14:33 in Moscow) is stored at 07:14:33 UTC."""
+    frame, _ = read_file(skab_dir / "data" / "valve1" / "0.csv")
+    assert frame["ts"].iloc[0] == pd.Timestamp("2020-03-09 07:14:33", tz="UTC")
+
+
+def test_skab_bad_row_is_skipped_with_reason(tmp_path, skab_dir):
+    """A row with a non-numeric reading is reported by row number and the rest is read."""
+    src = (skab_dir / "data" / "valve1" / "0.csv").read_text().splitlines()
+    fields = src[2].split(";")
+    fields[8] = "x"  # Volume Flow RateRMS of the second data row (row 3)
+    src[2] = ";".join(fields)
+    (tmp_path / "valve1").mkdir()
+    (tmp_path / "valve1" / "0.csv").write_text("\n".join(src) + "\n")
+    frame, skipped = read_file(tmp_path / "valve1" / "0.csv")
+    assert [(s.row, s.reason) for s in skipped] == [(3, "column 'Volume Flow RateRMS': 'x' is not a number")]
+    assert len(frame) == len(src) - 2
+
+
+def test_experiment_names_fault_from_folder_and_number(tmp_path):
+    """The fault of a file comes from its folder (valve1) or, in other/, its number."""
+    assert experiment(tmp_path / "valve1" / "3.csv")[:2] == ("valve1/3", "valve_closed_inlet")
+    assert experiment(tmp_path / "other" / "13.csv")[:2] == ("other/13", "cavitation")
