@@ -1,0 +1,106 @@
+"""`industrialmind ask`, `init` and the chat-model factory, driven through the real CLI with scripted models."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from langchain_core.messages import AIMessage
+from typer.testing import CliRunner
+
+from industrialmind.agent import models
+from industrialmind.agent.testing import ScriptedChatModel, tool_call
+from industrialmind.cli import app
+from industrialmind.config import get_settings
+from industrialmind.errors import ConfigError
+from tests.tools.fakes import install
+
+WO_ARGS = {"asset_id": "P-101", "title": "Inspect bearing", "description": "vib high", "priority": "high"}
+
+
+def _script(monkeypatch, *responses) -> ScriptedChatModel:
+    model = ScriptedChatModel(responses=list(responses))
+    monkeypatch.setattr(models, "make_chat_model", lambda spec, settings: model)
+    return model
+
+
+def test_ask_json_shape(monkeypatch, initialised_home):
+    """ask --json prints answer, tool_calls [{name, args}], pending_approval, thread_id and latency_ms."""
+    install(monkeypatch)
+    _script(monkeypatch, AIMessage(content="", tool_calls=[tool_call("get_asset", {"asset_id": "P-101"})]),
+            "P-101 is Feed pump A.")
+    result = CliRunner().invoke(app, ["ask", "what is P-101", "--json", "--thread", "cli1"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert list(data) == ["answer", "tool_calls", "pending_approval", "thread_id", "latency_ms"]
+    assert data["answer"] == "P-101 is Feed pump A."
+    assert data["tool_calls"] == [{"name": "get_asset", "args": {"asset_id": "P-101"}}]
+    assert data["pending_approval"] is None and data["thread_id"] == "cli1" and data["latency_ms"] > 0
+
+
+def test_ask_never_runs_action_without_approve(monkeypatch, initialised_home):
+    """Without --approve the work order waits under pending_approval; with --approve on the thread it runs."""
+    records, _ = install(monkeypatch)
+    _script(monkeypatch, AIMessage(content="", tool_calls=[tool_call("create_work_order", WO_ARGS)]), "Created.")
+    out = CliRunner().invoke(app, ["ask", "open a work order for P-101", "--json", "--thread", "wo"])
+    data = json.loads(out.stdout)
+    assert data["pending_approval"]["actions"][0]["args"] == WO_ARGS and records.created == {}
+    _script(monkeypatch, "Created.", "Anything else?")
+    out = CliRunner().invoke(app, ["ask", "yes do it", "--json", "--thread", "wo", "--approve"])
+    assert out.exit_code == 0, out.output
+    assert len(records.created) == 1
+
+
+def test_ask_human_output_shows_tool_calls(monkeypatch, initialised_home):
+    """Without --json, ask prints the tool calls compactly and the answer."""
+    install(monkeypatch)
+    _script(monkeypatch, AIMessage(content="", tool_calls=[tool_call("get_asset", {"asset_id": "P-101"})]),
+            "It is **Feed pump A**.")
+    out = CliRunner().invoke(app, ["ask", "what is P-101"])
+    assert "-> get_asset(asset_id='P-101')" in out.stdout and "Feed pump A" in out.stdout
+
+
+def test_init_empty_writes_marker(im_home):
+    """init --empty prepares IM_HOME without demo data, so chat/ask no longer auto-initialise it."""
+    out = CliRunner().invoke(app, ["init", "--empty", "--json"])
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.stdout)["steps"] == []
+    assert (im_home / ".initialized").exists()
+
+
+def test_make_chat_model_unknown_spec_lists_forms():
+    """An unknown brain spec raises ConfigError naming every valid form."""
+    with pytest.raises(ConfigError, match=r"unknown chat model 'gpt4'; valid forms: offline, openai/<model>"):
+        models.make_chat_model("gpt4", get_settings())
+
+
+def test_make_chat_model_openai_uses_base_url():
+    """'openai/<model>' builds ChatOpenAI against IM_OPENAI_BASE_URL with a placeholder key for local servers."""
+    settings = get_settings(openai_base_url="http://127.0.0.1:9/v1")
+    model = models.make_chat_model("openai/tiny", settings)
+    assert type(model).__name__ == "ChatOpenAI" and model.model_name == "tiny"
+    assert str(model.openai_api_base) == "http://127.0.0.1:9/v1"
+
+
+def test_make_chat_model_hf_parses_adapter():
+    """'hf/<path>@<adapter>' builds the in-process model without loading weights yet."""
+    model = models.make_chat_model("hf/./base@./lora", get_settings())
+    assert (model.model_path, model.adapter) == ("./base", "./lora")
+
+
+def test_real_llm_calls_fail_loudly():
+    """The conftest guard makes a real ChatOpenAI call raise instead of reaching a server."""
+    model = models.make_chat_model("openai/tiny", get_settings(openai_base_url="http://127.0.0.1:9/v1"))
+    with pytest.raises(AssertionError, match="real LLM"):
+        model.invoke("hi")
+
+
+def test_parse_tool_calls_from_generated_text():
+    """<tool_call> JSON blocks become tool calls; text around them is kept; broken JSON stays as text."""
+    text = ('Let me check.\n<tool_call>\n{"name": "get_asset", "arguments": {"asset_id": "P-101"}}\n</tool_call>'
+            '<tool_call>{"name": "alarms", "arguments": "{\\"since\\": \\"24h\\"}"}</tool_call>')
+    content, calls = models.parse_tool_calls(text)
+    assert content == "Let me check."
+    assert [(c["name"], c["args"]) for c in calls] == [("get_asset", {"asset_id": "P-101"}), ("alarms", {"since": "24h"})]
+    content, calls = models.parse_tool_calls("<tool_call>{not json</tool_call>")
+    assert calls == [] and "not json" in content
