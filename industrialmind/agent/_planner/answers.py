@@ -1,0 +1,97 @@
+"""Answers written only from tool results: each result's own summary line (numbers with units, written by the
+tool), a few structured details quoted verbatim, and the sources cited. No number is computed here, so every
+number the planner states appears in a tool result.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from industrialmind.agent._planner.context import ToolOutcome
+
+CAPABILITIES = (
+    "I can help with the plant: find equipment and describe it, show current readings and sensor history, "
+    "look for anomalies and alarms, explain likely failure modes, trace what is upstream or downstream, search "
+    "the manuals and procedures, list work orders and maintenance KPIs, check the data streams, and (with your "
+    "approval) open work orders or retrain an anomaly model."
+)
+
+
+def refusal() -> str:
+    """A polite refusal that says what the assistant can do."""
+    return "Sorry, that is outside what I can help with here. " + CAPABILITIES
+
+
+def help_text() -> str:
+    """The reply to greetings and 'what can you do'."""
+    return "Hello! " + CAPABILITIES + " For example: \"what is P-101 doing now?\" or \"any alarms on line 2 today?\""
+
+
+def compose(outcomes: list[ToolOutcome], describe: Any = None) -> str:
+    """The final answer for one turn's tool results."""
+    if not outcomes:
+        return "I have no results to report."
+    lines: list[str] = []
+    cited: list[str] = []
+    for o in outcomes:
+        res = o.result or {}
+        if "error" in res:
+            lines.append(_error_line(o, res))
+            continue
+        lines.append(_summary(res) or f"{o.name} returned no summary.")
+        lines.extend(_details(o.name, res))
+        for src in _sources(res):
+            if src not in cited:
+                cited.append(src)
+    if len(lines) == 1:
+        text = lines[0]
+    else:
+        text = "\n".join(f"- {line}" if not line.startswith("  ") else line for line in lines)
+    if cited and any(o.name == "search_documents" for o in outcomes):
+        text += "\n\nSources: " + "; ".join(f"[{i + 1}] {s}" for i, s in enumerate(cited[:5]))
+    if any(o.name in ("create_work_order", "train_model") and "error" not in (o.result or {}) for o in outcomes):
+        text += "\n\nDone, as you approved."
+    return text
+
+
+def _summary(res: dict[str, Any]) -> str:
+    text = str(res.get("summary") or "").strip()
+    return text[0].upper() + text[1:] if text else ""
+
+
+def _error_line(o: ToolOutcome, res: dict[str, Any]) -> str:
+    valid = [str(v) for v in (res.get("valid") or [])][:8]
+    line = f"I could not run {o.name.replace('_', ' ')}: {res.get('error')}"
+    if valid and not any(v in str(res.get("error")) for v in valid):
+        line += " (valid: " + ", ".join(valid) + ")"
+    return line
+
+
+def _sources(res: dict[str, Any]) -> list[str]:
+    out = []
+    for s in res.get("sources") or []:
+        if isinstance(s, dict):
+            s = s.get("citation") or s.get("document") or s.get("source")
+        if s:
+            out.append(str(s))
+    return out
+
+
+def _details(name: str, res: dict[str, Any]) -> list[str]:
+    """A few verbatim details beyond the summary, per kind of result."""
+    out: list[str] = []
+    if name == "search_documents":
+        for i, p in enumerate((res.get("passages") or [])[:2]):
+            if not isinstance(p, dict):
+                continue
+            text = str(p.get("text") or p.get("content") or "").strip().replace("\n", " ")
+            cite = p.get("citation") or p.get("source") or p.get("document") or ""
+            if text:
+                snippet = text if len(text) <= 300 else text[:300].rsplit(" ", 1)[0] + " ..."
+                out.append(f"  \"{snippet}\"" + (f" ({cite})" if cite else ""))
+    elif name == "failure_modes":
+        for m in (res.get("failure_modes") or [])[:3]:
+            if isinstance(m, dict):
+                action = m.get("recommended_action") or ""
+                out.append(f"  {m.get('name', m.get('id', ''))}" + (f": {action}" if action else ""))
+    return out

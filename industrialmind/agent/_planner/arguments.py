@@ -1,0 +1,172 @@
+"""Filling a tool's arguments from the linked entities, then from the conversation, by what each parameter holds
+(read from its name and schema, never from the tool's name)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from industrialmind.agent._planner.context import Context
+from industrialmind.agent._planner.entities import Entities, Registry, norm
+from industrialmind.agent._planner.intents import ToolSpec, param_kind
+
+_STOP = set("""a an the of on in at for to by with from about and or is are was were be been do does did doing can
+could would should will what whats what's which who how why when where any anything some me my our i we you your
+please pls show tell give get list find check look see pull up it its it's this that these those there here
+right now rn currently current just also too again same thing things usually typically normally say says said
+kind sort one ones all every whole really""".split())
+
+
+class MissingArgument(Exception):
+    """A required argument cannot be filled from the question or the conversation; the planner asks for it."""
+
+    def __init__(self, kind: str, spec: ToolSpec) -> None:
+        super().__init__(kind)
+        self.kind = kind
+        self.spec = spec
+
+
+def content_words(text: str, ents: Entities, registry: Registry) -> list[str]:
+    """Words of the question that are neither entities nor function words."""
+    t = norm(text)
+    for mention in [*ents.assets, *ents.lines]:
+        t = t.replace(norm(mention), " ")
+    if ents.time is not None:
+        t = t.replace(ents.time.text.strip(), " ")
+    words = re.findall(r"[a-z][a-z'-]+", t)
+    return [w for w in words if w not in _STOP and w not in registry.id_prefixes]
+
+
+def _enum_choice(spec_param: dict[str, Any], text: str) -> str | None:
+    values = _enum_values(spec_param)
+    if not values:
+        return None
+    t = norm(text)
+    for v in values:
+        if re.search(rf"\b{re.escape(norm(str(v)))}\b", t):
+            return v
+    # glosses in the description: "'downstream' (what it feeds), 'upstream' (what feeds it)"
+    desc = str(spec_param.get("description") or "")
+    aux = r"\s+(?:(?:is|are|does|do|did|will|would|be|gets?)\s+)?"
+    for value, gloss in re.findall(r"'([^']+)'\s*\(([^)]+)\)", desc):
+        words = norm(gloss).split()
+        pattern = r"\b" + aux.join(r"(?:\S+\s+){0,3}?\S+" if w in ("it", "them", "this") else _stem(w) + r"\w*"
+                                  for w in words) + r"(?!\w)"
+        if value in values and re.search(pattern, t):
+            return value
+    return None
+
+
+def _stem(word: str) -> str:
+    return re.escape(re.sub(r"(?:ing|ed|es|s)$", "", word) if len(word) > 4 else word)
+
+
+def _enum_values(schema: dict[str, Any]) -> list[Any]:
+    if "enum" in schema:
+        return list(schema["enum"])
+    for sub in schema.get("anyOf", []) or []:
+        if "enum" in sub:
+            return list(sub["enum"])
+    return []
+
+
+def _quoted_examples(schema: dict[str, Any]) -> list[str]:
+    return re.findall(r"'([a-z][a-z_]+)'", str(schema.get("description") or ""))
+
+
+def _is_list(schema: dict[str, Any]) -> bool:
+    if schema.get("type") == "array":
+        return True
+    return any(sub.get("type") == "array" for sub in schema.get("anyOf", []) or [])
+
+
+def fill(spec: ToolSpec, ents: Entities, ctx: Context, registry: Registry, text: str, now: datetime,
+         follow_up: bool, asset: str | None) -> dict[str, Any]:
+    """The arguments of one call of spec for one asset (or none); raises MissingArgument for a required gap."""
+    args: dict[str, Any] = {}
+    kinds = {p: param_kind(p, s) for p, s in spec.params.items()}
+    time_args = ents.time.as_args(now) if ents.time is not None else (ctx.time_args if follow_up else {})
+    for p, schema in spec.params.items():
+        kind = kinds[p]
+        required = p in spec.required
+        value: Any = None
+        if kind == "asset":
+            value = asset
+        elif kind == "scope":
+            value = asset or (ents.lines[0] if ents.lines else None) or (ents.sites[0] if ents.sites else None)
+            if value is None and follow_up and ctx.scope:
+                value = ctx.scope
+            if value is None and required and len(registry.sites) == 1:
+                value = next(iter(registry.sites))
+        elif kind == "sensor":
+            words = list(ents.sensors)
+            if not words and follow_up and ctx.sensor:
+                words = [ctx.sensor]
+            resolved = []
+            for w in words:
+                sid = registry.resolve_sensor(asset, w) if asset else w
+                if sid and sid not in resolved:
+                    resolved.append(sid)
+            if resolved:
+                value = resolved if _is_list(schema) else resolved[0]
+        elif kind == "time":
+            if p in ("start", "since", "from") and "start" in time_args:
+                value = time_args["start"] if p != "since" else time_args.get("start")
+            elif p in ("end", "until", "to") and "end" in time_args and ents.time is not None and ents.time.end:
+                value = time_args["end"]
+            elif p in ("end", "until", "to") and follow_up and ents.time is None and "end" in time_args:
+                value = time_args["end"]
+            if p == "since" and value is None and "since" in time_args:
+                value = time_args["since"]
+        elif kind == "priority":
+            value = ents.priority
+            if value is None and required:
+                value = schema.get("default") or "medium"
+        elif kind == "line":
+            value = ents.lines[0] if ents.lines else None
+        elif kind == "site":
+            value = ents.sites[0] if ents.sites else None
+        elif kind == "asset_type":
+            if ents.asset_types and not asset:
+                value = _registry_type(registry, ents.asset_types[0])
+        elif p == "symptom":
+            words = content_words(text, ents, registry)
+            nouns = set(registry.type_nouns)
+            words = [w for w in words if w.rstrip("s") not in nouns and w not in nouns]
+            words = [w for w in words if w not in ("cause", "causes", "caused", "causing", "fail", "failure",
+                                                   "failures", "modes", "mode", "wrong", "problem", "issue")]
+            sensors = [s.replace("_", " ") for s in ents.sensors]
+            symptom = " ".join(dict.fromkeys([*words[:4]] + sensors)).strip()
+            value = symptom or None
+        elif p == "query":
+            if spec.required and p in spec.required:
+                value = " ".join(content_words(text, ents, registry)) or norm(text)
+            elif not (ents.asset_types or ents.lines or ents.sites or asset):
+                words = content_words(text, ents, registry)
+                value = " ".join(words) if words else None
+        elif _enum_values(schema):
+            plain = norm(text).replace(ents.time.text.strip(), " ") if ents.time is not None else text
+            value = _enum_choice(schema, plain)
+        elif p in ("topic",):
+            examples = _quoted_examples(schema)
+            said = [e for e in examples if re.search(rf"\b{e}", norm(text))]
+            value = said[0] if said else (examples[0] if required and examples else None)
+        elif p.endswith("job_id") or p == "job":
+            m = re.search(r"\b(job[-_ ]?[0-9a-f]{3,}|[0-9a-f]{8,})\b", norm(text))
+            value = m.group(1).replace(" ", "-") if m else (ctx.job_id if follow_up or ctx.job_id else None)
+        if value is None and required:
+            if p in ("title", "description"):
+                continue  # filled by the planner from the conversation
+            raise MissingArgument(kind or p, spec)
+        if value is not None:
+            args[p] = value
+    return args
+
+
+def _registry_type(registry: Registry, noun: str) -> str:
+    types = sorted({a.type for a in registry.assets.values()})
+    for t in types:
+        if t == noun or t.replace("_", " ") == noun or t.split("_")[-1] == noun:
+            return t
+    return noun

@@ -1,0 +1,392 @@
+"""Entity linking against the asset registry: asset ids in any spelling, names and aliases (fuzzy), lines, sites,
+equipment types, sensor words with synonyms, priorities and time expressions.
+
+The registry is whatever plant the records store holds (the demo plant, an imported one such as AssetOpsBench's
+chillers, or both); nothing here knows a particular plant.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Iterable
+
+from industrialmind.agent._planner.timeparse import TimeRange, parse_time_range
+
+# Slot words: what entity mentions become before intent classification; training examples carry the same.
+ASSET_SLOT = "the equipment"
+LINE_SLOT = "the line"
+TYPE_SLOT = "machines"
+TIME_SLOT = "over a period"
+
+if TYPE_CHECKING:
+    from industrialmind.plant.model import Asset, Line, Sensor
+
+# Priority words people use -> the canonical priority of a work order.
+PRIORITY_WORDS = {
+    "low": "low", "minor": "low", "whenever": "low", "p4": "low", "p3": "low",
+    "medium": "medium", "normal": "medium", "routine": "medium", "med": "medium",
+    "high": "high", "important": "high", "p2": "high", "soon": "high",
+    "urgent": "urgent", "asap": "urgent", "critical": "urgent", "emergency": "urgent", "p1": "urgent",
+    "immediately": "urgent",
+}
+# Synonyms too short or too common to mean a sensor on their own ("a", "rate of failure", "load the data").
+_WEAK_SENSOR_WORDS = {"a", "rate", "output", "fill", "demand", "inventory", "deg", "head", "load", "loading",
+                      "consumption", "travel", "command", "position", "pos", "power"}
+_FILLER = {"the", "a", "an", "of", "on", "in", "at", "for", "to", "my", "our", "that", "this", "its", "is", "and"}
+
+
+# Chat shorthand engineers type, expanded before anything else reads the text.
+_SHORTHAND = {"rn": "right now", "atm": "at the moment", "rite now": "right now", "pls": "please", "plz": "please",
+              "u": "you", "ur": "your", "r": "are", "w/": "with", "w/o": "without", "b4": "before", "yday": "yesterday",
+              "ystdy": "yesterday", "tmrw": "tomorrow", "wo": "work order", "wos": "work orders", "wo's": "work orders",
+              "hrs": "hours", "mins": "minutes", "pmp": "pump", "thx": "thanks", "info": "information", "nvm": "never mind",
+              "whats": "what is", "what's": "what is", "hows": "how is", "how's": "how is", "wheres": "where is",
+              "isnt": "is not", "doesnt": "does not", "cant": "cannot", "pm'd": "maintained"}
+_SHORTHAND_RE = re.compile(r"(?<![\w/'-])(" + "|".join(re.escape(k) for k in sorted(_SHORTHAND, key=len, reverse=True))
+                           + r")(?![\w/'-])")
+
+
+def norm(text: str) -> str:
+    """Lowercase, unify dashes/underscores/quotes and squeeze spaces."""
+    text = text.lower().replace("_", " ").replace("\u2019", "'").replace("\u2013", "-").replace("\u2014", "-")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def expand_shorthand(text: str) -> str:
+    """'whats P-101 doing rn' -> 'what is P-101 doing right now' (text already normalised)."""
+    return _SHORTHAND_RE.sub(lambda m: _SHORTHAND[m.group(1)], text)
+
+
+def id_key(text: str) -> str:
+    """Spelling-insensitive key of an id: 'P 101', 'p-101', 'P_101' -> 'p101'."""
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def _type_noun(asset_type: str) -> str:
+    return asset_type.replace("_", " ").split()[-1]
+
+
+@dataclass
+class AssetMention:
+    """One place in the text that names equipment: linked ids (one), or several candidates (ambiguous)."""
+
+    text: str
+    start: int
+    candidates: list[str]
+    how: str  # 'id', 'alias', 'fuzzy', 'type', 'unknown_id'
+
+    @property
+    def linked(self) -> str | None:
+        """The asset id when exactly one candidate remains."""
+        return self.candidates[0] if len(self.candidates) == 1 else None
+
+
+@dataclass
+class Entities:
+    """Everything linked in one user message."""
+
+    text: str
+    assets: list[str] = field(default_factory=list)
+    ambiguous: list[AssetMention] = field(default_factory=list)
+    unknown_ids: list[str] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+    sites: list[str] = field(default_factory=list)
+    asset_types: list[str] = field(default_factory=list)
+    sensors: list[str] = field(default_factory=list)  # sensor words: canonical quantities or sensor ids
+    time: TimeRange | None = None
+    priority: str | None = None
+    numbers: list[float] = field(default_factory=list)
+    masked: str = ""  # the text with assets, lines and times replaced by neutral words, for the intent classifier
+
+    def cues(self) -> dict[str, float]:
+        """Entity-type features for the intent classifier."""
+        return {
+            "asset": float(bool(self.assets or self.ambiguous or self.unknown_ids)),
+            "multi_asset": float(len(self.assets) > 1),
+            "scope": float(bool(self.lines or self.sites)),
+            "type": float(bool(self.asset_types)),
+            "sensor": float(bool(self.sensors)),
+            "time": float(self.time is not None),
+            "priority": float(self.priority is not None),
+        }
+
+
+class Registry:
+    """The asset registry indexed for linking: id keys, name/alias phrases, lines, sites, types and sensor words."""
+
+    def __init__(self, assets: Iterable["Asset"], lines: Iterable["Line"] = (), sites: Iterable[str] = ()) -> None:
+        from industrialmind.plant.vocabulary import sensor_synonyms
+
+        self.assets: dict[str, "Asset"] = {a.id: a for a in assets}
+        self.lines: dict[str, "Line"] = {ln.id: ln for ln in lines}
+        self.sites: set[str] = set(sites) | {a.site_id for a in self.assets.values()}
+        self.id_keys: dict[str, str] = {}
+        self.phrases: dict[str, set[str]] = {}
+        for a in self.assets.values():
+            self.id_keys[id_key(a.id)] = a.id
+            for phrase in [a.name, *a.aliases]:
+                p = norm(phrase)
+                p = re.sub(r"^the ", "", p)
+                if re.fullmatch(r"[a-z]{1,8}[- ]?\d{1,5}[a-z]?", p):  # an alias that is an id (FCV-101, R-201)
+                    self.id_keys.setdefault(id_key(p), a.id)
+                self.phrases.setdefault(p, set()).add(a.id)
+        self.id_prefixes = {re.match(r"[a-z]*", k).group(0) for k in self.id_keys} - {""}
+        self.type_nouns: dict[str, set[str]] = {}
+        for a in self.assets.values():
+            for noun in {_type_noun(a.type), a.type.replace("_", " ")}:
+                self.type_nouns.setdefault(noun, set()).add(a.id)
+        self.line_phrases: dict[str, str] = {}
+        for ln in self.lines.values():
+            for phrase in [ln.id, ln.name, *getattr(ln, "aliases", [])]:
+                self.line_phrases[norm(phrase)] = ln.id
+            self.line_phrases.setdefault(norm(ln.name.split(" - ")[0]), ln.id)
+        # sensor words: the vocabulary's synonyms plus every sensor id, name and alias in the registry
+        self.sensor_words: dict[str, str] = {}
+        for canonical, words in sensor_synonyms.items():
+            for w in [canonical, *words]:
+                w = norm(w)
+                if len(w) > 1 and w not in _WEAK_SENSOR_WORDS:
+                    self.sensor_words.setdefault(w, canonical)
+        for a in self.assets.values():
+            for s in a.sensors:
+                for w in {s.id, s.name, *s.aliases}:
+                    w = norm(w)
+                    if len(w) > 2 and not w.isdigit():
+                        self.sensor_words.setdefault(w, s.id)
+        self._sensor_re = re.compile(
+            r"\b(" + "|".join(re.escape(w) for w in sorted(self.sensor_words, key=len, reverse=True)) + r")\b")
+        self._phrase_list = sorted(self.phrases, key=len, reverse=True)
+
+    # ------------------------------------------------------------------------------------------------------------
+    def link(self, text: str, now: datetime) -> Entities:
+        """Find every entity in one message."""
+        ents = Entities(text=text)
+        t = expand_shorthand(norm(text))
+        taken: list[tuple[int, int]] = []
+        masked = t
+
+        def free(a: int, b: int) -> bool:
+            return all(b <= s or a >= e for s, e in taken)
+
+        ents.time = parse_time_range(t, now)
+        if ents.time is not None:
+            i = t.find(ents.time.text.strip())
+            if i >= 0:
+                taken.append((i, i + len(ents.time.text.strip())))
+
+        mentions: list[AssetMention] = []
+        # 1. names and aliases said exactly (longest first: 'feed pump a motor' before 'feed pump a')
+        for phrase in self._phrase_list:
+            for m in re.finditer(r"(?<![\w-])" + re.escape(phrase) + r"(?![\w-])", t):
+                if free(m.start(), m.end()):
+                    taken.append((m.start(), m.end()))
+                    mentions.append(AssetMention(m.group(0), m.start(), sorted(self.phrases[phrase]), "alias"))
+        # 2. ids in any spelling: p101, P 101, p-1o1, chiller6, CWC04013
+        for m in re.finditer(r"\b([a-z]{1,8})(?:[ _-]{0,2})([0-9oil]{0,1}[0-9][0-9oil]{0,5}[a-z]?)\b", t):
+            if not free(m.start(), m.end()):
+                continue
+            prefix = m.group(1)
+            digits = m.group(2).replace("o", "0").replace("i", "1").replace("l", "1")
+            key = prefix + digits
+            if key in self.id_keys:
+                taken.append((m.start(), m.end()))
+                mentions.append(AssetMention(m.group(0), m.start(), [self.id_keys[key]], "id"))
+            elif prefix in self.id_prefixes and prefix not in ("line", "last", "past", "at", "on", "in") \
+                    and not re.search(r"\d[a-z]", digits):
+                near = self._near_ids(key)
+                taken.append((m.start(), m.end()))
+                if len(near) == 1 and len(key) >= 4:
+                    mentions.append(AssetMention(m.group(0), m.start(), near, "fuzzy"))
+                else:
+                    ents.unknown_ids.append(re.sub(r"^([a-z]+)(\d)", r"\1-\2", key).upper())
+        # 3. lines and sites
+        masks: list[tuple[int, int, str]] = []
+        for phrase, line_id in sorted(self.line_phrases.items(), key=lambda kv: -len(kv[0])):
+            for m in re.finditer(r"(?<![\w-])" + re.escape(phrase) + r"(?![\w-])", t):
+                if free(m.start(), m.end()):
+                    taken.append((m.start(), m.end()))
+                    masks.append((m.start(), m.end(), LINE_SLOT))
+                    if line_id not in ents.lines:
+                        ents.lines.append(line_id)
+        for m in re.finditer(r"\bline\s*(\d+)\b", t):  # 'line 2' when the registry names lines 'L2'
+            if free(m.start(), m.end()):
+                cand = [lid for lid in self.lines if id_key(lid) in (f"l{m.group(1)}", f"line{m.group(1)}")]
+                if cand and cand[0] not in ents.lines:
+                    taken.append((m.start(), m.end()))
+                    masks.append((m.start(), m.end(), LINE_SLOT))
+                    ents.lines.append(cand[0])
+        for site in self.sites:
+            for m in re.finditer(r"(?<![\w-])" + re.escape(norm(site)) + r"(?![\w-])", t):
+                if free(m.start(), m.end()) and len(site) > 2:
+                    taken.append((m.start(), m.end()))
+                    masks.append((m.start(), m.end(), "the site"))
+                    ents.sites.append(site)
+        # 4. fuzzy names and aliases for typos ('feed pmup a', 'chiler 6' is caught as an id above)
+        self._fuzzy_names(t, taken, mentions)
+        # 5. sensors (before type nouns: 'pump vibration' names a sensor word, 'the pump' a type)
+        for m in self._sensor_re.finditer(t):
+            if free(m.start(), m.end()):
+                word = self.sensor_words[m.group(1)]
+                if word not in ents.sensors:
+                    ents.sensors.append(word)
+                taken.append((m.start(), m.end()))
+        # 6. equipment types ('the pump on line 1', 'all compressors')
+        for noun in sorted(self.type_nouns, key=len, reverse=True):
+            for m in re.finditer(r"\b" + re.escape(noun) + r"(?:e?s)?\b", t):
+                if free(m.start(), m.end()):
+                    taken.append((m.start(), m.end()))
+                    masks.append((m.start(), m.end(), TYPE_SLOT))
+                    if noun not in ents.asset_types:
+                        ents.asset_types.append(noun)
+                    ids = sorted(self.type_nouns[noun])
+                    if ents.lines:
+                        ids = [i for i in ids if self.assets[i].line_id in ents.lines]
+                    plural = t[m.end() - 1: m.end()] == "s" and not noun.endswith("s")
+                    before = re.search(r"\b(the|that|this|our)\s+((?:[\w-]+\s+){0,2})$", t[: m.start()])
+                    if ids and not plural and before:
+                        # 'the feed pump': keep the candidates whose name or alias has the modifier words
+                        mods = [w for w in before.group(2).split() if w not in _FILLER]
+                        if mods:
+                            named = [i for i in ids if all(
+                                any(re.search(rf"\b{re.escape(w)}\b", ph) for ph in self._asset_phrases(i))
+                                for w in mods)]
+                            ids = named or ids
+                        mentions.append(AssetMention(m.group(0), m.start(), ids, "type"))
+        # narrow the candidates of an alias or type mention with a line said in the same message
+        for mention in mentions:
+            if len(mention.candidates) > 1 and ents.lines:
+                on_line = [i for i in mention.candidates if self.assets[i].line_id in ents.lines]
+                mention.candidates = on_line or mention.candidates
+            # a one-word alias that is also the type noun of several assets is ambiguous ('the chiller')
+            if mention.how == "alias" and len(mention.candidates) == 1 and mention.text in self.type_nouns:
+                same = sorted(self.type_nouns[mention.text])
+                if len(same) > 1 and not ents.lines:
+                    mention.candidates = same
+                    mention.how = "type"
+        for mention in sorted(mentions, key=lambda m: m.start):
+            if mention.linked:
+                if mention.linked not in ents.assets:
+                    ents.assets.append(mention.linked)
+            else:
+                ents.ambiguous.append(mention)
+        # a type mention whose candidates include an asset named elsewhere is not a separate question
+        ents.ambiguous = [m for m in ents.ambiguous if not set(m.candidates) & set(ents.assets)]
+
+        ents.priority = self._priority(t)
+        ents.numbers = [float(x) for x in re.findall(r"(?<![\w-])(\d+(?:\.\d+)?)(?![\w-])", t)]
+        ents.masked = self._mask(t, masks, mentions, ents)
+        return ents
+
+    def _asset_phrases(self, asset_id: str) -> list[str]:
+        a = self.assets[asset_id]
+        return [norm(p) for p in (a.name, *a.aliases)]
+
+    def _near_ids(self, key: str) -> list[str]:
+        from rapidfuzz.distance import Levenshtein
+
+        prefix = re.match(r"[a-z]*", key).group(0)
+        return sorted({aid for k, aid in self.id_keys.items()
+                       if k.startswith(prefix) and Levenshtein.distance(k, key) <= 1})
+
+    def _fuzzy_names(self, t: str, taken: list[tuple[int, int]], mentions: list[AssetMention]) -> None:
+        from rapidfuzz import fuzz
+
+        tokens = [(m.group(0), m.start(), m.end()) for m in re.finditer(r"[a-z0-9][a-z0-9'-]*", t)]
+        multi = [p for p in self.phrases if " " in p and len(p) >= 8]
+        best: list[tuple[float, int, int, str]] = []
+        for n in (4, 3, 2):
+            for i in range(len(tokens) - n + 1):
+                a, b = tokens[i][1], tokens[i + n - 1][2]
+                if any(not (b <= s or a >= e) for s, e in taken):
+                    continue
+                words = [w for w, _, _ in tokens[i:i + n]]
+                if words[0] in _FILLER or words[-1] in _FILLER:
+                    continue
+                gram = " ".join(words)
+                for p in multi:
+                    if abs(len(p) - len(gram)) > 3 or p.count(" ") != gram.count(" "):
+                        continue
+                    score = fuzz.ratio(gram, p)
+                    if score >= 86:
+                        best.append((score, a, b, p))
+        for score, a, b, p in sorted(best, key=lambda x: -x[0]):
+            if all(b <= s or a >= e for s, e in taken):
+                taken.append((a, b))
+                mentions.append(AssetMention(t[a:b], a, sorted(self.phrases[p]), "fuzzy"))
+
+    @staticmethod
+    def _priority(t: str) -> str | None:
+        m = re.search(r"\b(" + "|".join(PRIORITY_WORDS) + r")\b(?:\s*-?\s*(?:prio(?:rity)?|pri))?", t)
+        if not m:
+            return None
+        word = m.group(1)
+        # 'high' or 'low' alone often describes a reading ('high vibration'): require a priority context
+        if word in ("high", "low", "medium", "normal", "critical", "soon", "important", "minor"):
+            around = t[max(0, m.start() - 25): m.end() + 25]
+            if not re.search(r"prio|priority|\bpri\b|work order|\bwo\b|ticket|job|as\s+(high|low|urgent)", around):
+                return None
+            if re.search(r"\b(high|low)\s+(vib|temp|press|flow|current|amps|level|speed|reading)", t[m.start():]):
+                return None
+        return PRIORITY_WORDS[word]
+
+    def _mask(self, t: str, masks: list[tuple[int, int, str]], mentions: list[AssetMention], ents: Entities) -> str:
+        """Replace entity mentions with neutral slot words (the same the training examples carry), so the
+        classifier reads the intent words, not ids it has never seen."""
+        spans = [(m.start, m.start + len(m.text), ASSET_SLOT) for m in mentions if m.how != "type"]
+        spans += [s for s in masks if not any(s[0] < m.start + len(m.text) and m.start < s[1]
+                                              for m in mentions if m.how != "type")]
+        if ents.time is not None:
+            i = t.find(ents.time.text.strip())
+            if i >= 0:
+                spans.append((i, i + len(ents.time.text.strip()), TIME_SLOT))
+        out = t
+        for a, b, word in sorted(spans, key=lambda s: -s[0]):
+            out = out[:a] + word + out[b:]
+        out = re.sub(r"\b(?:the|a|an|all|all the|any|our|that|this)\s+(the equipment|the line|the site|machines)",
+                     r"\1", out)
+        return re.sub(r"\s+", " ", out).strip()
+
+    # ------------------------------------------------------------------------------------------------------------
+    def resolve_sensor(self, asset_id: str, word: str) -> str | None:
+        """The id of the asset's sensor a word means ('vibration' -> 'vibration_de', 'temp' -> 'bearing_temp')."""
+        from industrialmind.plant.vocabulary import canonical_quantity
+
+        asset = self.assets.get(asset_id)
+        if asset is None:
+            return word
+        w = norm(word)
+        for s in asset.sensors:
+            if norm(s.id) == w or norm(s.name) == w or w in (norm(x) for x in s.aliases):
+                return s.id
+        canon = canonical_quantity(w) or w
+        canon_n = norm(canon)
+        for s in asset.sensors:
+            if norm(s.id) == canon_n:
+                return s.id
+        by_quantity = [s for s in asset.sensors if norm(s.quantity) == canon_n]
+        if by_quantity:
+            return _preferred(by_quantity).id
+        parts = [s for s in asset.sensors if canon_n in norm(s.id).split() or canon_n in norm(s.name)]
+        if parts:
+            return _preferred(parts).id
+        from rapidfuzz import fuzz, process
+
+        found = process.extractOne(w, {s.id: norm(s.name) for s in asset.sensors}, scorer=fuzz.WRatio)
+        if found and found[1] >= 80:
+            return found[2]
+        return None
+
+    def describe(self, asset_id: str) -> str:
+        """'P-101 (Feed pump A)' for clarification questions."""
+        a = self.assets.get(asset_id)
+        return f"{asset_id} ({a.name})" if a is not None and a.name != asset_id else asset_id
+
+
+def _preferred(sensors: list["Sensor"]) -> "Sensor":
+    # the drive end bearing is the usual first look; otherwise the first listed
+    for s in sensors:
+        if s.id.endswith("_de"):
+            return s
+    return sensors[0]

@@ -1,0 +1,351 @@
+"""Routing by meaning: a small softmax classifier over MiniLM embeddings, trained at bind time on examples
+GENERATED from each bound tool's name, docstring and argument schema (request frames x entity slots).
+
+No tool is named here: bind a different set of tools and the router learns them. Besides the tools there are two
+classes of our own: `out_of_scope` (trained on generic requests a plant assistant does not serve) and `help`
+(questions about what the assistant can do). Entity-type cues (an asset, a sensor, a time, several assets...) are
+appended to the embedding as features, and a trained router is cached under IM_HOME keyed by a hash of the tools'
+schemas, so only the first bind pays for embedding the examples.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Sequence
+
+from industrialmind.agent._planner.entities import ASSET_SLOT, LINE_SLOT, TIME_SLOT, TYPE_SLOT
+
+if TYPE_CHECKING:
+    import numpy as np
+
+GENERATOR_VERSION = "6"
+OUT_OF_SCOPE = "out_of_scope"
+HELP = "help"
+CUE_NAMES = ("asset", "multi_asset", "scope", "type", "sensor", "time", "priority")
+CUE_WEIGHT = 0.6
+KNN_K = 7
+KNN_WEIGHT = 0.5
+KNN_SHARPNESS = 20.0
+
+
+# Generic request frames: how people wrap any request. {np} is a noun phrase, {vp} a verb phrase.
+_NP_FRAMES = ["{np}", "show me {np}", "what are {np}", "what is {np}", "give me {np}", "i need {np}",
+              "can i see {np}", "pull up {np}", "{np} please", "check {np}", "get {np}", "{np}?", "tell me {np}",
+              "any {np}", "list {np}", "quick look at {np}", "i'd like {np}", "need {np} asap"]
+_VP_FRAMES = ["{vp}", "please {vp}", "can you {vp}", "could you {vp}", "i want to {vp}", "help me {vp}",
+              "go ahead and {vp}", "i need you to {vp}", "how do i {vp}", "{vp} for me", "let's {vp}"]
+_LEADING_VERBS = ("return", "returns", "list", "lists", "find", "finds", "describe", "describes", "show", "shows",
+                  "get", "gets", "give", "fetch", "read", "reads", "search", "searches", "detect", "detects",
+                  "summarise", "summarize", "compute", "computes", "create", "creates", "open", "opens", "train",
+                  "trains", "retrain", "tail", "check", "checks", "report", "reports", "look up", "plot", "chart")
+# Requests outside the plant: the negative class. Generic on purpose (no tool is described here).
+_OUT_OF_SCOPE = [
+    "what's the weather tomorrow", "tell me a joke", "write a poem about the sea", "who won the football game",
+    "book me a flight to paris", "what is the capital of france", "translate this into spanish",
+    "recommend a good restaurant nearby", "what's the stock price of apple", "help me write a cover letter",
+    "play some music", "order a pizza", "what movies are showing tonight", "how do i bake bread",
+    "solve this equation x squared plus 2", "write python code to sort a list", "who is the president",
+    "what's your favourite colour", "set an alarm for 7am tomorrow", "send an email to my boss",
+    "what's the meaning of life", "how tall is mount everest", "give me a recipe for lasagna",
+    "summarise the news today", "what time is it in tokyo", "how do i fix my car's brakes at home",
+    "can you do my tax return", "what's a good name for a cat", "write an essay about history",
+    "recommend a book to read", "how many calories in a banana", "plan my holiday to italy",
+    "tell me about dinosaurs", "who painted the mona lisa", "buy me new shoes", "what's bitcoin worth",
+    "draw me a picture of a dog", "how do i lose weight", "sing me a song", "what's the best phone to buy",
+    "explain quantum physics to me", "give me dating advice", "what's the score of the cricket",
+    "convert 100 dollars to euros", "write a limerick", "call my mom", "who are you dating",
+]
+_HELP = [
+    "what can you do", "help", "what are you able to help with", "how do i use you", "what questions can i ask",
+    "hi", "hello", "hey there", "good morning", "thanks", "thank you", "who are you", "what do you know about",
+    "what kind of things can you answer", "show me your capabilities", "are you there", "ok thanks", "cheers",
+]
+_SENSOR_WORDS = ["vibration", "temperature", "pressure", "flow", "current", "temp", "vib", "amps", "speed",
+                 "bearing temp", "discharge pressure", "level", "power", "readings"]
+
+
+@dataclass
+class ToolSpec:
+    """What the router and the argument filler know of one bound tool: its name, description and parameters."""
+
+    name: str
+    description: str
+    params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    required: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_tool(cls, tool: Any) -> "ToolSpec":
+        """Read a LangChain tool, a plain function or an OpenAI tool dict."""
+        from langchain_core.utils.function_calling import convert_to_openai_tool
+
+        fn = convert_to_openai_tool(tool)["function"]
+        params = fn.get("parameters", {}) or {}
+        return cls(name=fn["name"], description=fn.get("description", "") or "",
+                   params=dict(params.get("properties", {}) or {}), required=list(params.get("required", []) or []))
+
+    def kinds(self) -> set[str]:
+        """The entity kinds this tool's parameters take ('asset', 'sensor', 'time', 'priority', ...)."""
+        return {k for p in self.params for k in [param_kind(p, self.params[p])] if k}
+
+    def schema_json(self) -> str:
+        """A stable text of the schema, for the cache key."""
+        return json.dumps({"n": self.name, "d": self.description, "p": self.params, "r": self.required},
+                          sort_keys=True, default=str)
+
+
+def param_kind(name: str, schema: dict[str, Any] | None = None) -> str | None:
+    """What a parameter holds, read from its name: asset, scope, sensor, time, priority, text, ..."""
+    n = name.lower()
+    if n in ("asset_id", "asset", "equipment", "equipment_id"):
+        return "asset"
+    if n in ("scope_id", "scope"):
+        return "scope"
+    if n in ("sensor", "sensors", "sensor_id", "sensor_ids"):
+        return "sensor"
+    if n in ("start", "end", "since", "until", "from", "to"):
+        return "time"
+    if n == "priority":
+        return "priority"
+    if n in ("line", "line_id"):
+        return "line"
+    if n in ("site", "site_id"):
+        return "site"
+    if n in ("asset_type", "type"):
+        return "asset_type"
+    if n in ("query", "symptom", "question", "text", "title", "description"):
+        return "text"
+    return None
+
+
+# ------------------------------------------------------------------------------------------------------------
+def _sentences(description: str) -> list[str]:
+    text = re.sub(r"\s+", " ", description.split("\n\n")[0] if "Args:" in description else description)
+    text = text.split("Args:")[0]
+    parts = re.split(r"(?<=[.!?])\s+|;\s+|:\s+", text)
+    return [p.strip(" .").lower() for p in parts if len(p.split()) >= 2]
+
+
+def _slot_asset(text: str, one_asset: bool = True) -> str:
+    """Put the slot words in a docstring phrase: 'an asset' -> the asset slot, 'assets' -> the type slot."""
+    text = re.sub(r"\b(?:an?|one|the|each|every|this|that)\s+(?:asset|piece of equipment|machine)\b|\basset\b",
+                  ASSET_SLOT, text)
+    text = re.sub(r"\b(?:all\s+)?(?:assets|machines)\b", TYPE_SLOT, text)
+    return re.sub(r"(?<!the )\bequipment\b", ASSET_SLOT if one_asset else TYPE_SLOT, text)
+
+
+def _delexicalise(text: str) -> str:
+    """Replace the ids and placeholders of a docstring example with the asset slot ('P-101', 'X' -> the equipment)."""
+    text = re.sub(r"\b[a-z]{1,8}-?\d{1,5}[a-z]?\b", ASSET_SLOT, text)
+    text = re.sub(r"\bx\b", ASSET_SLOT, text)
+    return re.sub(r"\b(?:last month|yesterday|overnight|today|last week)\b", TIME_SLOT, text)
+
+
+def _phrases(spec: ToolSpec) -> tuple[list[str], list[str]]:
+    """Noun phrases and verb phrases describing what the tool does, from its name and docstring."""
+    nps: list[str] = []
+    vps: list[str] = []
+    name_words = spec.name.replace("_", " ").lower()
+    first = name_words.split()[0]
+    if first in _LEADING_VERBS or first in ("detect", "create", "train", "search", "tail", "find", "list"):
+        vps.append(name_words)
+        nps.append(" ".join(name_words.split()[1:]))
+    else:
+        nps.append(name_words)
+    # quoted examples in the docstring ("Use it for 'what is X doing now'") are requests in the user's words
+    for quoted in re.findall(r"'([^']{6,80})'", spec.description):
+        if len(quoted.split()) >= 2:
+            nps.append(_delexicalise(quoted.lower()))
+    for sentence in _sentences(spec.description):
+        s = re.sub(r"^(?:use (?:it|this) (?:to|when|for)|use to|call (?:it|this) to|this tool)\s+", "", sentence)
+        words = s.split()
+        if not words:
+            continue
+        if words[0] in _LEADING_VERBS or words[0].endswith("e") and words[0] in ("describe", "compute", "create"):
+            verb = {"returns": "return", "lists": "list", "finds": "find", "describes": "describe",
+                    "shows": "show", "gets": "get", "reads": "read", "searches": "search", "detects": "detect",
+                    "computes": "compute", "creates": "create", "opens": "open", "trains": "train",
+                    "checks": "check", "reports": "report"}.get(words[0], words[0])
+            rest = " ".join(words[1:])
+            vps.append(f"{verb} {rest}")
+            if rest:
+                nps.append(rest)
+        else:
+            nps.append(s)
+        for clause in re.split(r",\s+|\s+or\s+|\s+and\s+(?=[a-z]+s?\b)", s):
+            if 2 <= len(clause.split()) <= 9:
+                nps.append(clause)
+    one = bool({"asset", "scope"} & spec.kinds())
+    return ([_slot_asset(p, one) for p in dict.fromkeys(nps) if p],
+            [_slot_asset(p, one) for p in dict.fromkeys(vps) if p])
+
+
+def generate_examples(spec: ToolSpec, per_tool: int = 140, seed: int = 0) -> list[str]:
+    """Training sentences for one tool: its phrases in request frames, with asset, line, type, sensor and time
+    slots filled according to its parameters. Quoted examples from the docstring weigh more (several framings)."""
+    rng = random.Random(f"{seed}:{spec.name}")
+    nps, vps = _phrases(spec)
+    quoted = [_delexicalise(q.lower()) for q in re.findall(r"'([^']{6,80})'", spec.description) if len(q.split()) >= 2]
+    kinds = spec.kinds()
+    required = {param_kind(p) for p in spec.required}
+    out: list[str] = []
+    for q in quoted:
+        out.append(q)
+        for frame in rng.sample(_NP_FRAMES, 4):
+            out.append(frame.format(np=q))
+    for _ in range(per_tool * 3):
+        if len(out) >= per_tool:
+            break
+        if vps and rng.random() < 0.45:
+            text = rng.choice(_VP_FRAMES).format(vp=rng.choice(vps))
+        else:
+            text = rng.choice(_NP_FRAMES).format(np=rng.choice(nps))
+        has_slot = any(slot in text for slot in (ASSET_SLOT, LINE_SLOT, TYPE_SLOT))
+        if not has_slot:
+            options = []
+            if "asset" in kinds:
+                options += [f" for {ASSET_SLOT}", f" of {ASSET_SLOT}", f" on {ASSET_SLOT}", f" {ASSET_SLOT}"] * 2
+                if rng.random() < 0.1:
+                    options = [f" for {ASSET_SLOT} and {ASSET_SLOT}"]
+            if "scope" in kinds:
+                options += [f" on {ASSET_SLOT}", f" on {LINE_SLOT}", f" for {ASSET_SLOT}", f" across {LINE_SLOT}"]
+            if "line" in kinds:
+                options += [f" on {LINE_SLOT}"]
+            if "asset_type" in kinds:
+                options += [f" {TYPE_SLOT}", f" for {TYPE_SLOT}", f" all {TYPE_SLOT}"]
+            need = bool({"asset", "scope"} & required)
+            if options and rng.random() < (0.9 if need else 0.55):
+                text += rng.choice(options)
+        if "sensor" in kinds and rng.random() < (0.8 if "sensor" in required else 0.35):
+            word = rng.choice(_SENSOR_WORDS)
+            text = text.replace(ASSET_SLOT, f"{ASSET_SLOT} {word}", 1) if ASSET_SLOT in text else f"{text} {word}"
+        if "time" in kinds and rng.random() < (0.85 if "time" in required else 0.4):
+            text += f" {TIME_SLOT}"
+        out.append(re.sub(r"\s+", " ", text).strip())
+    return list(dict.fromkeys(out))
+
+
+def cue_vector(cues: dict[str, float]) -> list[float]:
+    """The cue features in a fixed order."""
+    return [float(cues.get(name, 0.0)) * CUE_WEIGHT for name in CUE_NAMES]
+
+
+def cues_of_example(text: str, spec_kinds: set[str] | None = None) -> dict[str, float]:
+    """Cues of a generated example, read from its slots (examples carry placeholders, not real entities)."""
+    from industrialmind.plant.vocabulary import canonical_quantity
+
+    words = re.findall(r"[a-z]+(?: temp| pressure)?", text)
+    return {
+        "asset": float(ASSET_SLOT in text),
+        "multi_asset": float(text.count(ASSET_SLOT) > 1),
+        "scope": float(LINE_SLOT in text or "the site" in text),
+        "type": float(TYPE_SLOT in text),
+        "sensor": float(any(canonical_quantity(w) for w in words if len(w) > 2)),
+        "time": float(TIME_SLOT in text),
+        "priority": float(bool(re.search(r"\b(urgent|priority|high|low)\b", text))),
+    }
+
+
+# ------------------------------------------------------------------------------------------------------------
+class IntentRouter:
+    """Softmax regression over [embedding, cues]; classes are the bound tools plus out_of_scope and help."""
+
+    def __init__(self, classes: list[str], weights: "np.ndarray", bias: "np.ndarray", train_x: "np.ndarray",
+                 train_y: "np.ndarray", embedder: Any) -> None:
+        self.classes = classes
+        self.weights = weights
+        self.bias = bias
+        self.train_x = train_x
+        self.train_y = train_y
+        self.embedder = embedder
+
+    @classmethod
+    def build(cls, specs: Sequence[ToolSpec], embedder: Any, cache_dir: Path | None = None,
+              per_tool: int = 140) -> "IntentRouter":
+        """Train (or load from the cache) a router for these tools."""
+        import numpy as np
+
+        key = hashlib.sha256(("|".join(s.schema_json() for s in specs) + GENERATOR_VERSION + str(per_tool)
+                              + getattr(embedder, "name", type(embedder).__name__)).encode()).hexdigest()[:16]
+        path = cache_dir / f"router-{key}.npz" if cache_dir is not None else None
+        if path is not None and path.is_file():
+            try:
+                data = np.load(path, allow_pickle=False)
+                return cls([str(c) for c in data["classes"]], data["weights"], data["bias"], data["train_x"],
+                           data["train_y"], embedder)
+            except (OSError, KeyError, ValueError):
+                pass  # a corrupt cache file is rebuilt below
+        texts: list[str] = []
+        labels: list[int] = []
+        cues: list[list[float]] = []
+        classes = [s.name for s in specs] + [OUT_OF_SCOPE, HELP]
+        for i, spec in enumerate(specs):
+            for text in generate_examples(spec, per_tool=per_tool):
+                texts.append(text)
+                labels.append(i)
+                cues.append(cue_vector(cues_of_example(text)))
+        for label, pool in ((OUT_OF_SCOPE, _OUT_OF_SCOPE), (HELP, _HELP)):
+            for text in pool:
+                texts.append(text)
+                labels.append(classes.index(label))
+                cues.append(cue_vector(cues_of_example(text)))
+        emb = embedder.embed(texts)
+        x = np.hstack([emb, np.asarray(cues, dtype=np.float32)]).astype(np.float32)
+        y = np.asarray(labels, dtype=np.int64)
+        weights, bias = _train_softmax(x, y, len(classes))
+        router = cls(classes, weights, bias, emb.astype(np.float32), y, embedder)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{random.randrange(1 << 30)}.tmp.npz")
+            np.savez(tmp, classes=np.asarray(classes), weights=weights, bias=bias, train_x=router.train_x,
+                     train_y=y)
+            tmp.replace(path)
+        return router
+
+    def scores(self, text: str, cues: dict[str, float]) -> tuple[list[tuple[str, float]], float]:
+        """Classes with probabilities (best first) and the best cosine similarity to any training example."""
+        import numpy as np
+
+        emb = self.embedder.embed([text])[0].astype(np.float32)
+        x = np.concatenate([emb, np.asarray(cue_vector(cues), dtype=np.float32)])
+        logits = x @ self.weights + self.bias
+        p = np.exp(logits - logits.max())
+        p /= p.sum()
+        # blend with a similarity-weighted vote of the nearest examples: a near-verbatim match of a docstring
+        # example should win over the broad strokes of the linear model
+        sims = self.train_x @ emb
+        k = min(KNN_K, len(sims))
+        top = np.argpartition(-sims, k - 1)[:k]
+        votes = np.zeros(len(self.classes), dtype=np.float64)
+        for i in top:
+            votes[self.train_y[i]] += np.exp(KNN_SHARPNESS * (sims[i] - sims[top].max()))
+        votes /= votes.sum()
+        p = (1 - KNN_WEIGHT) * p + KNN_WEIGHT * votes
+        order = np.argsort(-p)
+        return [(self.classes[i], float(p[i])) for i in order], float(sims.max())
+
+
+def _train_softmax(x: "np.ndarray", y: "np.ndarray", n_classes: int, epochs: int = 400, lr: float = 2.0,
+                   l2: float = 1e-4) -> tuple["np.ndarray", "np.ndarray"]:
+    """Full-batch gradient descent on the cross-entropy; classes are weighted to balance their counts."""
+    import numpy as np
+
+    n, d = x.shape
+    w = np.zeros((d, n_classes), dtype=np.float32)
+    b = np.zeros(n_classes, dtype=np.float32)
+    onehot = np.eye(n_classes, dtype=np.float32)[y]
+    counts = np.bincount(y, minlength=n_classes).astype(np.float32)
+    sample_w = (n / (n_classes * np.maximum(counts, 1)))[y][:, None]
+    for _ in range(epochs):
+        logits = x @ w + b
+        logits -= logits.max(axis=1, keepdims=True)
+        p = np.exp(logits)
+        p /= p.sum(axis=1, keepdims=True)
+        grad = (p - onehot) * sample_w / n
+        w -= lr * (x.T @ grad + l2 * w)
+        b -= lr * grad.sum(axis=0)
+    return w, b

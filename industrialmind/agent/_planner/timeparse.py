@@ -1,0 +1,253 @@
+"""Time expressions an engineer types ("since midnight", "last 2 days", "between 3 and 5pm yesterday") -> UTC ranges.
+
+Our own rules cover ranges, which dateparser does not; dateparser (with a fixed RELATIVE_BASE, so tests and evals
+are reproducible) parses the single points inside them ("Nov 20", "2026-11-20 14:00", "last monday").
+Every datetime returned is timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta, timezone
+
+_UNITS = {
+    "s": "seconds", "sec": "seconds", "secs": "seconds", "second": "seconds", "seconds": "seconds",
+    "m": "minutes", "min": "minutes", "mins": "minutes", "minute": "minutes", "minutes": "minutes",
+    "h": "hours", "hr": "hours", "hrs": "hours", "hour": "hours", "hours": "hours",
+    "d": "days", "day": "days", "days": "days",
+    "w": "weeks", "wk": "weeks", "wks": "weeks", "week": "weeks", "weeks": "weeks",
+    "month": "months", "months": "months", "mo": "months",
+}
+_NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+                 "eight": 8, "nine": 9, "ten": 10, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30,
+                 "couple": 2, "couple of": 2, "few": 3}
+_NUM = r"(\d+(?:\.\d+)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty|couple(?: of)?|few)"
+_UNIT = r"(seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|wks?|months?|[smhdw])"
+_CLOCK = r"(\d{1,2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?"
+_DAY = r"(today|yesterday|tonight|this morning|this afternoon|last night|on \w+day|\w+day)"
+_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+@dataclass
+class TimeRange:
+    """A parsed time expression: start/end in UTC (end None means 'until now'), and the text it came from."""
+
+    start: datetime
+    end: datetime | None
+    text: str
+
+    def as_args(self, now: datetime) -> dict[str, str]:
+        """The range as tool arguments: ISO 8601 strings, end defaulting to now."""
+        return {"start": self.start.isoformat(), "end": (self.end or now).isoformat()}
+
+
+def _count(word: str) -> float:
+    word = word.strip().lower()
+    if word in _NUMBER_WORDS:
+        return float(_NUMBER_WORDS[word])
+    return float(word)
+
+
+def _delta(n: float, unit: str) -> timedelta:
+    unit = _UNITS.get(unit.lower(), unit.lower())
+    if unit == "months":
+        return timedelta(days=30 * n)
+    return timedelta(**{unit: n})
+
+
+def _midnight(day: datetime) -> datetime:
+    return datetime.combine(day.date(), time(0), tzinfo=timezone.utc)
+
+
+def _day_anchor(word: str | None, now: datetime) -> datetime:
+    """Midnight of the day a word names (today, yesterday, a weekday in the past)."""
+    word = (word or "today").lower().removeprefix("on ").strip()
+    if word in ("today", "tonight", "this morning", "this afternoon"):
+        return _midnight(now)
+    if word in ("yesterday", "last night"):
+        return _midnight(now - timedelta(days=1))
+    if word in _WEEKDAYS:
+        back = (now.weekday() - _WEEKDAYS.index(word)) % 7 or 7
+        return _midnight(now - timedelta(days=back))
+    return _midnight(now)
+
+
+def _clock(hour: str, minute: str | None, meridian: str | None, default_meridian: str | None = None) -> time | None:
+    h, m = int(hour), int(minute or 0)
+    mer = (meridian or default_meridian or "").replace(".", "")
+    if mer == "pm" and h < 12:
+        h += 12
+    elif mer == "am" and h == 12:
+        h = 0
+    if not (0 <= h < 24 and 0 <= m < 60):
+        return None
+    return time(h, m)
+
+
+def _point(text: str, now: datetime) -> datetime | None:
+    """One point in time via dateparser, relative to now, preferring the past."""
+    import dateparser
+
+    parsed = dateparser.parse(
+        text,
+        languages=["en"],
+        settings={"RELATIVE_BASE": now.astimezone(timezone.utc).replace(tzinfo=None), "TIMEZONE": "UTC",
+                  "TO_TIMEZONE": "UTC", "RETURN_AS_TIMEZONE_AWARE": True, "PREFER_DATES_FROM": "past"},
+    )
+    return parsed.astimezone(timezone.utc) if parsed else None
+
+
+def parse_time_range(text: str, now: datetime) -> TimeRange | None:
+    """Find the first time expression in text and return it as a UTC range relative to now, or None."""
+    now = now.astimezone(timezone.utc)
+    t = text.lower()
+    for rule in _RULES:
+        found = rule(t, now)
+        if found is not None:
+            return found
+    return None
+
+
+def _between_clock(t: str, now: datetime) -> TimeRange | None:
+    # "between 3 and 5pm yesterday", "from 14:00 to 16:30 today", "3-5pm yesterday"
+    m = re.search(rf"(?:between|from)\s+{_CLOCK}\s*(?:and|to|until|till|-)\s*{_CLOCK}(?:\s+{_DAY})?", t)
+    if not m:
+        m = re.search(rf"\b{_CLOCK}\s*-\s*{_CLOCK}\s+{_DAY}", t)
+        if not m or not (m.group(3) or m.group(6)):
+            return None
+    h1, m1, mer1, h2, m2, mer2, day = m.groups()
+    if not (mer1 or mer2 or m1 or m2 or day):
+        return None  # "between 3 and 5" alone is a count, not a time
+    end_t = _clock(h2, m2, mer2)
+    start_t = _clock(h1, m1, mer1, default_meridian=mer2 if mer2 and int(h1) <= int(h2) else None)
+    if start_t is None or end_t is None:
+        return None
+    anchor = _day_anchor(day, now)
+    start = anchor.replace(hour=start_t.hour, minute=start_t.minute)
+    end = anchor.replace(hour=end_t.hour, minute=end_t.minute)
+    if end <= start:
+        end += timedelta(days=1)
+    if day is None and start > now:  # "between 3 and 5pm" said at 10:00 means yesterday afternoon
+        start, end = start - timedelta(days=1), end - timedelta(days=1)
+    return TimeRange(start, end, m.group(0))
+
+
+def _between_dates(t: str, now: datetime) -> TimeRange | None:
+    m = re.search(r"(?:between|from)\s+(.+?)\s+(?:and|to|until|till)\s+(.+?)(?:[?.!,]|$)", t)
+    if not m:
+        return None
+    a, b = _point(m.group(1), now), _point(m.group(2), now)
+    if a is None or b is None:
+        return None
+    if b <= a:
+        a, b = b, a
+    if b == _midnight(b) and m.group(2).strip() not in ("midnight", "today"):
+        b = b + timedelta(days=1)  # "to Nov 22" includes Nov 22
+    return TimeRange(a, b, m.group(0))
+
+
+def _last_n(t: str, now: datetime) -> TimeRange | None:
+    m = re.search(rf"\b(?:last|past|previous|prev|over the last|in the last|for the last|within the last)\s+{_NUM}\s*{_UNIT}\b", t)
+    if not m:
+        m = re.search(rf"\b{_NUM}\s*{_UNIT}\s+(?:ago|back)\b", t)
+        if m:
+            return TimeRange(now - _delta(_count(m.group(1)), m.group(2)), None, m.group(0))
+        m = re.search(rf"\b(\d+)\s*({'|'.join(['h', 'hrs?', 'hours?', 'd', 'days?', 'w', 'weeks?', 'min', 'mins?', 'minutes?'])})\b", t)
+        if not m or not re.search(r"\b(last|past|over|for|in)\b", t[: m.start()][-20:]):
+            return None
+    return TimeRange(now - _delta(_count(m.group(1)), m.group(2)), None, m.group(0))
+
+
+def _last_unit(t: str, now: datetime) -> TimeRange | None:
+    m = re.search(r"\b(?:last|past|previous|over the last|in the last|over the past|in the past|within the last)\s+"
+                  r"(hour|day|24 ?h(?:ours|rs)?|week|month|shift|fortnight)\b", t)
+    if not m:
+        return None
+    unit = m.group(1)
+    span = {"hour": timedelta(hours=1), "day": timedelta(days=1), "week": timedelta(days=7),
+            "month": timedelta(days=30), "shift": timedelta(hours=8), "fortnight": timedelta(days=14)}.get(
+        unit, timedelta(hours=24))
+    if unit == "week" and re.search(r"\blast week\b", t) and not re.search(r"(past|over the last|in the last) week", t):
+        # "last week" is the previous calendar week (Monday to Monday)
+        this_monday = _midnight(now - timedelta(days=now.weekday()))
+        return TimeRange(this_monday - timedelta(days=7), this_monday, m.group(0))
+    return TimeRange(now - span, None, m.group(0))
+
+
+def _since(t: str, now: datetime) -> TimeRange | None:
+    m = re.search(r"\b(?:since|from|after)\s+(midnight|this morning|yesterday|last night|the start of (?:the )?(?:shift|day|week)|"
+                  r"\d{1,2}(?::\d{2})?\s*(?:am|pm)?|[a-z0-9 :\-/]+?)(?:[?.!,]|$| and | on | for | with )", t)
+    if not m:
+        return None
+    what = m.group(1).strip()
+    if what in ("midnight", "this morning", "the start of the day", "the start of day"):
+        start = _midnight(now)
+        if what == "this morning":
+            start = start.replace(hour=6)
+    elif what in ("yesterday",):
+        start = _midnight(now - timedelta(days=1))
+    elif what == "last night":
+        start = _midnight(now - timedelta(days=1)).replace(hour=18)
+    elif "week" in what:
+        start = _midnight(now - timedelta(days=now.weekday()))
+    elif "shift" in what:
+        start = now - timedelta(hours=8)
+    else:
+        clock = re.fullmatch(_CLOCK, what)
+        if clock and (clock.group(2) or clock.group(3)):
+            tt = _clock(*clock.groups())
+            if tt is None:
+                return None
+            start = _midnight(now).replace(hour=tt.hour, minute=tt.minute)
+            if start > now:
+                start -= timedelta(days=1)
+        elif re.fullmatch(r"\d+", what):
+            return None
+        else:
+            start = _point(what, now)
+            if start is None or start > now:
+                return None
+    return TimeRange(start, None, m.group(0))
+
+
+def _named_period(t: str, now: datetime) -> TimeRange | None:
+    today = _midnight(now)
+    patterns = [
+        (r"\bthis week\b", lambda: (today - timedelta(days=now.weekday()), None)),
+        (r"\bthis month\b", lambda: (today.replace(day=1), None)),
+        (r"\blast month\b", lambda: ((today.replace(day=1) - timedelta(days=1)).replace(day=1), today.replace(day=1))),
+        (r"\b(?:overnight|last night)\b", lambda: (today - timedelta(hours=6), today.replace(hour=6))),
+        (r"\bthis morning\b", lambda: (today.replace(hour=6), None if now.hour < 12 else today.replace(hour=12))),
+        (r"\bthis afternoon\b", lambda: (today.replace(hour=12), None if now.hour < 18 else today.replace(hour=18))),
+        (r"\b(?:yesterday|yday|ystdy)\b", lambda: (today - timedelta(days=1), today)),
+        (r"\btoday\b|\bso far today\b", lambda: (today, None)),
+    ]
+    for pattern, make in patterns:
+        m = re.search(pattern, t)
+        if m:
+            start, end = make()
+            return TimeRange(start, end, m.group(0))
+    m = re.search(r"\b(?:on|for|last)\s+(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", t)
+    if m:
+        start = _day_anchor(m.group(1), now)
+        return TimeRange(start, start + timedelta(days=1), m.group(0))
+    return None
+
+
+def _date(t: str, now: datetime) -> TimeRange | None:
+    # an absolute date: "on 2026-11-20", "on Nov 20", "20 november": that whole day
+    months = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*"
+    m = re.search(rf"\b(\d{{4}}-\d{{2}}-\d{{2}}|{months}\.? \d{{1,2}}(?:st|nd|rd|th)?(?:,? \d{{4}})?|"
+                  rf"\d{{1,2}}(?:st|nd|rd|th)? (?:of )?{months}(?: \d{{4}})?)\b", t)
+    if not m:
+        return None
+    day = _point(m.group(1), now)
+    if day is None:
+        return None
+    start = _midnight(day)
+    return TimeRange(start, start + timedelta(days=1), m.group(0))
+
+
+# order matters: the most specific rule first
+_RULES = [_between_clock, _last_n, _last_unit, _since, _between_dates, _named_period, _date]

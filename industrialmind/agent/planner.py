@@ -1,0 +1,415 @@
+"""The offline planner: a LangChain chat model that needs no LLM.
+
+It binds tools and answers with `AIMessage(tool_calls=[...])` exactly as an LLM does, so the graph, the UIs and
+the evals cannot tell the difference. Each turn it links entities against the asset registry (ids in any spelling,
+names and aliases, lines, sensors with synonyms, times, priorities), routes by meaning with a classifier trained
+on examples generated from the bound tools' own schemas (see `_planner/intents.py`), fills the arguments from the
+entities and then from the conversation, fans out over several assets, asks back when the question is ambiguous,
+refuses politely what is out of scope, and once the tool results arrive writes its answer only from them.
+
+    planner = OfflinePlanner(settings=get_settings()).bind_tools(build_tools(settings))
+    planner.invoke([HumanMessage("what's P-101 doing rn")]).tool_calls
+    # [{'name': 'latest_readings', 'args': {'asset_id': 'P-101'}, 'id': 'call_...', 'type': 'tool_call'}]
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime, timezone
+from typing import Any, Callable, Sequence
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+from pydantic import ConfigDict, PrivateAttr
+
+from industrialmind.agent._planner import answers
+from industrialmind.agent._planner.arguments import MissingArgument, content_words, fill
+from industrialmind.agent._planner.context import CLARIFY_KEY, Context, ToolOutcome, read_context, result_of
+from industrialmind.agent._planner.entities import Entities, Registry, norm
+from industrialmind.agent._planner.intents import HELP, OUT_OF_SCOPE, IntentRouter, ToolSpec, param_kind
+
+# Tools the planner never calls (free-form query languages are for LLM brains).
+_SKIPPED_TOOLS = {"query_graph"}
+_ANAPHORA = re.compile(r"\b(it|its|it's|that|this|them|they|those|these|there|same|one|him|her)\b")
+_FOLLOW_START = re.compile(r"^\s*(and|what about|how about|also|now|same for|ok|okay|then|plus|but)\b")
+_ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "last": -1}
+
+
+class OfflinePlanner(BaseChatModel):
+    """A chat model without an LLM: tool calls by meaning and entity linking, answers from tool results only."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    settings: Any = None
+    """Settings (IM_HOME for the router cache, the records store for the registry); read from env when None."""
+    now: Any = None
+    """A fixed datetime or a callable returning one (tests and evals); None means the wall clock."""
+    assets: Any = None
+    """An explicit asset registry (list of Asset); else the bound tools' registry, the records store, the demo."""
+    lines: Any = None
+    """Lines of that registry (list of Line)."""
+    embedder: Any = None
+    """Anything with embed(list[str]) -> (n, d) normalised array; default: the MiniLM ONNX embedder."""
+    out_of_scope_similarity: float = 0.32
+    """Below this cosine similarity to every training example, a question without entities is out of scope."""
+    clarify_margin: float = 0.04
+    """When the two best tools are closer than this (and neither is confident), ask which one is meant."""
+
+    _specs: list[ToolSpec] = PrivateAttr(default_factory=list)
+    _tools: list[Any] = PrivateAttr(default_factory=list)
+    _router: Any = PrivateAttr(default=None)
+    _registry: Any = PrivateAttr(default=None)
+
+    def __init__(self, settings: Any = None, **kwargs: Any) -> None:
+        # positional settings, as the chat-model factory calls it: OfflinePlanner(settings)
+        super().__init__(settings=settings, **kwargs)
+
+    @property
+    def _llm_type(self) -> str:
+        return "industrialmind-offline-planner"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"tools": [s.name for s in self._specs]}
+
+    # --- binding -------------------------------------------------------------------------------------------------
+    def bind_tools(self, tools: Sequence[Any], *, tool_choice: Any = None, **kwargs: Any) -> "OfflinePlanner":
+        """A copy of this planner that routes to these tools (LangChain tools, functions or OpenAI tool dicts)."""
+        clone = self.model_copy()
+        specs = [ToolSpec.from_tool(t) for t in tools]
+        clone._specs = [s for s in specs if s.name not in _SKIPPED_TOOLS]
+        clone._tools = list(tools)
+        clone._router = None
+        clone._registry = self._registry
+        return clone
+
+    @property
+    def tool_names(self) -> list[str]:
+        """Names of the tools this planner may call."""
+        return [s.name for s in self._specs]
+
+    def warm_up(self) -> "OfflinePlanner":
+        """Build the registry and the router now (otherwise the first turn does)."""
+        self.registry()
+        self.router()
+        return self
+
+    def registry(self) -> Registry:
+        """The asset registry used for linking (built once)."""
+        if self._registry is None:
+            assets, lines = self._load_registry()
+            self._registry = Registry(assets, lines)
+        return self._registry
+
+    def router(self) -> IntentRouter:
+        """The intent classifier for the bound tools (trained once, cached under IM_HOME)."""
+        if self._router is None:
+            settings = self._settings()
+            embedder = self.embedder
+            if embedder is None:
+                from industrialmind.knowledge.embeddings import get_embedder
+
+                embedder = get_embedder(settings)
+            self._router = IntentRouter.build(self._specs, embedder, settings.home / "cache" / "planner")
+        return self._router
+
+    def _settings(self) -> Any:
+        if self.settings is None:
+            from industrialmind.config import get_settings
+
+            self.settings = get_settings()
+        return self.settings
+
+    def _now(self) -> datetime:
+        value = self.now() if callable(self.now) else self.now
+        return (value or datetime.now(timezone.utc)).astimezone(timezone.utc)
+
+    def _load_registry(self) -> tuple[list[Any], list[Any]]:
+        if self.assets is not None:
+            return list(self.assets), list(self.lines or [])
+        for tool in self._tools:  # the tools' own context: the same registry the tools resolve against
+            ctx = (getattr(tool, "metadata", None) or {}).get("context")
+            if ctx is not None and hasattr(ctx, "assets"):
+                try:
+                    return list(ctx.assets()), list(ctx.lines()) if hasattr(ctx, "lines") else []
+                except Exception:  # noqa: BLE001 - fall through to the records store
+                    break
+        try:
+            from industrialmind.stores.records import open_records
+
+            store = open_records(self._settings().resolved.records)
+            try:
+                assets = list(store.list_assets())
+                lister = getattr(store, "list_lines", None)
+                lines = list(lister()) if lister else []
+            finally:
+                getattr(store, "close", lambda: None)()
+            if assets:
+                return assets, lines or _demo_lines(assets)
+        except Exception:  # noqa: BLE001 - no records store yet: the demo plant
+            pass
+        from industrialmind.plant.demo import demo_plant
+
+        plant = demo_plant()
+        return list(plant.assets), list(plant.lines)
+
+    # --- one turn ------------------------------------------------------------------------------------------------
+    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                  run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
+        message = self.respond(messages)
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+    def respond(self, messages: Sequence[BaseMessage]) -> AIMessage:
+        """The next AI message for a conversation: tool calls, a question back, a refusal, or the final answer."""
+        last_human = max((i for i, m in enumerate(messages) if isinstance(m, HumanMessage)), default=-1)
+        if last_human < 0:
+            return AIMessage(content=answers.help_text())
+        after = list(messages[last_human + 1:])
+        if any(isinstance(m, ToolMessage) for m in after):
+            return AIMessage(content=self._answer(after))
+        return self._plan(_text(messages[last_human]), read_context(messages[:last_human]))
+
+    def _answer(self, after: list[BaseMessage]) -> str:
+        outcomes: dict[str, ToolOutcome] = {}
+        for m in after:
+            if isinstance(m, AIMessage):
+                for c in m.tool_calls:
+                    outcomes[c["id"]] = ToolOutcome(c["name"], dict(c.get("args") or {}), c["id"])
+            elif isinstance(m, ToolMessage):
+                o = outcomes.setdefault(m.tool_call_id, ToolOutcome(m.name or "tool", {}, m.tool_call_id))
+                o.result = result_of(m)
+        done = [o for o in outcomes.values() if o.result is not None]
+        return answers.compose(done, self.registry().describe)
+
+    def _plan(self, text: str, ctx: Context) -> AIMessage:
+        if not self._specs:
+            return AIMessage(content="I have no tools to answer with. " + answers.CAPABILITIES)
+        registry = self.registry()
+        now = self._now()
+        ents = registry.link(text, now)
+        if ctx.clarify:
+            resumed = self._resume_clarification(text, ents, ctx, registry, now)
+            if resumed is not None:
+                text, ents = resumed
+        follow_up = self._is_follow_up(text, ents, ctx)
+        spec = self._repeat_previous(text, ents, ctx, registry) if follow_up else None
+        if spec is None:
+            ranked, nearest = self.router().scores(ents.masked or norm(text), ents.cues())
+            has_entities = bool(ents.assets or ents.ambiguous or ents.unknown_ids or ents.lines or ents.sensors)
+            top, p_top = ranked[0]
+            if top == HELP and has_entities:
+                ranked = [r for r in ranked if r[0] not in (HELP, OUT_OF_SCOPE)]
+                top, p_top = ranked[0]
+            if top == OUT_OF_SCOPE or (nearest < self.out_of_scope_similarity and not has_entities
+                                       and not follow_up):
+                return AIMessage(content=answers.refusal(), response_metadata={"planner": "refused"})
+            if top == HELP:
+                return AIMessage(content=answers.help_text(), response_metadata={"planner": "help"})
+            tools_ranked = [r for r in ranked if r[0] not in (HELP, OUT_OF_SCOPE)]
+            if (len(tools_ranked) > 1 and tools_ranked[0][1] - tools_ranked[1][1] < self.clarify_margin
+                    and tools_ranked[0][1] < 0.4):
+                a, b = (self._spec(tools_ranked[0][0]), self._spec(tools_ranked[1][0]))
+                return self._ask(f"Do you want the {_gist(a)} or the {_gist(b)}?",
+                                 {"question": text, "tools": [a.name, b.name]})
+            spec = self._spec(top)
+        return self._calls(spec, text, ents, ctx, registry, now, follow_up)
+
+    def _spec(self, name: str) -> ToolSpec:
+        return next(s for s in self._specs if s.name == name)
+
+    # --- follow-ups and clarifications ---------------------------------------------------------------------------
+    @staticmethod
+    def _is_follow_up(text: str, ents: Entities, ctx: Context) -> bool:
+        if not ctx.has_history:
+            return False
+        t = norm(text)
+        if _FOLLOW_START.search(t) or _ANAPHORA.search(t):
+            return True
+        return not (ents.assets or ents.lines or ents.sites or ents.ambiguous or ents.unknown_ids)
+
+    def _repeat_previous(self, text: str, ents: Entities, ctx: Context, registry: Registry) -> ToolSpec | None:
+        """'and its temperature?', 'what about P-102?', 'and yesterday?': the previous tool with new slots."""
+        if not ctx.last_tool or ctx.last_tool not in self.tool_names:
+            return None
+        spec = self._spec(ctx.last_tool)
+        if spec.name in _action_tools(self._tools):
+            return None
+        sensor_words = set(registry.sensor_words)
+        residual = [w for w in content_words(text, ents, registry) if w not in sensor_words
+                    and not any(w in sw.split() for sw in sensor_words)]
+        if len(residual) > 1 or not (_FOLLOW_START.search(norm(text)) or len(norm(text).split()) <= 4):
+            return None
+        kinds = spec.kinds()
+        if ents.sensors and "sensor" not in kinds:
+            return None
+        if ents.time is not None and "time" not in kinds:
+            return None
+        if not (ents.sensors or ents.time or ents.assets or ents.lines):
+            return None
+        return spec
+
+    def _resume_clarification(self, text: str, ents: Entities, ctx: Context, registry: Registry,
+                              now: datetime) -> tuple[str, Entities] | None:
+        """The user answered our question: re-plan the original question with their choice."""
+        pending = ctx.clarify or {}
+        question = pending.get("question")
+        if not question:
+            return None
+        candidates: list[str] = pending.get("candidates") or []
+        chosen = [a for a in ents.assets if not candidates or a in candidates]
+        if not chosen and candidates:
+            t = norm(text)
+            for word, index in _ORDINALS.items():
+                if re.search(rf"\b{word}\b", t):
+                    chosen = [candidates[index]]
+                    break
+            if not chosen:
+                from rapidfuzz import fuzz
+
+                scored = []
+                for cid in candidates:
+                    a = registry.assets.get(cid)
+                    names = [cid, *(([a.name] + a.aliases) if a else [])]
+                    scored.append((max(fuzz.partial_ratio(t, norm(n)) for n in names), cid))
+                scored.sort(reverse=True)
+                if scored and scored[0][0] >= 80 and (len(scored) == 1 or scored[0][0] > scored[1][0]):
+                    chosen = [scored[0][1]]
+        if pending.get("tools"):  # we asked which action; the reply names one
+            return None
+        if not chosen and not ents.assets:
+            return None
+        original = registry.link(question, now)
+        original.assets = chosen or ents.assets
+        original.ambiguous = []
+        if ents.sensors and not original.sensors:
+            original.sensors = ents.sensors
+        if ents.time is not None and original.time is None:
+            original.time = ents.time
+        return question, original
+
+    def _ask(self, question: str, pending: dict[str, Any]) -> AIMessage:
+        return AIMessage(content=question, additional_kwargs={CLARIFY_KEY: pending},
+                         response_metadata={"planner": "clarify"})
+
+    # --- tool calls ------------------------------------------------------------------------------------------------
+    def _calls(self, spec: ToolSpec, text: str, ents: Entities, ctx: Context, registry: Registry, now: datetime,
+               follow_up: bool) -> AIMessage:
+        kinds = {param_kind(p): p for p in spec.params}
+        needs_asset = "asset" in kinds and kinds["asset"] in spec.required
+        takes_asset = "asset" in kinds or "scope" in kinds
+        targets: list[str | None] = list(ents.assets) + list(ents.unknown_ids)
+        if not targets and takes_asset:
+            if ents.ambiguous and (needs_asset or "scope" in kinds or not (ents.lines or ents.sites)):
+                mention = ents.ambiguous[0]
+                names = ", ".join(registry.describe(c) for c in mention.candidates[:8])
+                more = f" (and {len(mention.candidates) - 8} more)" if len(mention.candidates) > 8 else ""
+                return self._ask(f"Which {mention.text} do you mean: {names}{more}?",
+                                 {"question": text, "candidates": mention.candidates})
+            if "scope" in kinds and (ents.lines or ents.sites):
+                targets = []
+            elif ctx.assets and (follow_up or needs_asset or ("scope" in kinds and kinds["scope"] in spec.required)):
+                targets = list(ctx.assets)
+        if not targets:
+            targets = [None]
+        calls = []
+        for asset in targets:
+            if asset is None and needs_asset:
+                where = f" on {ents.lines[0]}" if ents.lines else ""
+                return self._ask(f"Which asset{where} do you mean? Give me its id or name (for example "
+                                 f"{_examples(registry, ents)}).", {"question": text, "candidates": []})
+            try:
+                args = fill(spec, ents, ctx, registry, text, now, follow_up, asset)
+            except MissingArgument as missing:
+                return self._ask_for(missing.kind, spec, asset, text, registry)
+            if spec.name in _action_tools(self._tools) or {"title", "description"} & set(spec.params):
+                args = self._describe_action(spec, args, text, ents, ctx, registry)
+            if "symptom" in spec.params and not args.get("symptom") and follow_up and ctx.sensor:
+                args["symptom"] = ctx.sensor.replace("_", " ")
+            calls.append({"name": spec.name, "args": args, "id": f"call_{uuid.uuid4().hex[:16]}",
+                          "type": "tool_call"})
+        # one call per distinct argument set (fan-out over assets may collapse when no asset applies)
+        unique: dict[str, dict] = {}
+        for c in calls:
+            unique.setdefault(repr(sorted(c["args"].items())), c)
+        return AIMessage(content="", tool_calls=list(unique.values()), response_metadata={"planner": "tools"})
+
+    def _ask_for(self, kind: str, spec: ToolSpec, asset: str | None, text: str, registry: Registry) -> AIMessage:
+        if kind == "sensor" and asset and asset in registry.assets:
+            sensors = ", ".join(s.id for s in registry.assets[asset].sensors[:10])
+            return self._ask(f"Which sensor of {registry.describe(asset)}: {sensors}?",
+                             {"question": text, "candidates": [asset]})
+        what = {"scope": "asset, line or site", "time": "time range"}.get(kind, kind.replace("_", " "))
+        return self._ask(f"Which {what} do you mean?", {"question": text, "candidates": []})
+
+    def _describe_action(self, spec: ToolSpec, args: dict[str, Any], text: str, ents: Entities, ctx: Context,
+                         registry: Registry) -> dict[str, Any]:
+        """Title and description of an action from the request, and from the last findings for 'that'."""
+        tool_words = set(re.findall(r"[a-z]+", (spec.name + " " + spec.description).lower()))
+        from industrialmind.agent._planner.entities import PRIORITY_WORDS
+
+        said_of_entities = set(registry.type_nouns) | set(PRIORITY_WORDS) | {"line", "site", "prio", "priority"}
+        words = [w for w in content_words(text, ents, registry) if w not in tool_words
+                 and w.rstrip("s") not in said_of_entities and w not in said_of_entities
+                 and w not in ("raise", "ticket", "wo", "job", "create", "open", "log", "make", "new", "put")]
+        evidence = [o.result.get("summary") for o in ctx.last_outcomes
+                    if o.result and o.result.get("summary") and "error" not in o.result]
+        sensor = (ents.sensors[0] if ents.sensors else ctx.sensor or "").replace("_", " ")
+        if "title" in spec.params and not args.get("title"):
+            if words:
+                title = " ".join(words[:6])
+            elif sensor:
+                title = f"investigate {sensor}"
+            elif ctx.last_tool:
+                title = f"follow up on {ctx.last_tool.replace('_', ' ')} findings"
+            else:
+                title = "inspection requested"
+            asset = args.get("asset_id")
+            args["title"] = (title[0].upper() + title[1:]) + (f" on {asset}" if asset else "")
+        if "description" in spec.params and not args.get("description"):
+            desc = f"Requested in chat: \"{text.strip()}\"."
+            if evidence:
+                desc += " Evidence: " + "; ".join(str(e) for e in evidence[:3])
+            args["description"] = desc
+        return args
+
+
+def _action_tools(tools: list[Any]) -> set[str]:
+    names = set()
+    for t in tools:
+        meta = getattr(t, "metadata", None) or {}
+        if meta.get("action"):
+            names.add(getattr(t, "name", ""))
+        desc = getattr(t, "description", "") or ""
+        if desc.startswith("ACTION"):
+            names.add(getattr(t, "name", ""))
+    return names
+
+
+def _gist(spec: ToolSpec) -> str:
+    return spec.name.replace("_", " ")
+
+
+def _examples(registry: Registry, ents: Entities) -> str:
+    ids = [a.id for a in registry.assets.values() if not ents.lines or a.line_id in ents.lines][:3]
+    return ", ".join(ids)
+
+
+def _demo_lines(assets: list[Any]) -> list[Any]:
+    from industrialmind.plant.demo import demo_plant
+
+    plant = demo_plant()
+    ids = {a.id for a in assets}
+    return list(plant.lines) if any(a.id in ids for a in plant.assets) else []
+
+
+def _text(msg: BaseMessage) -> str:
+    content = msg.content
+    if isinstance(content, list):
+        return " ".join(c.get("text", "") if isinstance(c, dict) else str(c) for c in content)
+    return str(content)
+
+
+__all__ = ["OfflinePlanner"]
