@@ -81,8 +81,11 @@ def open_timeseries(url: str, token: str | None = None, **options) -> TimeSeries
 
         if not rest or rest == "/":
             raise ConfigError(f"time-series URL {url!r} names no file: use 'duckdb:///abs/path/file.duckdb'")
-        # duckdb:///abs/path -> '/abs/path'; duckdb://relative.duckdb -> 'relative.duckdb'; ':memory:' stays.
-        path = rest[1:] if rest.startswith("/:memory:") else rest
+        # duckdb:///abs/path and duckdb:////abs/path (an f-string of an absolute path) -> '/abs/path';
+        # duckdb://relative.duckdb -> 'relative.duckdb'; duckdb:///:memory: -> ':memory:'.
+        path = "/" + rest.lstrip("/") if rest.startswith("/") else rest
+        if path == "/:memory:":
+            path = ":memory:"
         return DuckDBTimeSeries(path, url=url, **options)
     from industrialmind.stores._influx import InfluxTimeSeries
 

@@ -1,0 +1,87 @@
+"""The DuckDB backend's own behaviour: URLs, lazy files, held connections and the one-writer lock."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from industrialmind.errors import BackendUnavailableError, ConfigError
+from industrialmind.stores.timeseries import TimeSeriesStore, open_timeseries
+from tests.stores.test_timeseries import make_points
+
+
+def test_open_timeseries_picks_duckdb_by_scheme(tmp_path: Path):
+    """A duckdb:/// URL opens the DuckDB backend, which satisfies the TimeSeriesStore protocol."""
+    store = open_timeseries(f"duckdb:///{tmp_path / 'a.duckdb'}")
+    assert isinstance(store, TimeSeriesStore)
+    assert store.path == str(tmp_path / "a.duckdb")
+
+
+def test_open_timeseries_rejects_unknown_scheme():
+    """An unknown scheme raises ConfigError naming the valid URL forms."""
+    with pytest.raises(ConfigError, match="duckdb:///.*influxdb://"):
+        open_timeseries("mongodb://localhost/x")
+
+
+def test_duckdb_read_does_not_create_the_file(tmp_path: Path):
+    """Reading a store whose file does not exist returns nothing and leaves no file behind."""
+    path = tmp_path / "none.duckdb"
+    store = open_timeseries(f"duckdb:///{path}")
+    assert store.count() == 0 and store.latest("P-101").empty
+    assert not path.exists()
+
+
+def test_duckdb_memory_store_works():
+    """duckdb:///:memory: holds points for the life of the store."""
+    store = open_timeseries("duckdb:///:memory:")
+    store.write(make_points(minutes=3))
+    assert store.count() == 6
+    store.close()
+
+
+def test_duckdb_releases_the_file_between_calls(tmp_path: Path):
+    """Without keep_open, another process can read the file right after a write returns."""
+    path = tmp_path / "ts.duckdb"
+    store = open_timeseries(f"duckdb:///{path}")
+    store.write(make_points(minutes=5))
+    code = f"import duckdb; print(duckdb.connect({str(path)!r}, read_only=True).execute('select count(*) from points').fetchone()[0])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "10", out.stderr
+
+
+def test_duckdb_lock_held_elsewhere_is_one_clear_error(tmp_path: Path):
+    """When another process holds the file, a call fails after lock_timeout naming the file and DuckDB's rule."""
+    path = tmp_path / "ts.duckdb"
+    open_timeseries(f"duckdb:///{path}").write(make_points(minutes=2))
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import duckdb, sys, time
+        con = duckdb.connect({str(path)!r})
+        print('held', flush=True)
+        time.sleep(60)
+        """)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        store = open_timeseries(f"duckdb:///{path}", lock_timeout=0.3)
+        with pytest.raises(BackendUnavailableError) as info:
+            store.count()
+        message = str(info.value)
+        assert str(path) in message and "one writing process" in message and "\n" not in message
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_duckdb_keep_open_reuses_one_connection(tmp_path: Path):
+    """keep_open holds one connection across calls until close."""
+    store = open_timeseries(f"duckdb:///{tmp_path / 'k.duckdb'}", keep_open=True)
+    store.write(make_points(minutes=2))
+    held = store._con
+    assert held is not None
+    store.write(make_points(minutes=2, seed=2))
+    assert store._con is held and store.count() == 4
+    store.close()
+    assert store._con is None

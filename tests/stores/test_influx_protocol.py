@@ -1,0 +1,82 @@
+"""The InfluxDB backend without a server: URL parsing, line-protocol escaping, and an unreachable server."""
+
+from __future__ import annotations
+
+import socket
+
+import pandas as pd
+import pytest
+
+from industrialmind.errors import BackendUnavailableError, ConfigError, InvalidInputError
+from industrialmind.stores._influx import InfluxTimeSeries, escape_tag, to_bodies, to_lines
+from industrialmind.stores.timeseries import normalise_points, open_timeseries
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_influx_url_parts():
+    """influxdbs:// means https; user, password, host, port and database come from the URL."""
+    store = open_timeseries("influxdbs://me:pw@db.example:9999/plant", token=None)
+    assert isinstance(store, InfluxTimeSeries)
+    assert store.base_url == "https://db.example:9999"
+    assert (store.username, store.password, store.database) == ("me", "pw", "plant")
+    assert open_timeseries("influxdb://localhost/x").base_url == "http://localhost:8086"
+
+
+def test_influx_url_without_database_is_a_config_error():
+    """An InfluxDB URL must name a database."""
+    with pytest.raises(ConfigError, match="one database"):
+        open_timeseries("influxdb://localhost:8086")
+
+
+def test_influx_token_comes_from_settings(monkeypatch):
+    """Without an explicit token the store uses IM_INFLUX_TOKEN and sends it as 'Token ...'."""
+    monkeypatch.setenv("IM_INFLUX_TOKEN", "tok-123")
+    store = open_timeseries("influxdb://localhost:8086/x")
+    assert store._http().headers["Authorization"] == "Token tok-123"
+    store.close()
+
+
+def test_influx_line_protocol_escapes_tags_and_picks_precision():
+    """Spaces, commas and equals signs in tags are escaped; whole-second times use precision 's'."""
+    frame = normalise_points(pd.DataFrame({"asset": ["P 1,a=b"], "sensor": ["flow"],
+                                           "ts": [pd.Timestamp("2026-11-01T00:00:00Z")], "value": [1.5]}))
+    lines, precision = to_lines(frame)
+    assert precision == "s"
+    assert lines == [r"telemetry,asset=P\ 1\,a\=b,sensor=flow value=1.5,quality=0i 1793491200"]
+    frame.loc[0, "ts"] = pd.Timestamp("2026-11-01T00:00:00.000001Z")
+    assert to_lines(frame)[1] == "u"
+
+
+def test_influx_bodies_split_into_batches():
+    """to_bodies splits the lines into request bodies of at most batch_lines lines."""
+    frame = normalise_points(pd.DataFrame({"asset": "P-101", "sensor": "flow",
+                                           "ts": pd.date_range("2026-11-01", periods=25, freq="1min", tz="UTC"),
+                                           "value": range(25)}))
+    bodies, _ = to_bodies(frame, batch_lines=10)
+    assert [body.count(b"\n") for body in bodies] == [10, 10, 5]
+    assert b"".join(bodies).decode().splitlines() == to_lines(frame)[0]
+
+
+def test_influx_rejects_tags_it_cannot_carry():
+    """A tag with a line break or a trailing backslash is an InvalidInputError, not a corrupt write."""
+    with pytest.raises(InvalidInputError, match="line break"):
+        escape_tag("a\nb")
+    with pytest.raises(InvalidInputError, match="backslash"):
+        escape_tag("a\\")
+
+
+def test_influx_unreachable_server_is_one_line_naming_url_and_cause():
+    """A closed port gives BackendUnavailableError: one line, the URL with its password masked, and the cause."""
+    port = _closed_port()
+    store = open_timeseries(f"influxdb://admin:s3cret@127.0.0.1:{port}/plant", retries=2)
+    with pytest.raises(BackendUnavailableError) as info:
+        store.count()
+    message = str(info.value)
+    assert f"influxdb://admin:****@127.0.0.1:{port}/plant" in message
+    assert "s3cret" not in message and "\n" not in message
+    assert "refused" in message.lower() or "connect" in message.lower()
