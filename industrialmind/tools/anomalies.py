@@ -19,7 +19,7 @@ def detect_anomalies(ctx: ToolContext,
     now = ctx.now()
     t0 = parse_time(start, now, now - timedelta(hours=24))
     t1 = parse_time(end, now, now)
-    backend = backend_function("detect_anomalies", "industrialmind.models", "industrialmind.models.detection",
+    backend = backend_function("detect_anomalies", "industrialmind.models.detection", "industrialmind.models",
                                "industrialmind.models.service", "industrialmind.models.registry")
     raw = backend(ctx.settings, scope, t0, t1)
     found = raw.get("anomalies", raw.get("intervals", [])) if isinstance(raw, dict) else list(raw or [])
@@ -30,13 +30,15 @@ def detect_anomalies(ctx: ToolContext,
         if isinstance(a, dict):
             per_asset[a.get("asset_id", scope)] = per_asset.get(a.get("asset_id", scope), 0) + 1
     span = f"{t0:%Y-%m-%d %H:%M} to {t1:%Y-%m-%d %H:%M} UTC"
-    if found:
+    if isinstance(raw, dict) and raw.get("summary"):
+        summary = raw["summary"]  # the models room writes it from the scores, thresholds and drivers
+    elif found:
         top = found[0] if isinstance(found[0], dict) else {}
         summary = (f"{len(found)} anomalous interval(s) on {kind} {scope} from {span} across {len(per_asset)} "
                    f"asset(s); strongest on {top.get('asset_id', scope)} (score {top.get('score', 'n/a')})")
     else:
         summary = f"no anomalies on {kind} {scope} ({len(assets)} asset(s)) from {span}"
-    extra = {k: v for k, v in raw.items() if k not in ("anomalies", "intervals")} if isinstance(raw, dict) else {}
+    extra = {k: v for k, v in raw.items() if k in ("assets", "unscored")} if isinstance(raw, dict) else {}
     return jsonable({"summary": summary, "scope": {"kind": kind, "id": scope, "assets": [a.id for a in assets]},
                      "time_range": {"start": t0, "end": t1}, "anomalies": found, "count": len(found),
                      "per_asset": per_asset, **extra, "sources": [f"anomaly-models:{scope}"]})

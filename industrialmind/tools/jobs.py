@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from industrialmind.tools._context import ToolArgError, ToolContext, backend_function, jsonable, parse_time
 
-_MODELS = ("industrialmind.models", "industrialmind.models.jobs", "industrialmind.models.service",
+_MODELS = ("industrialmind.models.jobs", "industrialmind.models", "industrialmind.models.service",
            "industrialmind.models.registry")
 
 
@@ -36,17 +36,16 @@ def job_status(ctx: ToolContext,
                job_id: Annotated[str | None, "job id; the most recent jobs if empty"] = None) -> dict[str, Any]:
     """State of a background job (training, import, scoring): status, progress and result, or the recent jobs
     when no id is given. Use it for 'is the training done', 'status of job ...'."""
+    backend = backend_function("job_status", *_MODELS)
     if job_id:
-        backend = backend_function("job_status", *_MODELS)
-        job = jsonable(backend(ctx.settings, job_id))
-        if not job:
-            recent = [getattr(j, "id", "") for j in ctx.records().list_jobs()][:10]
-            raise ToolArgError(f"unknown job {job_id!r}", recent)
+        job = jsonable(backend(ctx.settings, str(job_id)))
         status = job.get("status", "?") if isinstance(job, dict) else str(job)
         progress = job.get("progress") if isinstance(job, dict) else None
         summary = f"job {job_id} is {status}" + (f" ({progress:.0%})" if isinstance(progress, (int, float)) else "")
+        if isinstance(job, dict) and job.get("error"):
+            summary += f": {job['error']}"
         return {"summary": summary, "job": job, "sources": ["records:jobs"]}
-    jobs = jsonable(list(ctx.records().list_jobs())[:10])
+    jobs = jsonable(list(backend(ctx.settings, None) or [])[:10])
     if not jobs:
         return {"summary": "no background jobs recorded", "jobs": [], "sources": ["records:jobs"]}
     parts = ", ".join(f"{j.get('id')} {j.get('status')}" for j in jobs[:5] if isinstance(j, dict))
