@@ -144,7 +144,7 @@ _ASSETS: list[tuple] = [
     ("M-101", "motor", "Feed pump A motor", "L1", "ABB", "M3BP 250 SMA 4 (55 kW)", "A",
      ["feed pump A motor", "P-101 motor", "motor of the feed pump"], {}, {"rated_kw": 55.0, "drives": "P-101"}),
     ("P-102", "centrifugal_pump", "Feed pump B", "L1", "Sulzer", "AHLSTAR A 12-80", "B",
-     ["feed pump B", "standby feed pump", "second raw water pump"], {}, {"rated_flow_m3h": 120.0, "driven_by": "M-102"}),
+     ["feed pump B", "second feed pump", "second raw water pump"], {}, {"rated_flow_m3h": 120.0, "driven_by": "M-102"}),
     ("M-102", "motor", "Feed pump B motor", "L1", "ABB", "M3BP 250 SMA 4 (55 kW)", "B",
      ["feed pump B motor", "P-102 motor"], {}, {"rated_kw": 55.0, "drives": "P-102"}),
     ("V-101", "valve", "Feed flow control valve", "L1", "Fisher", "easy-e ET 4in", "B",
