@@ -4,7 +4,8 @@ writing points and records to the stores in batches with progress."""
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from industrialmind.errors import InvalidInputError, did_you_mean
 from industrialmind.plant.importers.report import ImportReport, ProgressFn, no_progress
@@ -95,7 +96,7 @@ def infer_quantity_unit(name: str) -> tuple[str, str]:
     return quantity, unit
 
 
-def estimate_range(values: "pd.Series") -> tuple[float | None, float | None]:
+def estimate_range(values: pd.Series) -> tuple[float | None, float | None]:
     """A normal range for a sensor with no documented one: the 1st and 99th percentiles of its finite values."""
     import numpy as np
 
@@ -113,10 +114,10 @@ def _round(x: float) -> float:
         return 0.0
     from math import floor, log10
 
-    return round(x, max(0, 3 - int(floor(log10(abs(x))))))
+    return round(x, max(0, 3 - floor(log10(abs(x)))))
 
 
-def sample_period_s(ts: "pd.Series", default: float = 60.0) -> float:
+def sample_period_s(ts: pd.Series, default: float = 60.0) -> float:
     """The median spacing of a timestamp column in seconds (default when fewer than two points)."""
     s = ts.dropna().sort_values()
     if len(s) < 2:
@@ -137,7 +138,7 @@ def check_timezone(tz: str) -> str:
         raise InvalidInputError(f"unknown time zone {tz!r}" + did_you_mean(tz, available_timezones())) from None
 
 
-def localize(naive: "pd.Series", tz: str) -> "pd.Series":
+def localize(naive: pd.Series, tz: str) -> pd.Series:
     """Naive local timestamps in zone tz -> UTC. In the repeated autumn hour the first (summer-time) instant is
     taken, and a spring-forward gap time is shifted forward, so every row gets one deterministic instant."""
     import numpy as np
@@ -151,7 +152,7 @@ def localize(naive: "pd.Series", tz: str) -> "pd.Series":
     return local.dt.tz_convert("UTC")
 
 
-def wide_to_points(frame: "pd.DataFrame", asset: str, columns: dict[str, str]) -> "pd.DataFrame":
+def wide_to_points(frame: pd.DataFrame, asset: str, columns: dict[str, str]) -> pd.DataFrame:
     """A wide frame (column 'ts' in UTC plus value columns) -> the store's long points frame; columns maps each
     value column to its sensor id. Missing values (NaN) are gaps, not points."""
     import pandas as pd
@@ -172,7 +173,7 @@ def wide_to_points(frame: "pd.DataFrame", asset: str, columns: dict[str, str]) -
     return points
 
 
-def empty_points() -> "pd.DataFrame":
+def empty_points() -> pd.DataFrame:
     """An empty points frame with the store's columns and dtypes."""
     import pandas as pd
 
@@ -181,7 +182,7 @@ def empty_points() -> "pd.DataFrame":
                          "quality": pd.Series(dtype="int8")})
 
 
-def write_points(store: Any, points: "pd.DataFrame", report: ImportReport, progress: ProgressFn | None,
+def write_points(store: Any, points: pd.DataFrame, report: ImportReport, progress: ProgressFn | None,
                  task: str = "sensor points") -> None:
     """Write points in batches (idempotent in the store), advancing progress and counting them in the report."""
     progress = progress or no_progress
@@ -200,7 +201,7 @@ def batched(items: list, size: int) -> Iterable[list]:
         yield items[start:start + size]
 
 
-def open_stores(settings: "Settings") -> tuple[Any, Any]:
+def open_stores(settings: Settings) -> tuple[Any, Any]:
     """Open the time-series and records stores named by the settings (the caller closes both)."""
     from industrialmind.stores.records import open_records
     from industrialmind.stores.timeseries import open_timeseries
@@ -217,10 +218,26 @@ def open_stores(settings: "Settings") -> tuple[Any, Any]:
 
 def close_quietly(*stores: Any) -> None:
     """Close each store, ignoring a store that has no close or fails closing (the data is already written)."""
+    import contextlib
+
     for store in stores:
         close = getattr(store, "close", None)
         if close is not None:
-            try:
+            with contextlib.suppress(Exception):  # closing is best effort once the writes have returned
                 close()
-            except Exception:  # noqa: BLE001 - closing is best effort once the writes have returned
-                pass
+
+
+def save_plant_merged(records: Any, plant: Any) -> None:
+    """Save an imported plant without losing what was added to it since (e.g. sensors from a CSV import): a
+    registered asset keeps its sensors the import does not know, and other registered assets of the site stay."""
+    loader = getattr(records, "load_plant", None)
+    stored = loader(plant.site.id) if loader is not None else None
+    if stored is not None:
+        by_id = {a.id: a for a in stored.assets}
+        for asset in plant.assets:
+            old = by_id.pop(asset.id, None)
+            if old is not None:
+                known = {s.id for s in asset.sensors}
+                asset.sensors.extend(s for s in old.sensors if s.id not in known)
+        plant.assets.extend(by_id.values())
+    records.save_plant(plant)

@@ -17,10 +17,23 @@ from typing import TYPE_CHECKING
 
 from industrialmind.errors import InvalidInputError, NotFoundError
 from industrialmind.plant.importers._common import (
-    batched, check_timezone, close_quietly, estimate_range, infer_quantity_unit, localize, open_stores, snake_case,
-    wide_to_points, write_points,
+    batched,
+    check_timezone,
+    close_quietly,
+    estimate_range,
+    infer_quantity_unit,
+    localize,
+    open_stores,
+    save_plant_merged,
+    snake_case,
+    wide_to_points,
+    write_points,
 )
-from industrialmind.plant.importers.assetopsbench_records import read_events, read_failure_modes, read_work_orders
+from industrialmind.plant.importers.assetopsbench_records import (
+    read_events,
+    read_failure_modes,
+    read_work_orders,
+)
 from industrialmind.plant.importers.report import ImportReport, ProgressFn, SkippedRow, no_progress
 from industrialmind.plant.model import Asset, Component, Line, Plant, Sensor, Site
 
@@ -63,7 +76,7 @@ def find_sample_data(path: Path) -> Path:
                             f"sample_data/; found {seen}")
 
 
-def read_csv(file: Path) -> "pd.DataFrame":
+def read_csv(file: Path) -> pd.DataFrame:
     """Read one of the sample CSVs as text (a BOM and empty cells kept as '')."""
     import pandas as pd
 
@@ -72,7 +85,7 @@ def read_csv(file: Path) -> "pd.DataFrame":
 
 def chiller_asset_id(equipment_name: str, equipment_id: str) -> str:
     """The id an engineer recognises: 'Chiller 6' -> 'CHILLER-6'; other names fall back to the CMMS id."""
-    m = re.fullmatch(r"\s*chiller\s*#?\s*(\d+)\s*", equipment_name, flags=re.I)
+    m = re.fullmatch(r"\s*chiller\s*#?\s*(\d+)\s*", equipment_name, flags=re.IGNORECASE)
     return f"CHILLER-{int(m.group(1))}" if m else equipment_id.strip()
 
 
@@ -127,7 +140,7 @@ def _meters(folder: Path) -> dict[str, dict[str, str]]:
     return {snake_case(r["meter"]): r for r in read_csv(file).to_dict("records")}
 
 
-def read_chiller6(folder: Path, tz: str = SITE_TZ) -> tuple["pd.DataFrame", list[Sensor], list[SkippedRow]]:
+def read_chiller6(folder: Path, tz: str = SITE_TZ) -> tuple[pd.DataFrame, list[Sensor], list[SkippedRow]]:
     """Chiller 6's June 2020 history: a wide frame (ts in UTC + one column per sensor id), its sensors and the
     rows skipped. Reads the .jsonl (epoch seconds, unambiguous) or else the .json (naive local times in tz)."""
     import pandas as pd
@@ -142,7 +155,7 @@ def read_chiller6(folder: Path, tz: str = SITE_TZ) -> tuple["pd.DataFrame", list
         raw = pd.read_json(file, dtype=False, convert_dates=False)
         ts = localize(pd.to_datetime(raw["timestamp"], errors="coerce", format="ISO8601"), tz)
     # the export mixes 'condenser_water_flow' with 'Chiller 6 Run Status': strip the asset name, snake_case the rest
-    rename = {c: snake_case(re.sub(r"^chiller\s*6\s+", "", c, flags=re.I)) for c in raw.columns
+    rename = {c: snake_case(re.sub(r"^chiller\s*6\s+", "", c, flags=re.IGNORECASE)) for c in raw.columns
               if c not in ("asset_id", "timestamp", "_id", "_rev")}
     values = raw[list(rename)].rename(columns=rename).apply(pd.to_numeric, errors="coerce")
     skipped = []
@@ -180,7 +193,7 @@ def read_chiller6(folder: Path, tz: str = SITE_TZ) -> tuple["pd.DataFrame", list
     return wide, sensors, skipped
 
 
-def read_chiller_plant(folder: Path, tz: str = SITE_TZ) -> tuple[Plant, "pd.DataFrame", list[SkippedRow]]:
+def read_chiller_plant(folder: Path, tz: str = SITE_TZ) -> tuple[Plant, pd.DataFrame, list[SkippedRow]]:
     """Site MAIN as a Plant (chillers, their components, Chiller 6's sensors, failure modes), Chiller 6's wide
     sensor frame and the sensor rows skipped."""
     site = Site(id=SITE_ID, name="AssetOpsBench building plant",
@@ -196,7 +209,7 @@ def read_chiller_plant(folder: Path, tz: str = SITE_TZ) -> tuple[Plant, "pd.Data
     return plant, wide, skipped
 
 
-def import_assetopsbench(settings: "Settings", path: Path | str, progress: ProgressFn | None = None,
+def import_assetopsbench(settings: Settings, path: Path | str, progress: ProgressFn | None = None,
                          tz: str = SITE_TZ, pumps: bool = True) -> ImportReport:
     """Import the AssetOpsBench sample data (and its pumps/ folder beside it) into the stores and the registry.
     Idempotent: records are upserted by id and points keyed by (asset, sensor, ts), so a re-run duplicates nothing."""
@@ -224,17 +237,17 @@ def import_assetopsbench(settings: "Settings", path: Path | str, progress: Progr
         report.skipped.extend(skipped)
     progress("reading files", 4, 4)
 
+    report.add("sites", 1 + (pump_plant is not None))
+    report.add("lines", len(plant.lines))
+    report.add("assets", len(plant.assets) + (len(pump_plant.assets) if pump_plant is not None else 0))
+    report.add("sensors", plant.sensor_count + (pump_plant.sensor_count if pump_plant is not None else 0))
+    report.add("failure_modes", len(plant.failure_modes))
+    report.assets.extend(a.id for a in plant.assets + (pump_plant.assets if pump_plant is not None else []))
+    chiller6 = next((a for a in plant.assets if a.id == "CHILLER-6"), None)
+    points = wide_to_points(wide, "CHILLER-6", {s.id: s.id for s in chiller6.sensors}) if chiller6 else None
     ts_store, records = open_stores(settings)
     try:
-        records.save_plant(plant)
-        report.add("sites", 1)
-        report.add("lines", len(plant.lines))
-        report.add("assets", len(plant.assets))
-        report.add("sensors", plant.sensor_count)
-        report.add("failure_modes", len(plant.failure_modes))
-        report.assets.extend(a.id for a in plant.assets)
-        points = wide_to_points(wide, "CHILLER-6", {s.id: s.id for s in plant.asset("CHILLER-6").sensors}) \
-            if any(a.id == "CHILLER-6" for a in plant.assets) else None
+        save_plant_merged(records, plant)
         if points is not None:
             write_points(ts_store, points, report, progress, "Chiller 6 sensor points")
         for i, batch in enumerate(batched(work_orders, 500)):
@@ -246,11 +259,7 @@ def import_assetopsbench(settings: "Settings", path: Path | str, progress: Progr
             progress("events", min((i + 1) * 1000, len(events)), len(events))
         report.add("events", len(events))
         if pump_plant is not None:
-            records.save_plant(pump_plant)
-            report.add("sites", 1)
-            report.add("assets", len(pump_plant.assets))
-            report.add("sensors", pump_plant.sensor_count)
-            report.assets.extend(a.id for a in pump_plant.assets)
+            save_plant_merged(records, pump_plant)
             for asset_id, frame in pump_points.items():
                 write_points(ts_store, frame, report, progress, f"{asset_id} sensor points")
             report.notes.append(f"pumps/ imported as site {pump_plant.site.id!r}: "

@@ -12,7 +12,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from industrialmind.plant.importers._common import (
-    estimate_range, infer_quantity_unit, sample_period_s, snake_case, wide_to_points,
+    estimate_range,
+    infer_quantity_unit,
+    sample_period_s,
+    snake_case,
+    wide_to_points,
 )
 from industrialmind.plant.importers.report import SkippedRow
 from industrialmind.plant.model import Asset, Plant, Sensor, Site
@@ -41,7 +45,7 @@ def sensor_id(column: str) -> str:
     return sid
 
 
-def read_pump_file(file: Path, asset_id: str) -> tuple["pd.DataFrame", list[Sensor], list[SkippedRow]]:
+def read_pump_file(file: Path, asset_id: str) -> tuple[pd.DataFrame, list[Sensor], list[SkippedRow]]:
     """One pumps/ JSON file -> (wide frame with ts in UTC and one column per sensor id, sensors, skipped rows)."""
     import pandas as pd
 
@@ -69,7 +73,7 @@ def read_pump_file(file: Path, asset_id: str) -> tuple["pd.DataFrame", list[Sens
     return wide, sensors, skipped
 
 
-def read_pumps(folder: Path) -> tuple[Plant, dict[str, "pd.DataFrame"], list[SkippedRow]]:
+def read_pumps(folder: Path) -> tuple[Plant, dict[str, pd.DataFrame], list[SkippedRow]]:
     """Every known file of the pumps/ folder -> (site IOT as a Plant, points frame per asset id, skipped rows)."""
     site = Site(id=SITE_ID, name="AssetOpsBench IoT assets",
                 description="Scenario assets of IBM AssetOpsBench: a metro air compressor, a hydraulic pump rig and "

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
+
+import pandas as pd
 
 from industrialmind.plant.importers._common import localize, snake_case
 from industrialmind.plant.importers.report import SkippedRow
 from industrialmind.plant.model import Event, FailureMode, WorkOrder
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 SOURCE = "assetopsbench"
 WORK_ORDERS_FILE = "all_wo_with_code_component_events.csv"
@@ -21,20 +19,16 @@ _PRIORITY = {"1": "high", "2": "medium", "3": "medium", "4": "low", "5": "low"}
 _SHORT_DATE = "%m/%d/%y %H:%M"  # '4/6/16 14:00' in the work orders, alerts and anomalies
 
 
-def _read(file: Path) -> "pd.DataFrame":
-    import pandas as pd
-
+def _read(file: Path) -> pd.DataFrame:
     return pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8-sig")
 
 
-def _times(text: "pd.Series", fmt: str, tz: str) -> "pd.Series":
+def _times(text: pd.Series, fmt: str, tz: str) -> pd.Series:
     """Parse naive local times with one format and convert them to UTC (NaT where a cell does not parse)."""
-    import pandas as pd
-
     return localize(pd.to_datetime(text.str.strip(), format=fmt, errors="coerce"), tz)
 
 
-def parse_duration(text: str) -> "float | None":
+def parse_duration(text: str) -> float | None:
     """'3:00' (h:mm) or '40:00:00' (h:mm:ss) -> hours; None when empty or malformed."""
     parts = text.strip().split(":")
     if not text.strip() or len(parts) not in (2, 3) or not all(p.isdigit() for p in parts):
@@ -67,7 +61,7 @@ def read_work_orders(folder: Path, tz: str, assets: dict[str, str]) -> tuple[lis
             skipped.append(SkippedRow(row=row, reason=f"unknown equipment_id {r['equipment_id']!r}", file=file.name))
             continue
         done = finished.iloc[i]
-        if done is None or done != done:  # NaT
+        if pd.isna(done):
             skipped.append(SkippedRow(row=row, reason=f"unparseable actual_finish {r['actual_finish']!r}",
                                       file=file.name))
             continue
@@ -102,7 +96,7 @@ def _alert_ends(folder: Path, tz: str) -> dict[tuple[str, str, object], object]:
     rows = _read(file)
     start, end = _times(rows["start_time"], _SHORT_DATE, tz), _times(rows["end_time"], _SHORT_DATE, tz)
     return {(e.strip(), r.strip(), s): x for e, r, s, x in zip(rows["equipment_id"], rows["rule_id"], start, end)
-            if s == s and x == x}
+            if not (pd.isna(s) or pd.isna(x))}
 
 
 def _anomaly_scores(folder: Path, tz: str) -> dict[tuple[str, str, object], tuple[float, str]]:
@@ -140,7 +134,7 @@ def read_events(folder: Path, tz: str, assets: dict[str, str]) -> tuple[list[Eve
         if asset_id is None:
             skipped.append(SkippedRow(row=row, reason=f"unknown equipment_id {r['equipment_id']!r}", file=file.name))
             continue
-        if start != start:
+        if pd.isna(start):
             skipped.append(SkippedRow(row=row, reason=f"unparseable event_time {r['event_time']!r}", file=file.name))
             continue
         group, etype, text = r["event_group"].strip().upper(), r["event_type"].strip(), r["description"].strip()

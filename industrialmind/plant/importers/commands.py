@@ -3,8 +3,9 @@ summary of what was imported and which rows were skipped and why."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -13,7 +14,7 @@ if TYPE_CHECKING:
 
 SHOWN_SKIPPED = 20  # skipped rows listed in the human summary; --json lists them all
 
-_JSON = typer.Option(False, "--json", help="Print the import report as JSON (counts, skipped rows, notes).")
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print the import report as JSON (counts, skipped rows, notes).")]
 
 
 def register(app: typer.Typer, import_app: typer.Typer) -> None:
@@ -24,9 +25,9 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
 
 
 def assetopsbench_cmd(
-    directory: Path = typer.Argument(..., help="AssetOpsBench folder (with sample_data/ and pumps/) or sample_data/."),
-    tz: str = typer.Option("America/New_York", "--tz", help="Zone of the files' naive times (the plant's own)."),
-    json_out: bool = _JSON,
+    directory: Annotated[Path, typer.Argument(help="AssetOpsBench folder (with sample_data/ and pumps/) or sample_data/.")],
+    tz: Annotated[str, typer.Option("--tz", help="Zone of the files' naive times (the plant's own).")] = "America/New_York",
+    json_out: JsonFlag = False,
 ) -> None:
     """Import the AssetOpsBench building plant (site MAIN: 11 chillers, Chiller 6 history, work orders, events,
     failure modes and codes) and its pumps/ assets (site IOT)."""
@@ -36,9 +37,9 @@ def assetopsbench_cmd(
 
 
 def skab_cmd(
-    directory: Path = typer.Argument(..., help="SKAB folder (the repository, its data/ folder or one group)."),
-    tz: str = typer.Option("Europe/Moscow", "--tz", help="Zone of the files' naive times (the testbed's)."),
-    json_out: bool = _JSON,
+    directory: Annotated[Path, typer.Argument(help="SKAB folder (the repository, its data/ folder or one group).")],
+    tz: Annotated[str, typer.Option("--tz", help="Zone of the files' naive times (the testbed's).")] = "Europe/Moscow",
+    json_out: JsonFlag = False,
 ) -> None:
     """Import SKAB as site SKAB: the testbed pump SKAB-PUMP, its 1 Hz history, experiments and fault labels."""
     from industrialmind.plant.importers.skab import import_skab
@@ -47,14 +48,15 @@ def skab_cmd(
 
 
 def csv_cmd(
-    file: Path = typer.Argument(..., help="CSV file of readings (',' ';' or tab separated, one header row)."),
-    asset: str = typer.Option(..., "--asset", help="Asset the readings belong to (created if unknown)."),
-    timestamp_col: Optional[str] = typer.Option(None, "--timestamp-col", help="Timestamp column (default: detect)."),
-    site: str = typer.Option("CSV", "--site", help="Site of a new asset."),
-    sensor_cols: Optional[list[str]] = typer.Option(
-        None, "--sensor-cols", help="Sensor columns, repeated or comma-separated (default: every numeric column)."),
-    tz: str = typer.Option("UTC", "--tz", help="Zone of naive timestamps, e.g. 'Europe/Berlin'."),
-    json_out: bool = _JSON,
+    file: Annotated[Path, typer.Argument(help="CSV file of readings (',' ';' or tab separated, one header row).")],
+    asset: Annotated[str, typer.Option("--asset", help="Asset the readings belong to (created if unknown).")],
+    timestamp_col: Annotated[str | None, typer.Option("--timestamp-col", help="Timestamp column (default: detect).")]
+    = None,
+    site: Annotated[str, typer.Option("--site", help="Site of a new asset.")] = "CSV",
+    sensor_cols: Annotated[list[str] | None, typer.Option(
+        "--sensor-cols", help="Sensor columns, repeated or comma-separated (default: every numeric column).")] = None,
+    tz: Annotated[str, typer.Option("--tz", help="Zone of naive timestamps, e.g. 'Europe/Berlin'.")] = "UTC",
+    json_out: JsonFlag = False,
 ) -> None:
     """Import one CSV of sensor readings for an asset; bad rows are skipped and reported, the rest imported."""
     from industrialmind.plant.importers.csv_import import import_csv
@@ -84,7 +86,7 @@ def _run(job: Callable, json_out: bool) -> None:
         render(report)
 
 
-def render(report: "ImportReport") -> None:
+def render(report: ImportReport) -> None:
     """Print the human summary: counts, assets, notes, and the skipped rows with their reasons."""
     from rich.table import Table
 

@@ -18,8 +18,16 @@ from typing import TYPE_CHECKING
 
 from industrialmind.errors import InvalidInputError, NotFoundError, did_you_mean
 from industrialmind.plant.importers._common import (
-    check_timezone, close_quietly, estimate_range, infer_quantity_unit, localize, open_stores, sample_period_s,
-    snake_case, wide_to_points, write_points,
+    check_timezone,
+    close_quietly,
+    estimate_range,
+    infer_quantity_unit,
+    localize,
+    open_stores,
+    sample_period_s,
+    snake_case,
+    wide_to_points,
+    write_points,
 )
 from industrialmind.plant.importers.report import ImportReport, ProgressFn, SkippedRow, no_progress
 
@@ -31,7 +39,7 @@ if TYPE_CHECKING:
 
 DELIMITERS = (",", ";", "\t")
 NA_TOKENS = {"", "na", "n/a", "nan", "null", "none", "-", "--", "#n/a"}
-_TIME_NAME = re.compile(r"time|date|^ts$|^t$|stamp|epoch|unix|zeit|fecha|datum|^when$", re.I)
+_TIME_NAME = re.compile(r"time|date|^ts$|^t$|stamp|epoch|unix|zeit|fecha|datum|^when$", re.IGNORECASE)
 _DATE_LIKE = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|\d{4}-\d{2}-\d{2}T")
 _AWARE = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
 _SAMPLE = 50  # values looked at to decide whether a column holds times or numbers
@@ -41,7 +49,7 @@ _SAMPLE = 50  # values looked at to decide whether a column holds times or numbe
 class ParsedCsv:
     """What parse_csv found: the readings (ts in UTC + one column per sensor column) and how it read the file."""
 
-    frame: "pd.DataFrame"
+    frame: pd.DataFrame
     timestamp_col: str
     sensor_cols: list[str]
     delimiter: str
@@ -85,7 +93,7 @@ def detect_delimiter(text: str) -> str:
     return best
 
 
-def _numbers(text: "pd.Series", decimal_comma: bool) -> "pd.Series":
+def _numbers(text: pd.Series, decimal_comma: bool) -> pd.Series:
     """Parse numbers (NaN where a cell is not one); with decimal_comma, '1,5' also reads as 1.5."""
     import pandas as pd
 
@@ -97,7 +105,7 @@ def _numbers(text: "pd.Series", decimal_comma: bool) -> "pd.Series":
     return values
 
 
-def parse_times(text: "pd.Series", tz: str, epoch: bool = False) -> "pd.Series":
+def parse_times(text: pd.Series, tz: str, epoch: bool = False) -> pd.Series:
     """Parse timestamps to UTC (NaT where a cell does not parse). ISO 8601 first, then other date-like spellings
     ('01/02/2024 10:00'); naive values are local time in tz, values with an offset keep it. With epoch, numbers
     are Unix times (s, ms, us or ns by magnitude)."""
@@ -129,7 +137,7 @@ def parse_times(text: "pd.Series", tz: str, epoch: bool = False) -> "pd.Series":
     return out
 
 
-def _present(text: "pd.Series") -> "pd.Series":
+def _present(text: pd.Series) -> pd.Series:
     """Cells that hold something (not empty, not an NA token)."""
     return ~text.str.strip().str.lower().isin(NA_TOKENS)
 
@@ -144,7 +152,7 @@ def _pick_column(name: str, header: list[str], what: str, file: Path) -> str:
     raise InvalidInputError(f"{what} {name!r} is not in the header of {str(file)!r}" + did_you_mean(name, header))
 
 
-def _detect_time_column(table: "pd.DataFrame", header: list[str], tz: str, file: Path) -> str:
+def _detect_time_column(table: pd.DataFrame, header: list[str], tz: str, file: Path) -> str:
     """The first column whose sampled values mostly parse as timestamps (time-like names are tried first)."""
     ordered = sorted(header, key=lambda h: 0 if _TIME_NAME.search(h) else 1)
     for column in ordered:
@@ -261,7 +269,7 @@ def parse_csv(file: Path | str, timestamp_col: str | None = None, sensor_cols: l
                      ignored_columns=ignored, skipped=skipped, rows=len(records) - 1)
 
 
-def csv_sensors(parsed: ParsedCsv) -> list["Sensor"]:
+def csv_sensors(parsed: ParsedCsv) -> list[Sensor]:
     """One Sensor per sensor column, named after the column in snake_case, quantity and unit guessed from the
     name, normal range from the data's 1st-99th percentiles, sample period from the median time step."""
     from industrialmind.plant.model import Sensor
@@ -310,7 +318,7 @@ def register_asset(records, asset_id: str, site_id: str, sensors: list, asset_ty
     return asset.id, [s.id for s in added]
 
 
-def import_csv(settings: "Settings", file: Path | str, asset_id: str, timestamp_col: str | None = None,
+def import_csv(settings: Settings, file: Path | str, asset_id: str, timestamp_col: str | None = None,
                site: str = "CSV", sensor_cols: list[str] | None = None, tz: str = "UTC",
                progress: ProgressFn | None = None, asset_type: str = "equipment") -> ImportReport:
     """Import one CSV of readings for asset_id: good rows become points, bad rows are reported; a new asset is

@@ -17,7 +17,15 @@ from typing import TYPE_CHECKING
 
 from industrialmind.errors import InvalidInputError, NotFoundError
 from industrialmind.plant.importers._common import (
-    check_timezone, close_quietly, estimate_range, localize, open_stores, snake_case, wide_to_points, write_points,
+    check_timezone,
+    close_quietly,
+    estimate_range,
+    localize,
+    open_stores,
+    save_plant_merged,
+    snake_case,
+    wide_to_points,
+    write_points,
 )
 from industrialmind.plant.importers.report import ImportReport, ProgressFn, SkippedRow, no_progress
 from industrialmind.plant.model import Asset, Component, Event, FaultLabel, Line, Plant, Sensor, Site
@@ -88,7 +96,7 @@ def find_files(path: Path) -> list[Path]:
     return files
 
 
-def read_file(file: Path, tz: str = SITE_TZ) -> tuple["pd.DataFrame", list[SkippedRow]]:
+def read_file(file: Path, tz: str = SITE_TZ) -> tuple[pd.DataFrame, list[SkippedRow]]:
     """One SKAB file -> (frame with ts in UTC, one column per sensor id, and anomaly/changepoint; skipped rows).
     A row whose time or any value does not parse is skipped; the others are kept."""
     import pandas as pd
@@ -112,7 +120,7 @@ def read_file(file: Path, tz: str = SITE_TZ) -> tuple["pd.DataFrame", list[Skipp
     return frame[(reasons == "").to_numpy()].reset_index(drop=True), skipped
 
 
-def segments(ts: "pd.Series", flags: "pd.Series") -> list[tuple]:
+def segments(ts: pd.Series, flags: pd.Series) -> list[tuple]:
     """Contiguous runs of flag == 1 as (first ts, last ts) pairs."""
     runs, start, last = [], None, None
     for t, f in zip(ts, flags.fillna(0).astype(int)):
@@ -161,7 +169,7 @@ def read_skab(path: Path, tz: str = SITE_TZ, progress: ProgressFn | None = None)
     return testbed_plant(wide, tz), wide, labels, events, skipped
 
 
-def testbed_plant(wide: "pd.DataFrame", tz: str = SITE_TZ) -> Plant:
+def testbed_plant(wide: pd.DataFrame, tz: str = SITE_TZ) -> Plant:
     """Site SKAB with its one testbed asset and 8 sensors (normal ranges from the anomaly-free rows when labelled)."""
     normal = wide[wide["anomaly"].fillna(0) == 0] if "anomaly" in wide else wide
     sensors = []
@@ -183,7 +191,7 @@ def testbed_plant(wide: "pd.DataFrame", tz: str = SITE_TZ) -> Plant:
     return Plant(site=site, lines=[line], assets=[asset])
 
 
-def import_skab(settings: "Settings", path: Path | str, progress: ProgressFn | None = None,
+def import_skab(settings: Settings, path: Path | str, progress: ProgressFn | None = None,
                 tz: str = SITE_TZ) -> ImportReport:
     """Import SKAB into the stores: the testbed asset, its 1 Hz history, experiment and changepoint events, and the
     anomaly segments as fault labels (source 'skab', replaced as a whole on re-import, so nothing duplicates)."""
@@ -194,12 +202,12 @@ def import_skab(settings: "Settings", path: Path | str, progress: ProgressFn | N
     report.notes.append(f"naive times read as {tz} and stored in UTC")
     report.add("files", len({e.id for e in events if e.kind == "experiment"}))
     points = wide_to_points(wide, ASSET_ID, {s.id: s.id for s in plant.assets[0].sensors})
+    report.add("sites", 1)
+    report.add("assets", 1)
+    report.add("sensors", plant.sensor_count)
     ts_store, records = open_stores(settings)
     try:
-        records.save_plant(plant)
-        report.add("sites", 1)
-        report.add("assets", 1)
-        report.add("sensors", plant.sensor_count)
+        save_plant_merged(records, plant)
         write_points(ts_store, points, report, progress, "SKAB sensor points")
         records.upsert_events(events)
         report.add("events", len(events))

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from industrialmind.plant.importers.assetopsbench import SITE_TZ, find_sample_data, read_chiller6, read_chiller_plant
+from industrialmind.plant.importers.assetopsbench import (
+    SITE_TZ,
+    find_sample_data,
+    read_chiller6,
+    read_chiller_plant,
+)
 from industrialmind.plant.importers.assetopsbench_pumps import read_pumps
 from industrialmind.plant.importers.assetopsbench_records import parse_duration, read_events, read_work_orders
 
