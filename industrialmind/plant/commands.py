@@ -353,13 +353,22 @@ def start(
     if once:
         console().print(render_summary(summary(cfg, seed)))
         return
+    from rich.console import Group
     from rich.live import Live
 
+    from industrialmind.errors import IndustrialMindError
+
+    last = render_summary(summary(cfg, seed))
     try:
-        with Live(render_summary(summary(cfg, seed)), console=console(), refresh_per_second=1, screen=False) as view:
+        with Live(last, console=console(), refresh_per_second=1, screen=False) as view:
             while True:
                 time.sleep(max(0.5, interval))
-                catch_up(cfg, seed)  # new minutes since the last refresh become history
-                view.update(render_summary(summary(cfg, seed)))
+                try:
+                    catch_up(cfg, seed)  # new minutes since the last refresh become history
+                    last = render_summary(summary(cfg, seed))
+                    view.update(last)
+                except IndustrialMindError as exc:
+                    # e.g. another process holds the DuckDB file for a while: keep the last view, retry next time
+                    view.update(Group(last, f"[yellow]refresh skipped:[/] {exc}"))
     except KeyboardInterrupt:
         console().print("stopped")

@@ -192,3 +192,11 @@ def test_bad_fault_and_window_raise_clear_errors(plant):
         Simulator(plant, faults=[FaultSpec(asset_id="P-1O1", fault="cavitation", start=T0, end=T0 + H)])
     with pytest.raises(InvalidInputError, match="not after"):
         Simulator(plant).generate(T0, T0 - H)
+
+
+def test_values_do_not_depend_on_the_step(plant):
+    """A reading at a timestamp is the same whether sampled every minute or every five minutes."""
+    sim = Simulator(plant, seed=1)
+    fine = sim.wide(T0, T0 + 6 * H)
+    coarse = sim.wide(T0, T0 + 6 * H, step=timedelta(minutes=5))
+    pd.testing.assert_frame_equal(fine.loc[coarse.index], coarse, check_freq=False)
