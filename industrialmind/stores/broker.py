@@ -179,9 +179,9 @@ def terminate(pid: int, timeout: float = 5.0) -> bool:
         return False
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        _reap(pid)
         if not _pid_alive(pid):
             return True
-        _reap(pid)
         time.sleep(0.05)
     try:
         # Tansu waits for connected clients to leave before it exits; its memory storage has nothing to flush.

@@ -56,13 +56,14 @@ def producer_config(bootstrap: str, **overrides: Any) -> dict[str, Any]:
 
 
 def consumer_config(bootstrap: str, group: str, **overrides: Any) -> dict[str, Any]:
-    """librdkafka settings for a consumer: manual commits, earliest reset, bounded prefetch."""
+    """librdkafka settings for a consumer: no auto commit, earliest reset, bounded prefetch."""
     config: dict[str, Any] = {
         "bootstrap.servers": bootstrap,
         "client.id": "industrialmind",
         "group.id": group,
+        # No auto commit: callers commit after their work is durable, either explicit offsets (ingest) or
+        # commit() of the offsets librdkafka stored for the messages consume() returned.
         "enable.auto.commit": False,
-        "enable.auto.offset.store": False,
         "auto.offset.reset": "earliest",
         # Prefetch at most ~32 MB per consumer: librdkafka stops fetching while its queue is full.
         "queued.max.messages.kbytes": 32_768,
