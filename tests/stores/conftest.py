@@ -15,3 +15,13 @@ def ts_store(tmp_path: Path):
     store = open_timeseries(f"duckdb:///{tmp_path / 'ts.duckdb'}")
     yield store
     store.close()
+
+
+@pytest.fixture
+def records_store(tmp_path: Path):
+    """An empty SQLite records store in a temp file."""
+    from industrialmind.stores.records import open_records
+
+    store = open_records(f"sqlite:///{tmp_path / 'records.db'}")
+    yield store
+    store.close()
