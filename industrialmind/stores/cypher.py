@@ -128,6 +128,12 @@ READS: dict[str, str] = {
         "MATCH (d:Document)-[:COVERS]->(f:FailureMode {id: $id}) "
         "RETURN d.id AS id, d.title AS title, d.doc_type AS doc_type, d.source AS source ORDER BY id"),
     "documents": "MATCH (d:Document) RETURN d.id AS id, d.title AS title, d.doc_type AS doc_type ORDER BY id",
+    "flows": ("MATCH (a:Asset)-[e:FEEDS]->(b:Asset) RETURN a.id AS src, b.id AS dst, e.medium AS medium "
+              "ORDER BY src, dst"),
+    "document_covers": ("MATCH (d:Document)-[:COVERS]->(f:FailureMode) RETURN d.id AS doc, f.id AS failure_mode "
+                        "ORDER BY doc, failure_mode"),
+    "document_mentions": ("MATCH (d:Document)-[:MENTIONS]->(a:Asset) RETURN d.id AS doc, a.id AS asset "
+                          "ORDER BY doc, asset"),
     "count_nodes": "MATCH (n) RETURN count(n) AS n",
     "count_rels": "MATCH ()-[e]->() RETURN count(e) AS n",
     "count_label_asset": "MATCH (n:Asset) RETURN count(n) AS n",
