@@ -168,10 +168,14 @@ def _last_unit(t: str, now: datetime) -> TimeRange | None:
     span = {"hour": timedelta(hours=1), "day": timedelta(days=1), "week": timedelta(days=7),
             "month": timedelta(days=30), "shift": timedelta(hours=8), "fortnight": timedelta(days=14)}.get(
         unit, timedelta(hours=24))
-    if unit == "week" and re.search(r"\blast week\b", t) and not re.search(r"(past|over the last|in the last) week", t):
-        # "last week" is the previous calendar week (Monday to Monday)
+    calendar = not re.search(r"(past|over the last|in the last|within the last) (week|month)", t)
+    if unit == "week" and re.search(r"\blast week\b", t) and calendar:
+        # "last week" is the previous calendar week (Monday to Monday), "the past week" the last 7 days
         this_monday = _midnight(now - timedelta(days=now.weekday()))
         return TimeRange(this_monday - timedelta(days=7), this_monday, m.group(0))
+    if unit == "month" and re.search(r"\blast month\b", t) and calendar:
+        first = _midnight(now).replace(day=1)
+        return TimeRange((first - timedelta(days=1)).replace(day=1), first, m.group(0))
     return TimeRange(now - span, None, m.group(0))
 
 

@@ -1,0 +1,243 @@
+"""Run a routing suite: drive a chat model (the offline planner by default) turn by turn with the bound tools,
+execute its tool calls (against stand-in results, or the real tools), and score the turn under test.
+
+Suite schema (YAML or JSONL; see suites/routing.yaml):
+
+    version: 1
+    now: "2026-11-26T10:00:00Z"        # the fixed 'now' of every relative time in the suite
+    cases:
+      - id: latest-slang-01            # unique
+        plant: demo                    # demo | assetopsbench (a case of a plant whose data is absent is skipped)
+        split: dev                     # dev | heldout (held-out cases are never looked at while developing)
+        tags: [slang]                  # free labels: paraphrase, typo, time, multi, follow-up, clarify, refuse...
+        turns: ["what's P-101 doing rn"]   # user turns; the LAST one is under test, earlier ones build context
+        expect:                        # one of:
+          tools: [latest_readings]     #   the multiset of tool names called in the last turn
+          any_of: [[a], [b]]           #   or several acceptable multisets
+          args: {asset_id: P-101}      #   key arguments every call must carry ("*" = any value, null = absent)
+          calls: [{name: x, args: {}}] #   or per-call expectations (fan-out), matched one to one
+          clarify: true                #   or: a question back, no tool call
+          refuse: true                 #   or: a polite refusal, no tool call
+
+Argument rules: ids compare exactly (case-insensitive); sensors match by id, id part or synonym ('vibration'
+matches 'vibration_de'); times are ISO 8601 and match within 2 minutes; {contains: [...]} checks words in text.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+from industrialmind.errors import InvalidInputError, NotFoundError
+from industrialmind.evals import metrics
+
+SUITES_DIR = Path(__file__).parent / "suites"
+DEFAULT_SUITE = SUITES_DIR / "routing.yaml"
+_KEYS = {"id", "plant", "split", "tags", "turns", "expect", "note"}
+_EXPECT_KEYS = {"tools", "any_of", "args", "calls", "clarify", "refuse"}
+
+
+@dataclass
+class Case:
+    """One conversation whose last user turn is scored."""
+
+    id: str
+    turns: list[str]
+    expect: dict[str, Any]
+    plant: str = "demo"
+    split: str = "dev"
+    tags: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Suite:
+    """A list of cases and the fixed 'now' they are written against."""
+
+    now: datetime
+    cases: list[Case]
+    path: str = ""
+
+
+def load_suite(path: Path | str | None = None) -> Suite:
+    """Read and validate a suite file (YAML or JSONL); errors name the case and the bad key."""
+    path = Path(path) if path else DEFAULT_SUITE
+    if not path.is_file():
+        raise NotFoundError(f"suite file {str(path)!r} does not exist; bundled suites: "
+                            + ", ".join(sorted(p.name for p in SUITES_DIR.glob("*.y*ml"))))
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".jsonl":
+        rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+        header = rows[0] if rows and "cases" not in rows[0] and "turns" not in rows[0] else {}
+        data = {"now": header.get("now"), "cases": [r for r in rows if "turns" in r]}
+    else:
+        import yaml
+
+        data = yaml.safe_load(text) or {}
+    now_text = str(data.get("now") or "2026-11-26T10:00:00Z")
+    now = datetime.fromisoformat(now_text.replace("Z", "+00:00"))
+    now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
+    cases: list[Case] = []
+    seen: set[str] = set()
+    for i, raw in enumerate(data.get("cases") or []):
+        cid = str(raw.get("id") or f"case-{i}")
+        unknown = set(raw) - _KEYS
+        if unknown:
+            raise InvalidInputError(f"case {cid!r} has unknown key(s) {sorted(unknown)}; valid: {sorted(_KEYS)}")
+        expect = raw.get("expect") or {}
+        bad = set(expect) - _EXPECT_KEYS
+        if bad or not expect:
+            raise InvalidInputError(f"case {cid!r}: expect needs one of {sorted(_EXPECT_KEYS)}, got {sorted(expect)}")
+        turns = raw.get("turns")
+        if isinstance(turns, str):
+            turns = [turns]
+        if not turns:
+            raise InvalidInputError(f"case {cid!r} has no turns")
+        if cid in seen:
+            raise InvalidInputError(f"case id {cid!r} appears twice in {str(path)!r}")
+        seen.add(cid)
+        cases.append(Case(cid, [str(t) for t in turns], expect, str(raw.get("plant", "demo")),
+                          str(raw.get("split", "dev")), list(raw.get("tags") or [])))
+    return Suite(now, cases, str(path))
+
+
+def plant_registry(data_dir: Path | None = None) -> tuple[list[Any], list[Any], set[str]]:
+    """Assets and lines of the demo plant plus the AssetOpsBench chiller plant when its data is present; the
+    plants available."""
+    from industrialmind.plant.demo import demo_plant
+
+    demo = demo_plant()
+    assets, lines, plants = list(demo.assets), list(demo.lines), {"demo"}
+    folder = _assetopsbench_folder(data_dir)
+    if folder is not None:
+        from industrialmind.plant.importers.assetopsbench import read_chiller_plant
+
+        plant, _, _ = read_chiller_plant(folder)
+        assets += plant.assets
+        lines += plant.lines
+        plants.add("assetopsbench")
+    return assets, lines, plants
+
+
+def _assetopsbench_folder(data_dir: Path | None) -> Path | None:
+    candidates = [data_dir] if data_dir else []
+    candidates.append(Path(__file__).resolve().parents[3] / "shared" / "data")
+    for base in candidates:
+        if base is None:
+            continue
+        for folder in (base, base / "assetopsbench" / "sample_data", base / "sample_data"):
+            if (folder / "all_wo_with_code_component_events.csv").is_file():
+                return folder
+    return None
+
+
+def build_tools_for_eval(settings: Any, mode: str, assets: list[Any], now: datetime) -> tuple[list[Any], Callable]:
+    """The tools to bind and an executor (name, args) -> result dict. 'fake': stand-in results; 'real': the
+    project's tools against the configured stores."""
+    from industrialmind.tools import build_tools
+
+    if mode == "real":
+        from industrialmind.tools import ToolContext
+
+        ctx = ToolContext(settings, now=lambda: now)
+        tools = build_tools(settings, ctx)
+        by_name = {t.name: t for t in tools}
+
+        def run_real(name: str, args: dict[str, Any]) -> dict[str, Any]:
+            out = by_name[name].invoke(args)
+            return out if isinstance(out, dict) else {"summary": str(out)}
+
+        return tools, run_real
+    from industrialmind.evals.toolbox import FakeToolbox
+
+    tools = build_tools(settings)
+    return tools, FakeToolbox(assets)
+
+
+def make_model(llm: str, settings: Any, assets: list[Any], lines: list[Any], now: datetime) -> Any:
+    """The chat model under test: the offline planner (pinned to the suite's registry and now) or any brain."""
+    if llm == "offline":
+        from industrialmind.agent.planner import OfflinePlanner
+
+        return OfflinePlanner(settings, now=now, assets=assets, lines=lines)
+    from industrialmind.agent.models import make_chat_model
+
+    return make_chat_model(llm, settings)
+
+
+def run_suite(settings: Any, suite: Suite, llm: str = "offline", tools: str = "fake", split: str | None = None,
+              data_dir: Path | None = None, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    """Run every case (of one split, or all) and return metrics overall and per split, plus each case's outcome."""
+    from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+
+    assets, lines, plants = plant_registry(data_dir)
+    bound_tools, execute = build_tools_for_eval(settings, tools, assets, suite.now)
+    model = make_model(llm, settings, assets, lines, suite.now).bind_tools(bound_tools)
+    if hasattr(model, "warm_up"):
+        model.warm_up()
+    cases = [c for c in suite.cases if split in (None, "all", c.split)]
+    skipped = [c.id for c in cases if c.plant not in plants]
+    cases = [c for c in cases if c.plant in plants]
+    rows: list[dict[str, Any]] = []
+    for i, case in enumerate(cases):
+        messages: list[Any] = []
+        latencies: list[float] = []
+        last_calls: list[dict[str, Any]] = []
+        tag = None
+        answer = ""
+        results: list[dict[str, Any]] = []
+        for turn_no, text in enumerate(case.turns):
+            messages.append(HumanMessage(text))
+            t0 = time.perf_counter()
+            reply: AIMessage = model.invoke(messages)
+            spent = time.perf_counter() - t0
+            messages.append(reply)
+            calls = list(reply.tool_calls or [])
+            results = []
+            if calls:
+                for call in calls:
+                    result = execute(call["name"], dict(call.get("args") or {}))
+                    results.append(result)
+                    messages.append(ToolMessage(json.dumps(result, default=str), tool_call_id=call.get("id")
+                                                or uuid.uuid4().hex, name=call["name"], artifact=result))
+                t0 = time.perf_counter()
+                final = model.invoke(messages)
+                spent += time.perf_counter() - t0
+                messages.append(final)
+                answer = _content(final)
+            else:
+                answer = _content(reply)
+            latencies.append(spent * 1000)
+            if turn_no == len(case.turns) - 1:
+                last_calls = [{"name": c["name"], "args": dict(c.get("args") or {})} for c in calls]
+                tag = (reply.response_metadata or {}).get("planner")
+        kind = metrics.outcome_kind(last_calls, tag, _content(messages[-1]) if not last_calls else "")
+        tool_ok = metrics.tools_match(case.expect, last_calls, kind)
+        has_args = metrics.has_arg_expectation(case.expect)
+        args_ok = tool_ok and has_args and metrics.args_match(case.expect, last_calls, suite.now)
+        is_grounded = metrics.grounded(answer, results) if last_calls else None
+        rows.append({"id": case.id, "split": case.split, "plant": case.plant, "tags": case.tags,
+                     "question": case.turns[-1], "expect": case.expect, "kind": kind, "tool_calls": last_calls,
+                     "tool_ok": tool_ok, "has_args": has_args, "args_ok": args_ok, "grounded": is_grounded,
+                     "ungrounded": metrics.ungrounded_numbers(answer, results) if is_grounded is False else [],
+                     "answer": answer, "latency_ms": [round(x, 2) for x in latencies]})
+        if progress:
+            progress(i + 1, len(cases))
+    report = {**metrics.summarise(rows), "llm": llm, "tools": tools, "suite": suite.path, "skipped": skipped}
+    report["splits"] = {s: metrics.summarise([r for r in rows if r["split"] == s])
+                        for s in sorted({r["split"] for r in rows})}
+    report["tags"] = {t: metrics.summarise([r for r in rows if t in r["tags"]])
+                      for t in sorted({t for r in rows for t in r["tags"]})}
+    report["cases"] = rows
+    return report
+
+
+def _content(msg: Any) -> str:
+    content = getattr(msg, "content", "")
+    if isinstance(content, list):
+        return " ".join(c.get("text", "") if isinstance(c, dict) else str(c) for c in content)
+    return str(content)
