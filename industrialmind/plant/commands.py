@@ -228,7 +228,7 @@ def summary(settings: "Settings", seed: int = 1) -> dict[str, Any]:
     at = bounds[1] if bounds else None
     faults = []
     if at is not None:
-        for label in Simulator(plant, seed=seed).active_faults(at):
+        for label in _active_labels(settings, plant, seed, at):
             done = (at - label.start) / (label.end - label.start)
             faults.append({"asset": label.asset_id, "fault": label.fault, "start": label.start, "end": label.end,
                            "progress": round(done, 3), "sensors": label.sensors})
@@ -242,6 +242,21 @@ def summary(settings: "Settings", seed: int = 1) -> dict[str, Any]:
         "history": None if bounds is None else {"start": bounds[0], "end": bounds[1]},
         "readings": readings, "active_faults": faults,
     }
+
+
+def _active_labels(settings: "Settings", plant: "Plant", seed: int, at: datetime):
+    """Simulator faults in progress at `at`: from the records store's labels, else recomputed from the seed."""
+    from industrialmind.plant.simulator import Simulator
+
+    records = _open_records(settings, quiet=True)
+    if records is None:
+        return Simulator(plant, seed=seed).active_faults(at)
+    try:
+        ids = [a.id for a in plant.assets]
+        labels = records.list_fault_labels(ids, start=at, end=at + timedelta(seconds=1))
+    finally:
+        _close(records)
+    return [lb for lb in labels if lb.source == "simulator" and lb.start <= at < lb.end]
 
 
 def render_summary(data: dict[str, Any]):

@@ -53,11 +53,26 @@ def test_simulate_rerun_is_idempotent():
 
 
 def test_simulate_saves_plant_and_labels_in_the_records_store():
-    """simulate saves the demo plant and replaces the simulator's fault labels in the records store."""
-    _records_or_skip()
+    """simulate saves the demo plant in the registry and the simulator's fault labels in the records store."""
+    records_module = _records_or_skip()
+    from datetime import datetime, timedelta
+
+    from industrialmind.plant.demo import demo_plant
+    from industrialmind.plant.simulator import Simulator
+
     result = CliRunner().invoke(app, ["simulate", "--days", "1", "--seed", "1", "--end", END, "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["records_saved"] is True
+    end = datetime.fromisoformat(END.replace("Z", "+00:00"))
+    expected = Simulator(demo_plant(), seed=1).fault_labels(end - timedelta(days=1), end)
+    records = records_module.open_records(get_settings().resolved.records)
+    try:
+        assert records.load_plant("DEMO").asset("P-101").name == "Feed pump A"
+        stored = [lb for lb in records.list_fault_labels() if lb.source == "simulator"]
+    finally:
+        records.close()
+    assert expected and [(lb.asset_id, lb.fault, lb.start, lb.end) for lb in stored] == \
+        [(lb.asset_id, lb.fault, lb.start, lb.end) for lb in expected]
 
 
 def test_simulate_rejects_zero_days():
