@@ -43,7 +43,7 @@ def period_of(index: "pd.DatetimeIndex", default_s: float = 60.0) -> float:
     """Median sample period of a time index in seconds."""
     if len(index) < 2:
         return default_s
-    d = np.diff(index.asi8) / 1e9
+    d = np.diff(index.as_unit("ns").asi8) / 1e9
     d = d[d > 0]
     return float(np.median(d)) if len(d) else default_s
 

@@ -87,7 +87,7 @@ def nab_score(files: list[SkabFile], pred: list[np.ndarray], window_s: float = 3
 
     matrix = np.zeros((3, 3))
     for f, labels in zip(files, pred):
-        t = (pd.DatetimeIndex(f.ts).asi8 / 1e9).astype(np.float64)
+        t = pd.DatetimeIndex(f.ts).as_unit("ns").asi8 / 1e9
         labels = np.asarray(labels, dtype=np.int64)
         cp_pred = np.abs(np.diff(labels, prepend=labels[:1]))
         cp_pred[0] = labels[0]
@@ -130,17 +130,27 @@ def predict_file(f: SkabFile, cfg, work: Path, min_steps: int = 1) -> tuple[np.n
     return flags_from_intervals(len(f.values), spans), scored.scores
 
 
-def evaluate(files: list[SkabFile], cfg, on_file: Callable[[str], None] | None = None) -> dict:
-    """Run one model configuration over the files; binary metrics plus the NAB score."""
+def predict_all(files: list[SkabFile], cfg, on_file: Callable[[str], None] | None = None) -> list[np.ndarray]:
+    """0/1 labels of every file under one model configuration (fit per file on its first 400 rows)."""
     preds = []
     with tempfile.TemporaryDirectory(prefix="im-skab-") as tmp:
         for f in files:
             preds.append(predict_file(f, cfg, Path(tmp))[0])
             if on_file:
                 on_file(f.name)
+    return preds
+
+
+def metrics(files: list[SkabFile], preds: list[np.ndarray]) -> dict:
+    """Binary metrics plus the NAB score of predictions over these files together."""
     result = binary_metrics([f.anomaly for f in files], preds)
     result["nab"] = nab_score(files, preds)
     return result
+
+
+def evaluate(files: list[SkabFile], cfg, on_file: Callable[[str], None] | None = None) -> dict:
+    """Run one model configuration over the files; binary metrics plus the NAB score."""
+    return metrics(files, predict_all(files, cfg, on_file))
 
 
 def default_configs(quick: bool = False) -> dict[str, object]:

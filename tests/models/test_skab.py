@@ -1,0 +1,65 @@
+"""SKAB protocol: the metrics match SKAB's definitions, and the benchmarks run in quick mode."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from industrialmind.models import skab
+
+
+def _file(anomaly, changepoint):
+    ts = pd.date_range("2020-03-09 10:00", periods=len(anomaly), freq="1s")
+    return skab.SkabFile("t/0", ts, np.zeros((len(anomaly), 1), np.float32), ["x"], np.array(anomaly),
+                         np.array(changepoint))
+
+
+def test_binary_metrics_follow_skab_definitions():
+    """F1 = TP / (TP + (FP + FN) / 2), FAR = FP / (FP + TN) %, MAR = FN / (FN + TP) %, pooled over files."""
+    true = [np.array([0, 0, 1, 1]), np.array([0, 1, 1, 0])]
+    pred = [np.array([0, 1, 1, 0]), np.array([0, 1, 1, 1])]
+    m = skab.binary_metrics(true, pred)
+    assert (m["tp"], m["fp"], m["fn"], m["tn"]) == (3, 2, 1, 2)
+    assert m["f1"] == round(3 / (3 + 1.5), 4) and m["far"] == 50.0 and m["mar"] == 25.0
+
+
+def test_nab_score_is_100_for_an_early_hit_and_0_for_no_detection():
+    """A detection at the start of the 30 s window scores ~100; predicting nothing scores 0; a false alarm
+    outside the window lowers the score."""
+    n = 200
+    cp = np.zeros(n, int)
+    cp[100] = 1
+    anomaly = np.zeros(n, int)
+    anomaly[100:150] = 1
+    f = _file(anomaly, cp)
+    early = np.zeros(n, int)
+    early[85:] = 1  # one predicted changepoint, at the window's left edge (100 - 15 s); no falling edge
+    assert skab.nab_score([f], [early])["Standard"] > 99
+    assert skab.nab_score([f], [np.zeros(n, int)])["Standard"] == 0.0
+    noisy = early.copy()
+    noisy[10] = 1
+    assert skab.nab_score([f], [noisy])["Standard"] < skab.nab_score([f], [early])["Standard"]
+
+
+def test_bench_skab_quick_runs_every_model(shared_data):
+    """The quick SKAB benchmark returns F1, FAR and MAR for conv_ae, lstm_ae and pca."""
+    from industrialmind.bench import skab as bench
+    from industrialmind.config import get_settings
+
+    result = bench.run(get_settings(), quick=True, data=shared_data / "skab")
+    assert [m["name"] for m in result["models"]] == ["conv_ae", "lstm_ae", "pca"]
+    for m in result["models"]:
+        assert 0 <= m["f1"] <= 1 and 0 <= m["far"] <= 100 and 0 <= m["mar"] <= 100
+    assert bench.render(result).row_count == 7
+
+
+def test_bench_scoring_quick_reports_throughput_and_latency():
+    """The quick scoring benchmark reports ONNX and torch windows/s, their ratio, p99 latency and epoch time."""
+    from industrialmind.bench import scoring as bench
+    from industrialmind.config import get_settings
+
+    result = bench.run(get_settings(), quick=True)
+    for key in ("onnx_windows_per_s", "torch_windows_per_s", "ratio", "p99_ms", "train_s_per_epoch"):
+        assert result[key] > 0, key
+    assert all(m["max_abs_diff"] <= 1e-4 for m in result["models"])
+    assert bench.render(result).row_count == 2
