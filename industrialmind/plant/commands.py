@@ -7,8 +7,9 @@ week of demo history into the time-series store and saves the plant and the faul
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -36,7 +37,7 @@ def _now_minute() -> datetime:
     return now_utc().replace(second=0, microsecond=0)
 
 
-def _open_records(settings: "Settings", quiet: bool = False):
+def _open_records(settings: Settings, quiet: bool = False):
     """The records store, or None (with a warning) while the records room has not landed."""
     try:
         from industrialmind.stores.records import open_records
@@ -59,7 +60,7 @@ def _close(*stores: Any) -> None:
             store.close()
 
 
-def read_marker(settings: "Settings") -> dict[str, Any] | None:
+def read_marker(settings: Settings) -> dict[str, Any] | None:
     """The seed and window of the simulated demo history in IM_HOME, or None."""
     path = settings.home / MARKER
     try:
@@ -68,7 +69,7 @@ def read_marker(settings: "Settings") -> dict[str, Any] | None:
         return None
 
 
-def _write_marker(settings: "Settings", seed: int, start: datetime, end: datetime) -> None:
+def _write_marker(settings: Settings, seed: int, start: datetime, end: datetime) -> None:
     old = read_marker(settings) or {}
     if old.get("seed") == seed and old.get("start"):
         start = min(start, datetime.fromisoformat(old["start"]))
@@ -77,8 +78,8 @@ def _write_marker(settings: "Settings", seed: int, start: datetime, end: datetim
                                                     "end": end.isoformat()}, indent=2))
 
 
-def backfill(settings: "Settings", days: float = 7.0, seed: int = 1, end: datetime | None = None,
-             progress: Progress | None = None, plant: "Plant | None" = None) -> dict[str, Any]:
+def backfill(settings: Settings, days: float = 7.0, seed: int = 1, end: datetime | None = None,
+             progress: Progress | None = None, plant: Plant | None = None) -> dict[str, Any]:
     """Simulate [end - days, end) into the time-series store; save the plant and the fault labels to the records store.
 
     Idempotent: values do not depend on the window, and the store keys points by (asset, sensor, ts), so a re-run
@@ -128,7 +129,7 @@ def backfill(settings: "Settings", days: float = 7.0, seed: int = 1, end: dateti
     }
 
 
-def _labels_for_store(settings: "Settings", sim, start: datetime, end: datetime):
+def _labels_for_store(settings: Settings, sim, start: datetime, end: datetime):
     """Labels of the whole simulated history (this run joined with earlier runs of the same seed)."""
     old = read_marker(settings) or {}
     if old.get("seed") == sim.seed and old.get("start") and old.get("end"):
@@ -137,7 +138,7 @@ def _labels_for_store(settings: "Settings", sim, start: datetime, end: datetime)
     return sim.fault_labels(start, end)
 
 
-def ensure_demo_data(settings: "Settings", days: float = 7, seed: int = 1,
+def ensure_demo_data(settings: Settings, days: float = 7, seed: int = 1,
                      progress: bool | Progress = True) -> dict[str, Any]:
     """Simulate `days` of demo history when the time-series store holds none; a no-op (but a summary) otherwise.
 
@@ -168,7 +169,7 @@ def ensure_demo_data(settings: "Settings", days: float = 7, seed: int = 1,
     return {"simulated": True, **summary}
 
 
-def catch_up(settings: "Settings", seed: int, now: datetime | None = None, max_gap: timedelta = timedelta(days=7)) -> int:
+def catch_up(settings: Settings, seed: int, now: datetime | None = None, max_gap: timedelta = timedelta(days=7)) -> int:
     """Extend the demo history from its last point up to now (at most max_gap); return the points written."""
     from industrialmind.plant.demo import demo_plant
     from industrialmind.plant.simulator import Simulator
@@ -198,10 +199,9 @@ def catch_up(settings: "Settings", seed: int, now: datetime | None = None, max_g
     return written
 
 
-def summary(settings: "Settings", seed: int = 1) -> dict[str, Any]:
+def summary(settings: Settings, seed: int = 1) -> dict[str, Any]:
     """The demo plant at a glance: lines, counts, history bounds, key assets' latest readings, active faults."""
     from industrialmind.plant.demo import demo_plant
-    from industrialmind.plant.simulator import Simulator
     from industrialmind.stores.timeseries import open_timeseries
 
     plant = demo_plant()
@@ -244,7 +244,7 @@ def summary(settings: "Settings", seed: int = 1) -> dict[str, Any]:
     }
 
 
-def _active_labels(settings: "Settings", plant: "Plant", seed: int, at: datetime):
+def _active_labels(settings: Settings, plant: Plant, seed: int, at: datetime):
     """Simulator faults in progress at `at`: from the records store's labels, else recomputed from the seed."""
     from industrialmind.plant.simulator import Simulator
 
@@ -301,9 +301,9 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
 def simulate(
     days: float = typer.Option(7.0, "--days", help="Days of history to simulate, ending at --end."),
     seed: int = typer.Option(1, "--seed", help="Random seed: the same seed gives the same history and faults."),
-    end: Optional[str] = typer.Option(None, "--end", help="End of the history (ISO 8601, UTC if naive); default now."),
+    end: str | None = typer.Option(None, "--end", help="End of the history (ISO 8601, UTC if naive); default now."),
     live: bool = typer.Option(False, "--live", help="After the backfill, keep streaming new readings to Kafka."),
-    rate: Optional[float] = typer.Option(None, "--rate", help="Live: readings published per second (default: "
+    rate: float | None = typer.Option(None, "--rate", help="Live: readings published per second (default: "
                                          "every sensor once per simulated minute)."),
     speed: float = typer.Option(1.0, "--speed", help="Live: simulated seconds per wall-clock second."),
     json_out: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),

@@ -14,7 +14,7 @@ from functools import lru_cache
 from industrialmind.plant.model import Asset, Component, FailureMode, Flow, Line, Plant, Sensor, Site
 from industrialmind.plant.vocabulary import sensor_synonyms
 
-__all__ = ["demo_plant", "sensor_synonyms", "SENSOR_TEMPLATES", "FAULT_KINDS", "SITE_ID"]
+__all__ = ["FAULT_KINDS", "SENSOR_TEMPLATES", "SITE_ID", "demo_plant", "sensor_synonyms"]
 
 SITE_ID = "DEMO"
 SAMPLE_PERIOD_S = 60.0
@@ -321,33 +321,33 @@ _FLOWS: list[tuple[str, str, str]] = [
 _FM = tuple[str, str, str, list[str], list[str], str, int, int, int]
 _FAILURE_MODES: dict[str, list[_FM]] = {
     "centrifugal_pump": [
-        ("bearing_wear", "bearing_de", "Rolling-element bearing fatigue and lubricant breakdown: spalling on the races "
-         "raises impact energy at the bearing defect frequencies.",
+        ("bearing_wear", "bearing_de", ("Rolling-element bearing fatigue and lubricant breakdown: spalling on the races "
+         "raises impact energy at the bearing defect frequencies."),
          ["rising overall vibration at the drive end", "bearing temperature creeping up", "audible noise"],
          ["vibration_de", "vibration_nde", "bearing_temp"],
-         "Check lubrication, take a vibration spectrum (envelope) to confirm the defect frequency, plan a bearing "
-         "replacement at the next stop; do not run past 7.1 mm/s (ISO 10816 zone D).", 7, 5, 4),
-        ("cavitation", "impeller", "Suction pressure falls below the vapour pressure margin (NPSH available < NPSH "
-         "required): vapour bubbles form and collapse on the impeller, eroding it.",
+         ("Check lubrication, take a vibration spectrum (envelope) to confirm the defect frequency, plan a bearing "
+         "replacement at the next stop; do not run past 7.1 mm/s (ISO 10816 zone D)."), 7, 5, 4),
+        ("cavitation", "impeller", ("Suction pressure falls below the vapour pressure margin (NPSH available < NPSH "
+         "required): vapour bubbles form and collapse on the impeller, eroding it."),
          ["suction pressure drop", "noisy, erratic flow", "broadband vibration", "crackling sound like gravel"],
          ["suction_pressure", "flow", "vibration_de"],
-         "Raise suction head (tank level), check the suction strainer and valves for blockage, reduce flow toward "
-         "the best efficiency point; inspect the impeller for pitting.", 6, 4, 4),
-        ("misalignment", "coupling", "Angular or parallel offset between pump and motor shafts loads the coupling "
-         "and bearings at 1x and 2x running speed.",
+         ("Raise suction head (tank level), check the suction strainer and valves for blockage, reduce flow toward "
+         "the best efficiency point; inspect the impeller for pitting."), 6, 4, 4),
+        ("misalignment", "coupling", ("Angular or parallel offset between pump and motor shafts loads the coupling "
+         "and bearings at 1x and 2x running speed."),
          ["high vibration at both ends, 2x running speed", "coupling wear", "warm bearings"],
          ["vibration_de", "vibration_nde", "bearing_temp"],
          "Laser-align pump and motor shafts; check soft foot and pipe strain.", 5, 4, 3),
-        ("overheating", "seal", "Loss of seal flush or running against a closed valve heats the seal faces and "
-         "bearings.", ["rising bearing temperature", "seal leakage", "low flow"], ["bearing_temp", "flow"],
+        ("overheating", "seal", ("Loss of seal flush or running against a closed valve heats the seal faces and "
+         "bearings."), ["rising bearing temperature", "seal leakage", "low flow"], ["bearing_temp", "flow"],
          "Check seal flush and the discharge valve; stop the pump before the bearing passes 90 degC.", 6, 3, 3),
     ],
     "motor": [
         ("bearing_wear", "bearing", "Motor bearing wear from grease degradation or electrical fluting.",
          ["rising vibration", "bearing noise"], ["vibration", "winding_temp"],
          "Regrease per the nameplate interval, take a vibration spectrum, plan a bearing change.", 6, 4, 4),
-        ("overheating", "winding", "Blocked cooling, overload or supply imbalance raises the winding temperature and "
-         "ages the insulation (10 K over rating halves its life).",
+        ("overheating", "winding", ("Blocked cooling, overload or supply imbalance raises the winding temperature and "
+         "ages the insulation (10 K over rating halves its life)."),
          ["winding temperature above normal", "higher current for the same load"], ["winding_temp", "current"],
          "Clean the cooling fan and fins, check phase balance and load; trip before insulation class limit.", 7, 3, 3),
         ("misalignment", "bearing", "Shaft misalignment with the driven machine.", ["2x running speed vibration"],
@@ -357,12 +357,12 @@ _FAILURE_MODES: dict[str, list[_FM]] = {
         ("bearing_wear", "bearing", "Journal or rolling bearing wear in the compressor element.",
          ["rising vibration", "rising bearing temperature"], ["vibration", "bearing_temp"],
          "Check oil quality and pressure, trend vibration, plan a bearing inspection.", 8, 3, 4),
-        ("overheating", "lube_system", "Fouled oil cooler or failing thermostatic valve: discharge and oil "
-         "temperatures rise until the compressor trips.", ["rising discharge temperature", "rising oil temperature"],
+        ("overheating", "lube_system", ("Fouled oil cooler or failing thermostatic valve: discharge and oil "
+         "temperatures rise until the compressor trips."), ["rising discharge temperature", "rising oil temperature"],
          ["discharge_temp", "oil_temp", "bearing_temp"],
          "Clean the oil cooler, check the thermostatic valve and oil level; replace oil and filter.", 7, 4, 3),
-        ("fouling", "intercooler", "Deposits in the intercooler and inlet filter reduce flow and raise discharge "
-         "temperature.", ["falling flow", "rising discharge temperature"], ["flow", "discharge_temp"],
+        ("fouling", "intercooler", ("Deposits in the intercooler and inlet filter reduce flow and raise discharge "
+         "temperature."), ["falling flow", "rising discharge temperature"], ["flow", "discharge_temp"],
          "Replace the inlet filter, clean the intercooler.", 5, 4, 4),
         ("misalignment", "coupling", "Coupling misalignment between motor and compressor.", ["high vibration"],
          ["vibration", "bearing_temp"], "Laser-align; inspect the coupling element.", 6, 3, 3),
@@ -387,8 +387,8 @@ _FAILURE_MODES: dict[str, list[_FM]] = {
          ["airflow", "discharge_temp"], "Replace the inlet filter.", 4, 6, 3),
     ],
     "heat_exchanger": [
-        ("fouling", "tubes", "Scale and biofilm on the heat transfer surfaces lower the heat transfer coefficient: "
-         "the approach temperature (hot outlet minus cold inlet) widens and the pressure drop grows.",
+        ("fouling", "tubes", ("Scale and biofilm on the heat transfer surfaces lower the heat transfer coefficient: "
+         "the approach temperature (hot outlet minus cold inlet) widens and the pressure drop grows."),
          ["rising hot outlet temperature", "falling cold outlet temperature", "rising pressure drop"],
          ["hot_out_temp", "cold_out_temp", "differential_pressure"],
          "Plan a chemical clean (CIP) or open and clean the plates/tubes; check water treatment.", 5, 6, 3),
@@ -397,8 +397,8 @@ _FAILURE_MODES: dict[str, list[_FM]] = {
          "Check the cooling water pump and valves; reduce process load.", 7, 3, 2),
     ],
     "valve": [
-        ("fouling", "seat", "Deposits on the plug and seat make the valve stick (stiction): position lags "
-         "the command.", ["position deviates from command", "oscillating loop"], ["position", "command"],
+        ("fouling", "seat", ("Deposits on the plug and seat make the valve stick (stiction): position lags "
+         "the command."), ["position deviates from command", "oscillating loop"], ["position", "command"],
          "Stroke-test the valve, clean or replace trim, check packing friction.", 5, 4, 3),
     ],
     "tank": [
@@ -436,15 +436,15 @@ def _sensor_faults(asset_type: str) -> list[_FM]:
     """Instrument failure modes that apply to every asset type (the transmitter, not the machine, fails)."""
     ids = list(SENSOR_TEMPLATES[asset_type])
     return [
-        ("sensor_drift", "", "Transmitter calibration drift (ageing electronics, fouled thermowell, loose "
-         "impulse line): the reading slowly departs from the true value while related sensors stay normal.",
+        ("sensor_drift", "", ("Transmitter calibration drift (ageing electronics, fouled thermowell, loose "
+         "impulse line): the reading slowly departs from the true value while related sensors stay normal."),
          ["one sensor trends away while related sensors stay steady"], ids,
          "Compare with a portable reference, recalibrate or replace the transmitter.", 4, 4, 6),
         ("stuck_sensor", "", "Frozen transmitter or a failed input card: the reading stops changing.",
          ["flat-lined value with zero variance"], ids, "Check the transmitter and its input card; restore the loop.",
          4, 3, 5),
-        ("dropout", "", "Lost communication (network, gateway, power to the transmitter): readings go missing or "
-         "are flagged bad.", ["missing readings", "bad quality flags"], ids,
+        ("dropout", "", ("Lost communication (network, gateway, power to the transmitter): readings go missing or "
+         "are flagged bad."), ["missing readings", "bad quality flags"], ids,
          "Check the field network, gateway and transmitter power.", 3, 5, 2),
     ]
 

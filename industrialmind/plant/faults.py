@@ -9,7 +9,7 @@ any window asks for the same faults.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, field_validator
@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 from industrialmind.plant import _signals
 from industrialmind.plant.model import FaultLabel, Plant, utc
 
-EPOCH = datetime(2024, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 SLOT = timedelta(hours=12)  # at most one automatic fault starts per slot
 FAULT_PROBABILITY = 0.38  # per slot: about five faults a week
 

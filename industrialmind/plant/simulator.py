@@ -15,7 +15,7 @@ value: the live stream and the backfill agree.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -162,7 +162,7 @@ class Simulator:
             g[:, which] = base * (1.0 + 0.03 * own[:, self._load_of[which]])
             gl[:, which] = np.mean([self._line_load(t - lag - off, cache)[:, lines] for off in _THERMAL_OFFSETS_S],
                                    axis=0)
-        to_g = lambda u: np.clip((u - 0.45) / 0.55, 0.0, 1.0)  # noqa: E731 - load 45 %..100 % of design
+        to_g = lambda u: np.clip((u - 0.45) / 0.55, 0.0, 1.0)
         return to_g(g), to_g(gl)
 
     def _levels(self, t: np.ndarray) -> np.ndarray:
@@ -263,7 +263,7 @@ class Simulator:
                 f"step or iter_chunks() (at most {MAX_CELLS:,} points)")
         return t
 
-    def wide(self, start: datetime, end: datetime, step: timedelta = timedelta(minutes=1)) -> "pd.DataFrame":
+    def wide(self, start: datetime, end: datetime, step: timedelta = timedelta(minutes=1)) -> pd.DataFrame:
         """Values as a wide frame: index ts (UTC), columns (asset, sensor); NaN where a dropout lost the point."""
         import pandas as pd
 
@@ -273,7 +273,7 @@ class Simulator:
         index = pd.DatetimeIndex((t * 1_000_000_000).astype("datetime64[ns]"), name="ts").tz_localize("UTC")
         return pd.DataFrame(values, index=index, columns=columns)
 
-    def generate(self, start: datetime, end: datetime, step: timedelta = timedelta(minutes=1)) -> "pd.DataFrame":
+    def generate(self, start: datetime, end: datetime, step: timedelta = timedelta(minutes=1)) -> pd.DataFrame:
         """Long frame of every sensor with start <= ts < end: asset, sensor, ts (UTC), value (float64), quality (int8).
 
         Rows are ordered by ts, then by the plant's asset and sensor order, so frames of consecutive windows
@@ -294,7 +294,7 @@ class Simulator:
         })
 
     def iter_chunks(self, start: datetime, end: datetime, chunk: timedelta = timedelta(hours=6),
-                    step: timedelta = timedelta(minutes=1)) -> Iterator["pd.DataFrame"]:
+                    step: timedelta = timedelta(minutes=1)) -> Iterator[pd.DataFrame]:
         """Yield generate() frames of consecutive windows of length chunk covering [start, end)."""
         start, end = utc(start), utc(end)
         if chunk <= timedelta(0):
@@ -333,9 +333,8 @@ def _epoch_s(when: datetime) -> int:
 
 
 def _dt(seconds: int) -> datetime:
-    from datetime import timezone
 
-    return datetime.fromtimestamp(seconds, tz=timezone.utc)
+    return datetime.fromtimestamp(seconds, tz=UTC)
 
 
 def _rows(t: np.ndarray, ep: Episode) -> tuple[int, int, np.ndarray]:

@@ -63,7 +63,7 @@ def test_simulate_saves_plant_and_labels_in_the_records_store():
     result = CliRunner().invoke(app, ["simulate", "--days", "1", "--seed", "1", "--end", END, "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["records_saved"] is True
-    end = datetime.fromisoformat(END.replace("Z", "+00:00"))
+    end = datetime.fromisoformat(END)
     expected = Simulator(demo_plant(), seed=1).fault_labels(end - timedelta(days=1), end)
     records = records_module.open_records(get_settings().resolved.records)
     try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -13,7 +13,7 @@ from industrialmind.plant.demo import demo_plant
 from industrialmind.plant.faults import FaultSpec
 from industrialmind.plant.simulator import QUALITY_BAD, Simulator
 
-T0 = datetime(2026, 11, 2, tzinfo=timezone.utc)  # a Monday
+T0 = datetime(2026, 11, 2, tzinfo=UTC)  # a Monday
 H = timedelta(hours=1)
 
 
