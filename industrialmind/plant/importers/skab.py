@@ -191,6 +191,15 @@ def testbed_plant(wide: pd.DataFrame, tz: str = SITE_TZ) -> Plant:
     return Plant(site=site, lines=[line], assets=[asset])
 
 
+def merge_labels(records, labels: list[FaultLabel], events: list[Event]) -> list[FaultLabel]:
+    """The labels to store under source 'skab': the new ones, plus stored ones outside the time windows of the
+    files imported now, so importing data/valve1 then data/valve2 keeps both, and a re-import replaces its own."""
+    windows = [(e.start, e.end) for e in events if e.kind == "experiment"]
+    kept = [lb for lb in records.list_fault_labels(ASSET_ID) if lb.source == SOURCE
+            and not any(lb.start <= w_end and lb.end >= w_start for w_start, w_end in windows)]
+    return kept + labels
+
+
 def import_skab(settings: Settings, path: Path | str, progress: ProgressFn | None = None,
                 tz: str = SITE_TZ) -> ImportReport:
     """Import SKAB into the stores: the testbed asset, its 1 Hz history, experiment and changepoint events, and the
@@ -211,7 +220,7 @@ def import_skab(settings: Settings, path: Path | str, progress: ProgressFn | Non
         write_points(ts_store, points, report, progress, "SKAB sensor points")
         records.upsert_events(events)
         report.add("events", len(events))
-        records.replace_fault_labels(labels, SOURCE)
+        records.replace_fault_labels(merge_labels(records, labels, events), SOURCE)
         report.add("fault_labels", len(labels))
     finally:
         close_quietly(records, ts_store)

@@ -81,7 +81,8 @@ def test_import_csv_command_bad_input_is_one_line_exit_2(write_csv, tmp_path):
 
     path = write_csv("time,temp\n2024-01-01,1\n")
     out = subprocess.run([sys.executable, "-c", "from industrialmind.cli import main; main()", "import", "csv",
-                          str(path), "--asset", "X", "--timestamp-col", "tim"], capture_output=True, text=True)
+                          str(path), "--asset", "X", "--timestamp-col", "tim"], capture_output=True, text=True,
+                         check=False)
     assert out.returncode == 2
     assert "timestamp column 'tim' is not in the header" in out.stderr and "did you mean 'time'" in out.stderr
     assert "Traceback" not in out.stderr
