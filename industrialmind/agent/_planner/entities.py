@@ -149,12 +149,22 @@ class Registry:
                 w = norm(w)
                 if len(w) > 1 and w not in _WEAK_SENSOR_WORDS:
                     self.sensor_words.setdefault(w, canonical)
+        word_owner: dict[str, set[str]] = {}
         for a in self.assets.values():
             for s in a.sensors:
                 for w in {s.id, s.name, *s.aliases}:
                     w = norm(w)
                     if len(w) > 2 and not w.isdigit():
                         self.sensor_words.setdefault(w, s.id)
+                        short = re.sub(r"\btemperature\b", "temp", re.sub(r"\bpressure\b", "press", w))
+                        self.sensor_words.setdefault(short, s.id)
+                        self.sensor_words.setdefault(re.sub(r"\btemperature\b", "temp", w), s.id)
+                for part in norm(s.id).split():
+                    word_owner.setdefault(part, set()).add(s.id)
+        # a word of a sensor id that belongs to one sensor only names it ('efficiency', 'tonnage')
+        for part, owners in word_owner.items():
+            if len(owners) == 1 and len(part) >= 5 and part not in self.sensor_words:
+                self.sensor_words[part] = next(iter(owners))
         self._sensor_re = re.compile(
             r"\b(" + "|".join(re.escape(w) for w in sorted(self.sensor_words, key=len, reverse=True)) + r")\b")
         self._phrase_list = sorted(self.phrases, key=len, reverse=True)
@@ -177,12 +187,23 @@ class Registry:
                 taken.append((i, i + len(ents.time.text.strip())))
 
         mentions: list[AssetMention] = []
-        # 1. names and aliases said exactly (longest first: 'feed pump a motor' before 'feed pump a')
-        for phrase in self._phrase_list:
+        masks: list[tuple[int, int, str]] = []
+        # 1. names and aliases of assets and lines said exactly, longest first across both ('the cooling tower
+        #    fan' is an asset even though 'cooling water' names a line; 'dryer line' is a line, 'dryer' an asset).
+        #    A line alias that is only a plural type noun ('chillers') is left to the type step.
+        phrases = [(p, "asset") for p in self._phrase_list] + [
+            (p, "line") for p in self.line_phrases if p.rstrip("s") not in self.type_nouns]
+        for phrase, what in sorted(phrases, key=lambda x: -len(x[0])):
             for m in re.finditer(r"(?<![\w-])" + re.escape(phrase) + r"(?![\w-])", t):
-                if free(m.start(), m.end()):
-                    taken.append((m.start(), m.end()))
+                if not free(m.start(), m.end()):
+                    continue
+                taken.append((m.start(), m.end()))
+                if what == "asset":
                     mentions.append(AssetMention(m.group(0), m.start(), sorted(self.phrases[phrase]), "alias"))
+                else:
+                    masks.append((m.start(), m.end(), LINE_SLOT))
+                    if self.line_phrases[phrase] not in ents.lines:
+                        ents.lines.append(self.line_phrases[phrase])
         # 2. ids in any spelling: p101, P 101, p-1o1, chiller6, CWC04013
         for m in re.finditer(r"\b([a-z]{1,8})(?:[ _-]{0,2})([0-9oil]{0,1}[0-9][0-9oil]{0,5}[a-z]?)\b", t):
             if not free(m.start(), m.end()):
@@ -201,15 +222,7 @@ class Registry:
                     mentions.append(AssetMention(m.group(0), m.start(), near, "fuzzy"))
                 else:
                     ents.unknown_ids.append(re.sub(r"^([a-z]+)(\d)", r"\1-\2", key).upper())
-        # 3. lines and sites
-        masks: list[tuple[int, int, str]] = []
-        for phrase, line_id in sorted(self.line_phrases.items(), key=lambda kv: -len(kv[0])):
-            for m in re.finditer(r"(?<![\w-])" + re.escape(phrase) + r"(?![\w-])", t):
-                if free(m.start(), m.end()):
-                    taken.append((m.start(), m.end()))
-                    masks.append((m.start(), m.end(), LINE_SLOT))
-                    if line_id not in ents.lines:
-                        ents.lines.append(line_id)
+        # 3. lines by number and sites
         for m in re.finditer(r"\bline\s*(\d+)\b", t):  # 'line 2' when the registry names lines 'L2'
             if free(m.start(), m.end()):
                 cand = [lid for lid in self.lines if id_key(lid) in (f"l{m.group(1)}", f"line{m.group(1)}")]
@@ -232,12 +245,23 @@ class Registry:
                 if word not in ents.sensors:
                     ents.sensors.append(word)
                 taken.append((m.start(), m.end()))
+        # 5b. sensor words with a typo ('vibraton', 'temprature')
+        from rapidfuzz import fuzz, process
+
+        long_words = [w for w in self.sensor_words if len(w) >= 6 and " " not in w]
+        for m in re.finditer(r"[a-z]{6,}", t):
+            if free(m.start(), m.end()) and m.group(0) not in self.type_nouns:
+                found = process.extractOne(m.group(0), long_words, scorer=fuzz.ratio, score_cutoff=85)
+                if found:
+                    word = self.sensor_words[found[0]]
+                    if word not in ents.sensors:
+                        ents.sensors.append(word)
+                    taken.append((m.start(), m.end()))
         # 6. equipment types ('the pump on line 1', 'all compressors')
         for noun in sorted(self.type_nouns, key=len, reverse=True):
             for m in re.finditer(r"\b" + re.escape(noun) + r"(?:e?s)?\b", t):
                 if free(m.start(), m.end()):
                     taken.append((m.start(), m.end()))
-                    masks.append((m.start(), m.end(), TYPE_SLOT))
                     if noun not in ents.asset_types:
                         ents.asset_types.append(noun)
                     ids = sorted(self.type_nouns[noun])
@@ -245,6 +269,8 @@ class Registry:
                         ids = [i for i in ids if self.assets[i].line_id in ents.lines]
                     plural = t[m.end() - 1: m.end()] == "s" and not noun.endswith("s")
                     before = re.search(r"\b(the|that|this|our)\s+((?:[\w-]+\s+){0,2})$", t[: m.start()])
+                    if not (ids and not plural and before):
+                        masks.append((m.start(), m.end(), TYPE_SLOT))
                     if ids and not plural and before:
                         # 'the feed pump': keep the candidates whose name or alias has the modifier words
                         mods = [w for w in before.group(2).split() if w not in _FILLER]
@@ -253,7 +279,8 @@ class Registry:
                                 any(re.search(rf"\b{re.escape(w)}\b", ph) for ph in self._asset_phrases(i))
                                 for w in mods)]
                             ids = named or ids
-                        mentions.append(AssetMention(m.group(0), m.start(), ids, "type"))
+                        a = before.start() if not mods or named else m.start()
+                        mentions.append(AssetMention(t[a:m.end()], a, ids, "type"))
         # narrow the candidates of an alias or type mention with a line said in the same message
         for mention in mentions:
             if len(mention.candidates) > 1 and ents.lines:
@@ -265,6 +292,13 @@ class Registry:
                 if len(same) > 1 and not ents.lines:
                     mention.candidates = same
                     mention.how = "type"
+                    # 'a chiller', 'any chiller': the kind of equipment, not one of them
+                    if re.search(r"\b(a|an|any|every|each|all)\s+$", t[: mention.start]):
+                        mention.how = "kind"
+                        masks.append((mention.start, mention.start + len(mention.text), TYPE_SLOT))
+                        if mention.text not in ents.asset_types:
+                            ents.asset_types.append(mention.text)
+        mentions = [m for m in mentions if m.how != "kind"]
         for mention in sorted(mentions, key=lambda m: m.start):
             if mention.linked:
                 if mention.linked not in ents.assets:
@@ -334,9 +368,8 @@ class Registry:
     def _mask(self, t: str, masks: list[tuple[int, int, str]], mentions: list[AssetMention], ents: Entities) -> str:
         """Replace entity mentions with neutral slot words (the same the training examples carry), so the
         classifier reads the intent words, not ids it has never seen."""
-        spans = [(m.start, m.start + len(m.text), ASSET_SLOT) for m in mentions if m.how != "type"]
-        spans += [s for s in masks if not any(s[0] < m.start + len(m.text) and m.start < s[1]
-                                              for m in mentions if m.how != "type")]
+        spans = [(m.start, m.start + len(m.text), ASSET_SLOT) for m in mentions]
+        spans += [s for s in masks if not any(s[0] < m.start + len(m.text) and m.start < s[1] for m in mentions)]
         if ents.time is not None:
             i = t.find(ents.time.text.strip())
             if i >= 0:

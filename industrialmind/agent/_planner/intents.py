@@ -23,7 +23,7 @@ from industrialmind.agent._planner.entities import ASSET_SLOT, LINE_SLOT, TIME_S
 if TYPE_CHECKING:
     import numpy as np
 
-GENERATOR_VERSION = "6"
+GENERATOR_VERSION = "8"
 OUT_OF_SCOPE = "out_of_scope"
 HELP = "help"
 CUE_NAMES = ("asset", "multi_asset", "scope", "type", "sensor", "time", "priority")
@@ -31,6 +31,7 @@ CUE_WEIGHT = 0.6
 KNN_K = 7
 KNN_WEIGHT = 0.5
 KNN_SHARPNESS = 20.0
+KNN_CUE_PENALTY = 0.05
 
 
 # Generic request frames: how people wrap any request. {np} is a noun phrase, {vp} a verb phrase.
@@ -78,6 +79,11 @@ class ToolSpec:
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
     required: list[str] = field(default_factory=list)
 
+    @property
+    def is_action(self) -> bool:
+        """Actions change the world; their docstring says so first (the tools' contract: 'ACTION (...)')."""
+        return self.description.lstrip().upper().startswith("ACTION")
+
     @classmethod
     def from_tool(cls, tool: Any) -> "ToolSpec":
         """Read a LangChain tool, a plain function or an OpenAI tool dict."""
@@ -124,6 +130,8 @@ def param_kind(name: str, schema: dict[str, Any] | None = None) -> str | None:
 
 # ------------------------------------------------------------------------------------------------------------
 def _sentences(description: str) -> list[str]:
+    description = re.sub(r"^ACTION \([^)]*\):\s*", "", description.strip())
+    description = re.sub(r"\((re|un|pre)\)", r"\1", description)
     text = re.sub(r"\s+", " ", description.split("\n\n")[0] if "Args:" in description else description)
     text = text.split("Args:")[0]
     parts = re.split(r"(?<=[.!?])\s+|;\s+|:\s+", text)
@@ -176,12 +184,25 @@ def _phrases(spec: ToolSpec) -> tuple[list[str], list[str]]:
                 nps.append(rest)
         else:
             nps.append(s)
+        # 'a job that retrains the model of an asset' -> 'retrain the model of an asset'
+        for m in re.finditer(r"\b(?:that|which)\s+([a-z]+?)s\s+(.+)$", s):
+            vps.append(f"{m.group(1)} {m.group(2)}")
         for clause in re.split(r",\s+|\s+or\s+|\s+and\s+(?=[a-z]+s?\b)", s):
-            if 2 <= len(clause.split()) <= 9:
+            n = len(clause.split())
+            if 2 <= n <= 9 or (n == 1 and len(clause) >= 5 and clause.isalpha()):
                 nps.append(clause)
     one = bool({"asset", "scope"} & spec.kinds())
-    return ([_slot_asset(p, one) for p in dict.fromkeys(nps) if p],
-            [_slot_asset(p, one) for p in dict.fromkeys(vps) if p])
+    return ([p for p in dict.fromkeys(_slot_asset(p, one) for p in nps) if _informative(p)],
+            [p for p in dict.fromkeys(_slot_asset(p, one) for p in vps) if _informative(p)])
+
+
+def _informative(phrase: str) -> bool:
+    """A phrase that says something besides its slots ('the equipment' alone would match every question)."""
+    rest = phrase
+    for slot in (ASSET_SLOT, LINE_SLOT, TYPE_SLOT, TIME_SLOT):
+        rest = rest.replace(slot, " ")
+    words = [w for w in re.findall(r"[a-z]+", rest) if w not in ("the", "a", "an", "one", "of", "for", "on", "its")]
+    return bool(words)
 
 
 def generate_examples(spec: ToolSpec, per_tool: int = 140, seed: int = 0) -> list[str]:
@@ -200,7 +221,8 @@ def generate_examples(spec: ToolSpec, per_tool: int = 140, seed: int = 0) -> lis
     for _ in range(per_tool * 3):
         if len(out) >= per_tool:
             break
-        if vps and rng.random() < 0.45:
+        # an action is asked for with a verb ('open a work order'); a noun phrase asks to see things
+        if vps and (spec.is_action or rng.random() < 0.45):
             text = rng.choice(_VP_FRAMES).format(vp=rng.choice(vps))
         else:
             text = rng.choice(_NP_FRAMES).format(np=rng.choice(nps))
@@ -220,10 +242,11 @@ def generate_examples(spec: ToolSpec, per_tool: int = 140, seed: int = 0) -> lis
             need = bool({"asset", "scope"} & required)
             if options and rng.random() < (0.9 if need else 0.55):
                 text += rng.choice(options)
-        if "sensor" in kinds and rng.random() < (0.8 if "sensor" in required else 0.35):
+        if "sensor" in kinds and rng.random() < (0.8 if "sensor" in required else 0.5):
             word = rng.choice(_SENSOR_WORDS)
             text = text.replace(ASSET_SLOT, f"{ASSET_SLOT} {word}", 1) if ASSET_SLOT in text else f"{text} {word}"
-        if "time" in kinds and rng.random() < (0.85 if "time" in required else 0.4):
+        # a tool that takes a time range exists for periods: most requests for it name one
+        if "time" in kinds and rng.random() < 0.85:
             text += f" {TIME_SLOT}"
         out.append(re.sub(r"\s+", " ", text).strip())
     return list(dict.fromkeys(out))
@@ -255,7 +278,10 @@ class IntentRouter:
     """Softmax regression over [embedding, cues]; classes are the bound tools plus out_of_scope and help."""
 
     def __init__(self, classes: list[str], weights: "np.ndarray", bias: "np.ndarray", train_x: "np.ndarray",
-                 train_y: "np.ndarray", embedder: Any) -> None:
+                 train_y: "np.ndarray", embedder: Any, train_cues: "np.ndarray | None" = None) -> None:
+        import numpy as np
+
+        self.train_cues = train_cues if train_cues is not None else np.zeros((len(train_y), len(CUE_NAMES)))
         self.classes = classes
         self.weights = weights
         self.bias = bias
@@ -276,7 +302,7 @@ class IntentRouter:
             try:
                 data = np.load(path, allow_pickle=False)
                 return cls([str(c) for c in data["classes"]], data["weights"], data["bias"], data["train_x"],
-                           data["train_y"], embedder)
+                           data["train_y"], embedder, data["train_cues"])
             except (OSError, KeyError, ValueError):
                 pass  # a corrupt cache file is rebuilt below
         texts: list[str] = []
@@ -297,12 +323,13 @@ class IntentRouter:
         x = np.hstack([emb, np.asarray(cues, dtype=np.float32)]).astype(np.float32)
         y = np.asarray(labels, dtype=np.int64)
         weights, bias = _train_softmax(x, y, len(classes))
-        router = cls(classes, weights, bias, emb.astype(np.float32), y, embedder)
+        cue_arr = np.asarray(cues, dtype=np.float32)
+        router = cls(classes, weights, bias, emb.astype(np.float32), y, embedder, cue_arr)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(f".{random.randrange(1 << 30)}.tmp.npz")
             np.savez(tmp, classes=np.asarray(classes), weights=weights, bias=bias, train_x=router.train_x,
-                     train_y=y)
+                     train_y=y, train_cues=cue_arr)
             tmp.replace(path)
         return router
 
@@ -317,7 +344,10 @@ class IntentRouter:
         p /= p.sum()
         # blend with a similarity-weighted vote of the nearest examples: a near-verbatim match of a docstring
         # example should win over the broad strokes of the linear model
-        sims = self.train_x @ emb
+        raw = self.train_x @ emb
+        # neighbours with the same entity profile count more: a mismatch of each cue costs a little similarity
+        mismatch = (np.abs(self.train_cues - np.asarray(cue_vector(cues), dtype=np.float32)) > 0.01).sum(axis=1)
+        sims = raw - KNN_CUE_PENALTY * mismatch
         k = min(KNN_K, len(sims))
         top = np.argpartition(-sims, k - 1)[:k]
         votes = np.zeros(len(self.classes), dtype=np.float64)
@@ -326,7 +356,7 @@ class IntentRouter:
         votes /= votes.sum()
         p = (1 - KNN_WEIGHT) * p + KNN_WEIGHT * votes
         order = np.argsort(-p)
-        return [(self.classes[i], float(p[i])) for i in order], float(sims.max())
+        return [(self.classes[i], float(p[i])) for i in order], float(raw.max())
 
 
 def _train_softmax(x: "np.ndarray", y: "np.ndarray", n_classes: int, epochs: int = 400, lr: float = 2.0,
