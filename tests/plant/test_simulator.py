@@ -200,3 +200,23 @@ def test_values_do_not_depend_on_the_step(plant):
     fine = sim.wide(T0, T0 + 6 * H)
     coarse = sim.wide(T0, T0 + 6 * H, step=timedelta(minutes=5))
     pd.testing.assert_frame_equal(fine.loc[coarse.index], coarse, check_freq=False)
+
+
+def test_any_split_of_a_window_gives_the_same_points(plant):
+    """For arbitrary split points (seconds, not minutes), the pieces concatenate to the whole window."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    sim = Simulator(plant, seed=9)
+    start = T0 + timedelta(days=3, seconds=5)
+    end = start + timedelta(minutes=90)
+    whole = sim.generate(start, end)
+
+    @settings(max_examples=8, deadline=None)
+    @given(st.lists(st.integers(min_value=1, max_value=90 * 60 - 1), max_size=4, unique=True))
+    def check(cuts):
+        edges = [start, *(start + timedelta(seconds=c) for c in sorted(cuts)), end]
+        parts = [sim.generate(a, b) for a, b in zip(edges, edges[1:], strict=False)]
+        pd.testing.assert_frame_equal(pd.concat(parts, ignore_index=True), whole)
+
+    check()
