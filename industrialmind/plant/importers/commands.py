@@ -105,8 +105,23 @@ def render(report: ImportReport) -> None:
         out.print(f"note: {note}", highlight=False)
     if report.ignored_columns:
         out.print("ignored (non-numeric) columns: " + ", ".join(report.ignored_columns), highlight=False)
-    for s in report.skipped[:SHOWN_SKIPPED]:
-        where = f"{s.file} " if s.file else ""
-        out.print(f"skipped {where}row {s.row}: {s.reason}", highlight=False)
-    if len(report.skipped) > SHOWN_SKIPPED:
-        out.print(f"... and {len(report.skipped) - SHOWN_SKIPPED} more skipped rows (--json lists them all)")
+    for line in skipped_lines(report)[:SHOWN_SKIPPED]:
+        out.print(line, highlight=False)
+    if len(skipped_lines(report)) > SHOWN_SKIPPED:
+        out.print(f"... and more skipped rows ({len(report.skipped)} in all; --json lists each)")
+
+
+def skipped_lines(report: ImportReport) -> list[str]:
+    """One line per skipped row, except that many rows of one file with the same reason share one line."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for s in report.skipped:
+        groups.setdefault((s.file, s.reason), []).append(s.row)
+    lines = []
+    for (file, reason), rows in groups.items():
+        where = f"{file} " if file else ""
+        if len(rows) <= 3:
+            lines.extend(f"skipped {where}row {r}: {reason}" for r in rows)
+        else:
+            shown = ", ".join(map(str, rows[:8])) + (", ..." if len(rows) > 8 else "")
+            lines.append(f"skipped {len(rows)} rows of {where}({reason}): rows {shown}")
+    return lines

@@ -275,11 +275,15 @@ def csv_sensors(parsed: ParsedCsv) -> list[Sensor]:
     from industrialmind.plant.model import Sensor
 
     period = sample_period_s(parsed.frame["ts"])
-    sensors = []
+    sensors, used = [], set()
     for column in parsed.sensor_cols:
         quantity, unit = infer_quantity_unit(column)
         lo, hi = estimate_range(parsed.frame[column])
-        sensors.append(Sensor(id=snake_case(column), name=column, quantity=quantity, unit=unit, normal_min=lo,
+        sid, n = snake_case(column), 2
+        while sid in used:  # 'Temp C' and 'temp_c' in one file stay two sensors
+            sid, n = f"{snake_case(column)}_{n}", n + 1
+        used.add(sid)
+        sensors.append(Sensor(id=sid, name=column, quantity=quantity, unit=unit, normal_min=lo,
                               normal_max=hi, sample_period_s=period, aliases=[column] if column != snake_case(column)
                               else []))
     return sensors

@@ -92,3 +92,17 @@ def test_import_csv_empty_asset_id_is_an_error(write_csv):
     """An empty --asset is refused with a message saying what to pass."""
     with pytest.raises(InvalidInputError, match="--asset is empty"):
         import_csv(get_settings(), write_csv("time,a\n2024-01-01,1\n"), "  ")
+
+
+def test_import_csv_command_sensor_cols_accepts_commas_and_repeats(write_csv):
+    """--sensor-cols takes 'a,b' or repeated options; only those columns become sensors."""
+    from industrialmind.cli import app
+
+    path = write_csv("time,a,b,c\n2024-01-01T00:00:00Z,1,2,3\n")
+    result = CliRunner().invoke(app, ["import", "csv", str(path), "--asset", "T-1", "--sensor-cols", "a,c",
+                                      "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["counts"] == {"rows": 1, "sensors_added": 2, "points": 2}
+    result = CliRunner().invoke(app, ["import", "csv", str(path), "--asset", "T-1", "--sensor-cols", "b",
+                                      "--sensor-cols", "a", "--json"])
+    assert json.loads(result.stdout)["counts"] == {"rows": 1, "sensors_added": 1, "points": 2}
