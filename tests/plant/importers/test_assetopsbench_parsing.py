@@ -97,3 +97,16 @@ def test_pumps_become_site_iot_assets(aob_dir):
 def test_parse_duration_reads_both_spellings():
     """Durations read as h:mm or h:mm:ss; junk gives None."""
     assert parse_duration("3:00") == 3 and parse_duration("40:00:00") == 40 and parse_duration("x") is None
+
+
+def test_find_sample_data_errors_name_the_folder_and_what_is_expected(tmp_path):
+    """A missing folder or one without the work-order file is a clear error naming the path and the file expected."""
+    import pytest
+
+    from industrialmind.errors import InvalidInputError, NotFoundError
+
+    with pytest.raises(NotFoundError, match="does not exist"):
+        find_sample_data(tmp_path / "absent")
+    (tmp_path / "other.txt").write_text("x")
+    with pytest.raises(InvalidInputError, match="expected 'all_wo_with_code_component_events.csv'.*other.txt"):
+        find_sample_data(tmp_path)

@@ -41,3 +41,27 @@ def test_experiment_names_fault_from_folder_and_number(tmp_path):
     """The fault of a file comes from its folder (valve1) or, in other/, its number."""
     assert experiment(tmp_path / "valve1" / "3.csv")[:2] == ("valve1/3", "valve_closed_inlet")
     assert experiment(tmp_path / "other" / "13.csv")[:2] == ("other/13", "cavitation")
+
+
+def test_find_files_errors_are_clear(tmp_path):
+    """A missing folder or one without CSV files is a clear error naming the path."""
+    import pytest
+
+    from industrialmind.errors import InvalidInputError, NotFoundError
+    from industrialmind.plant.importers.skab import find_files
+
+    with pytest.raises(NotFoundError, match="does not exist"):
+        find_files(tmp_path / "absent")
+    with pytest.raises(InvalidInputError, match="no SKAB CSV files under"):
+        find_files(tmp_path)
+
+
+def test_skab_file_missing_columns_names_them(tmp_path):
+    """A CSV without SKAB's columns is refused, naming the missing columns and the header found."""
+    import pytest
+
+    from industrialmind.errors import InvalidInputError
+
+    (tmp_path / "x.csv").write_text("datetime;Current\n2020-01-01 00:00:00;1\n")
+    with pytest.raises(InvalidInputError, match="lacks columns .*Accelerometer1RMS.*its header is"):
+        read_file(tmp_path / "x.csv")
