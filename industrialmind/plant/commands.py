@@ -184,6 +184,10 @@ def catch_up(settings: Settings, seed: int, now: datetime | None = None, max_gap
         start = max(bounds[1] + timedelta(seconds=1), now - max_gap)
         if start >= now:
             return 0
+        if now - start > timedelta(hours=1):
+            from industrialmind.cli import err_console
+
+            err_console().print(f"[dim]adding {(now - start) / timedelta(hours=1):.0f} h of demo history up to now...[/]")
         sim = Simulator(demo_plant(), seed=seed)
         written = sum(store.write(frame) for frame in sim.iter_chunks(start, now, chunk=WRITE_CHUNK))
     finally:

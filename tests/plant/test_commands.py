@@ -123,3 +123,28 @@ def test_start_once_prints_tables():
     result = CliRunner().invoke(app, ["start", "--once", "--days", "0.02"])
     assert result.exit_code == 0, result.output
     assert "Riverside Process Plant" in result.output and "P-101" in result.output
+
+
+def test_catch_up_extends_history_with_the_same_values():
+    """catch_up writes the minutes between the last stored point and now, equal to the simulator's values."""
+    from datetime import datetime, timedelta
+
+    from industrialmind.plant.commands import catch_up
+    from industrialmind.plant.demo import demo_plant
+    from industrialmind.plant.simulator import Simulator
+    from industrialmind.stores.timeseries import open_timeseries
+
+    cfg = get_settings()
+    end = datetime.fromisoformat(END)
+    result = CliRunner().invoke(app, ["simulate", "--days", "0.01", "--seed", "4", "--end", END, "--json"])
+    assert result.exit_code == 0, result.output
+    written = catch_up(cfg, seed=4, now=end + timedelta(minutes=30))
+    assert written == 30 * demo_plant().sensor_count
+    store = open_timeseries(cfg.resolved.timeseries)
+    try:
+        stored = store.range("M-101", ["current"], end, end + timedelta(minutes=30))
+        assert store.bounds(asset="P-101")[1] == end + timedelta(minutes=29)
+    finally:
+        store.close()
+    expected = Simulator(demo_plant(), seed=4).wide(end, end + timedelta(minutes=30))[("M-101", "current")]
+    assert stored["value"].to_numpy() == pytest.approx(expected.to_numpy())
