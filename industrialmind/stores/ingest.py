@@ -61,6 +61,8 @@ class IngestStats:
     write_retries: int = 0
     assigned: list[int] = field(default_factory=list)
     last_batch_at: str | None = None
+    first_message_at: float | None = None  # time.time() of the first message consumed (for throughput)
+    last_commit_at: float | None = None  # time.time() of the last commit
     broker_state: str = "connecting"
     store_state: str = "ok"
     last_error: str | None = None
@@ -107,7 +109,7 @@ class IngestWorker:
     """One member of the ingest consumer group; `run()` until `stop` is set (or a limit is reached)."""
 
     def __init__(self, settings, streams: Streams | None = None, group: str = INGEST_GROUP,
-                 batch_size: int = 50_000, batch_wait_s: float = 0.5, store_url: str | None = None,
+                 batch_size: int = 200_000, batch_wait_s: float = 0.25, store_url: str | None = None,
                  hold_store: bool = False, pipeline: bool = True, stop: threading.Event | None = None,
                  on_batch: Callable[[BatchReport], None] | None = None, record_latency: bool = False,
                  broker_wait_s: float | None = None, stats_path: Path | None = None,
@@ -238,13 +240,18 @@ class IngestWorker:
                     if len(good) != len(msgs):
                         last_topic_check = self._handle_errors(msgs, last_topic_check)
                 if good:
+                    if self.stats.first_message_at is None:
+                        self.stats.first_message_at = time.time()
                     self._broker_up()
                     batch.add(good)
                     self.stats.consumed += len(good)
                     last_message = time.monotonic()
                 full = len(batch) >= self.batch_size or (
                     max_messages is not None and self.stats.consumed >= max_messages)
-                due = len(batch) and time.monotonic() - batch.started >= self.batch_wait_s
+                # While the writer is busy a due batch keeps growing instead of waiting in line, so batches grow
+                # to match the store's speed; only a full batch waits (with the partitions paused).
+                writer_free = self._in_flight is None or self._in_flight[0].done()
+                due = len(batch) and writer_free and time.monotonic() - batch.started >= self.batch_wait_s
                 if full or due:
                     self._submit(batch)
                     self._batch = _Batch()
@@ -427,6 +434,7 @@ class IngestWorker:
                 time.sleep(delay)
                 delay = min(delay * 2, 5.0)
         self.stats.batches += 1
+        self.stats.last_commit_at = time.time()
         self.stats.written += written
         self.stats.last_batch_at = datetime.now(timezone.utc).isoformat()
         self._write_stats()

@@ -31,7 +31,7 @@ def _install_stop_handlers(stop) -> None:
 def ingest_cmd(
     group: str = typer.Option("im-ingest", "--group", help="Consumer group id; processes in one group share the "
                               "partitions."),
-    batch_size: int = typer.Option(50_000, "--batch-size", help="Most messages written per batch."),
+    batch_size: int = typer.Option(200_000, "--batch-size", help="Most messages written per batch."),
     batch_wait: float = typer.Option(0.25, "--batch-wait", help="Most seconds a message waits before its batch is "
                                      "written."),
     hold_store: bool = typer.Option(False, "--hold-store", help="Keep the DuckDB file open (fastest; one ingest "

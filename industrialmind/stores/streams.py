@@ -67,6 +67,8 @@ def consumer_config(bootstrap: str, group: str, **overrides: Any) -> dict[str, A
         "auto.offset.reset": "earliest",
         # Prefetch at most ~32 MB per consumer: librdkafka stops fetching while its queue is full.
         "queued.max.messages.kbytes": 32_768,
+        # The broker answers a fetch as soon as data is there; this bounds the wait (and the latency) when idle.
+        "fetch.wait.max.ms": 100,
         "session.timeout.ms": 10_000,
         "heartbeat.interval.ms": 1_000,
         "logger": logging.getLogger("industrialmind.kafka"),
