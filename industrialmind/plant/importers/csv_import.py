@@ -178,6 +178,7 @@ def parse_csv(file: Path | str, timestamp_col: str | None = None, sensor_cols: l
     delimiter = detect_delimiter(text)
     records = list(csv.reader(io.StringIO(text), delimiter=delimiter))
     header = [h.strip() or f"column_{i + 1}" for i, h in enumerate(records[0])]
+    index_cols = {h for h, raw in zip(header, records[0]) if raw.strip().lower() in ("", "index", "unnamed: 0")}
     seen: dict[str, int] = {}
     for i, h in enumerate(header):  # a repeated name gets a suffix, so each column stays addressable
         seen[h] = seen.get(h, 0) + 1
@@ -221,6 +222,9 @@ def parse_csv(file: Path | str, timestamp_col: str | None = None, sensor_cols: l
         for column in header:
             if column == ts_col:
                 continue
+            if column in index_cols:  # a row index written by pandas or a spreadsheet is no sensor
+                ignored.append(column)
+                continue
             present = table[column][_present(table[column])]
             share = _numbers(present.str.strip(), decimal_comma).notna().mean() if len(present) else 0.0
             (columns if share > 0.5 else ignored).append(column)
@@ -232,10 +236,10 @@ def parse_csv(file: Path | str, timestamp_col: str | None = None, sensor_cols: l
     frame["ts"] = parse_times(ts_text, tz, epoch=bool(_TIME_NAME.search(ts_col))) if len(table) else \
         pd.Series(dtype="datetime64[ns, UTC]")
     reasons: dict[int, list[str]] = {}
-    for row, value, ok in zip(table.index, ts_text, frame["ts"].notna()):
-        if not ok:
-            reasons[row] = [f"empty timestamp in column {ts_col!r}" if not value.strip()
-                            else f"unparseable timestamp {value.strip()!r} in column {ts_col!r}"]
+    for row in table.index[frame["ts"].isna().to_numpy()]:
+        value = ts_text[row].strip()
+        reasons[row] = [f"unparseable timestamp {value!r} in column {ts_col!r}" if value
+                        else f"empty timestamp in column {ts_col!r}"]
     for column in columns:
         cells = table[column].str.strip()
         present = _present(cells)

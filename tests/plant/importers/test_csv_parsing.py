@@ -124,3 +124,9 @@ def test_parse_csv_all_rows_bad_is_an_error(write_csv):
     """When no row can be imported, the error says so and shows the first reasons."""
     with pytest.raises(InvalidInputError, match=r"no row .* could be imported \(2 skipped; row 2: unparseable"):
         parse_csv(write_csv("time,temp\nx-1,1\ny-2,2\n"), timestamp_col="time")
+
+
+def test_parse_csv_ignores_a_row_index_column(write_csv):
+    """A pandas-style unnamed index column is reported as ignored, not imported as a sensor."""
+    parsed = parse_csv(write_csv(",time,temp\n0,2024-01-01,1\n1,2024-01-02,2\n"))
+    assert parsed.sensor_cols == ["temp"] and parsed.ignored_columns == ["column_1"]
