@@ -113,12 +113,19 @@ WRITE_ORDER = ("upsert_site", "upsert_line", "upsert_assettype", "upsert_asset",
 
 def write_batches(graph: Any, batches: dict[str, list[dict[str, Any]]], progress: ProgressFn | None = None) -> int:
     """Run the batches on the graph in dependency order; returns the number of rows written."""
+    from industrialmind.stores import cypher
+
+    labels = {f"upsert_{label.lower()}": label for label in cypher.NODES}
     total = sum(len(batches.get(n, [])) for n in WRITE_ORDER)
     done = 0
     for name in WRITE_ORDER:
         rows = batches.get(name, [])
         if rows:
             graph.write(name, rows)
+            for prop in cypher.NUMERIC.get(labels.get(name, ""), []):
+                valued = [{"id": r["id"], prop: r[prop]} for r in rows if r.get(prop) is not None]
+                if valued:
+                    graph.write(f"set_{labels[name].lower()}_{prop}", valued)
             done += len(rows)
             if progress:
                 progress(name, done, total)

@@ -75,9 +75,20 @@ def _link(rel: str, src: str, dst: str, props: tuple[str, ...] = ()) -> str:
             f"MERGE (a)-[e:{rel}]->(b){tail}")
 
 
+# Numeric properties are set by their own statements, sent only the rows that have a value: Ladybug types a
+# parameter field that is null in every row of a batch as STRING and then refuses to store it in a DOUBLE column.
+NUMERIC = {label: [p for p, kind in props.items() if kind in ("DOUBLE", "INT64")] for label, props in NODES.items()}
+
+
+def _set_property(label: str, prop: str) -> str:
+    return f"UNWIND $rows AS r MATCH (n:{label} {{id: r.id}}) SET n.{prop} = r.{prop}"
+
+
 # ---- writes: each takes $rows, a list of maps; idempotent (MERGE on the id, then SET every property).
 WRITES: dict[str, str] = {
-    **{f"upsert_{label.lower()}": _upsert(label, [p for p in props if p != "id"]) for label, props in NODES.items()},
+    **{f"upsert_{label.lower()}": _upsert(label, [p for p in props if p != "id" and p not in NUMERIC[label]])
+       for label, props in NODES.items()},
+    **{f"set_{label.lower()}_{prop}": _set_property(label, prop) for label in NODES for prop in NUMERIC[label]},
     **{f"link_{rel.lower()}": _link(rel, src, dst, tuple(extra)) for rel, (src, dst, extra) in RELS.items()},
     "delete_document": "MATCH (d:Document {id: $id}) DETACH DELETE d",
     "delete_failure_modes_of_source": "MATCH (f:FailureMode {source: $source}) DETACH DELETE f",
