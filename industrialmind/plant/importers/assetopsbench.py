@@ -71,7 +71,7 @@ def find_sample_data(path: Path) -> Path:
     for candidate in (path, path / "sample_data"):
         if (candidate / WORK_ORDERS_FILE).is_file():
             return candidate
-    seen = sorted(p.name for p in path.iterdir())[:10] if path.is_dir() else []
+    seen = sorted(p.name for p in path.iterdir() if not p.name.startswith("."))[:10] if path.is_dir() else []
     raise InvalidInputError(f"no AssetOpsBench sample data in {str(path)!r}: expected {WORK_ORDERS_FILE!r} there or in "
                             f"sample_data/; found {seen}")
 

@@ -79,7 +79,11 @@ def _run(job: Callable, json_out: bool) -> None:
         bar.update(tasks[task], completed=done, total=total or None)
 
     with bar:
-        report = job(settings(), advance)
+        try:
+            report = job(settings(), advance)
+        except BaseException:
+            bar.live.transient = True  # a failed import leaves its one error line, not a half-filled bar
+            raise
     if json_out:
         emit_json(report.model_dump(mode="json"))
     else:

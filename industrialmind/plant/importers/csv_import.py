@@ -63,7 +63,8 @@ def read_text(file: Path) -> str:
     file = Path(file).expanduser()
     if not file.exists():
         near = [p.name for p in file.parent.glob("*.csv")] if file.parent.is_dir() else []
-        raise NotFoundError(f"CSV file {str(file)!r} does not exist" + (did_you_mean(file.name, near) if near else ""))
+        hint = did_you_mean(file.name, near) if near else ""
+        raise NotFoundError(f"CSV file {str(file)!r} does not exist" + (hint if "did you mean" in hint else ""))
     if not file.is_file():
         raise InvalidInputError(f"{str(file)!r} is not a file: pass a CSV file")
     raw = file.read_bytes()
@@ -352,8 +353,6 @@ def import_csv(settings: Settings, file: Path | str, asset_id: str, timestamp_co
         close_quietly(records, ts_store)
     report.notes.append(f"delimiter {parsed.delimiter!r}, timestamp column {parsed.timestamp_col!r}, naive times "
                         f"read as {tz}; sensors: " + ", ".join(f"{c} -> {s}" for c, s in columns.items()))
-    if parsed.ignored_columns:
-        report.notes.append("non-numeric columns ignored: " + ", ".join(parsed.ignored_columns))
     return report
 
 
