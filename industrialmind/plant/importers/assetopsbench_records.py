@@ -186,12 +186,23 @@ def read_failure_modes(folder: Path) -> list[FailureMode]:
             seen.add(fid)
             modes.append(FailureMode(
                 id=fid, name=f"{mode}: {mechanism.lower()}" if mechanism else mode, asset_type=asset_type,
-                component=mode.split(":")[0].strip().lower(),
+                component=_component(mode),
                 mechanism=mechanism + (f" (influencing factors: {factors.lower()})" if factors else ""),
                 source=SOURCE,
             ))
     modes.extend(_failure_codes(folder))
     return modes
+
+
+def _component(mode: str) -> str:
+    """The part a failure_mode.csv row names: 'Condenser: Water side' -> 'condenser', 'Compressor Overheating' ->
+    'compressor', 'Refrigerant Leak' -> 'refrigerant circuit'; '' when the row names a condition, not a part."""
+    part = mode.split(":")[0].strip().lower()
+    if part.startswith("improper"):
+        return ""
+    if part.endswith(" leak"):
+        return part.removesuffix(" leak") + " circuit"
+    return part.removesuffix(" overheating")
 
 
 def _failure_codes(folder: Path) -> list[FailureMode]:
