@@ -78,13 +78,6 @@ def check_read_only(query: str) -> str:
 
 def _plain(value: Any) -> Any:
     """Ladybug or Neo4j values as plain Python: nodes and relationships become property dicts with '_label'."""
-    if isinstance(value, dict):
-        out = {k: _plain(v) for k, v in value.items() if k not in ("_ID", "_LABEL", "_SRC", "_DST")}
-        if "_LABEL" in value:
-            out["_label"] = value["_LABEL"]
-        return out
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
     labels = getattr(value, "labels", None)
     if labels is not None and hasattr(value, "items"):  # neo4j.graph.Node
         out = {k: _plain(v) for k, v in value.items()}
@@ -97,6 +90,13 @@ def _plain(value: Any) -> Any:
         return out
     if hasattr(value, "nodes") and hasattr(value, "relationships"):  # neo4j.graph.Path
         return [_plain(n) for n in value.nodes]
+    if isinstance(value, dict):  # Ladybug nodes/rels: dicts with internal _ID/_LABEL (and _SRC/_DST) keys
+        out = {k: _plain(v) for k, v in value.items() if k not in ("_ID", "_LABEL", "_SRC", "_DST")}
+        if "_LABEL" in value:
+            out["_label"] = value["_LABEL"]
+        return out
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
     if hasattr(value, "to_native"):  # neo4j temporal types
         return value.to_native()
     return value
