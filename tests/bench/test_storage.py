@@ -1,0 +1,34 @@
+"""Smoke test of `industrialmind bench storage`: it runs end to end in quick mode and reports sane figures."""
+
+from __future__ import annotations
+
+import math
+
+from typer.testing import CliRunner
+
+
+def test_bench_storage_quick_reports_every_figure_with_a_ratio():
+    """A quick run (half a day here) gives each figure, its same-run baseline and their ratio, and renders."""
+    from rich.console import Console
+
+    from industrialmind.bench import storage
+    from industrialmind.config import get_settings
+
+    result = storage.run(get_settings(), quick=True, days=0.5)
+    assert result["sensors"] == 150 and result["points"] == 150 * 720
+    metrics = {r["metric"]: r for r in result["results"]}
+    assert any(m.startswith("simulator") for m in metrics)
+    assert "DuckDB write (idempotent)" in metrics
+    for r in result["results"]:
+        assert r["value"] > 0 and r["baseline_value"] > 0
+        assert math.isclose(r["ratio"], r["value"] / r["baseline_value"], rel_tol=0.05)
+    Console(file=open("/dev/null", "w")).print(storage.render(result))
+
+
+def test_bench_storage_is_listed_by_the_bench_command():
+    """`industrialmind bench` knows the storage benchmark."""
+    from industrialmind.bench.commands import available
+
+    assert "storage" in available()
+    result = CliRunner().invoke(__import__("industrialmind.cli", fromlist=["app"]).app, ["bench", "nope"])
+    assert "storage" in str(result.exception)
