@@ -55,6 +55,8 @@ class OfflinePlanner(BaseChatModel):
     """Anything with embed(list[str]) -> (n, d) normalised array; default: the MiniLM ONNX embedder."""
     out_of_scope_similarity: float = 0.32
     """Below this cosine similarity to every training example, a question without entities is out of scope."""
+    examples_per_tool: int = 140
+    """Generated training examples per tool for the router (fewer: faster first bind, coarser routing)."""
     clarify_margin: float = 0.04
     """When the two best tools are closer than this (and neither is confident), ask which one is meant."""
 
@@ -113,7 +115,8 @@ class OfflinePlanner(BaseChatModel):
                 from industrialmind.knowledge.embeddings import get_embedder
 
                 embedder = get_embedder(settings)
-            self._router = IntentRouter.build(self._specs, embedder, settings.home / "cache" / "planner")
+            self._router = IntentRouter.build(self._specs, embedder, settings.home / "cache" / "planner",
+                                              per_tool=self.examples_per_tool)
         return self._router
 
     def _settings(self) -> Any:
@@ -200,7 +203,10 @@ class OfflinePlanner(BaseChatModel):
             ranked, nearest = self.router().scores(ents.masked or norm(text), ents.cues())
             has_entities = bool(ents.assets or ents.ambiguous or ents.unknown_ids or ents.lines or ents.sensors)
             top, p_top = ranked[0]
-            if top == HELP and has_entities:
+            asks = re.search(r"\b(why|how|what|which|when|where|is|are|was|were|did|does|can|could)\b", norm(text))
+            if top in (HELP, OUT_OF_SCOPE) and follow_up and asks:
+                has_entities = True  # a question in a conversation about the plant ('why?') is about the plant
+            if top in (HELP, OUT_OF_SCOPE) and has_entities and (top == HELP or follow_up):
                 ranked = [r for r in ranked if r[0] not in (HELP, OUT_OF_SCOPE)]
                 top, p_top = ranked[0]
             if top == OUT_OF_SCOPE or (nearest < self.out_of_scope_similarity and not has_entities
@@ -210,7 +216,7 @@ class OfflinePlanner(BaseChatModel):
                 return AIMessage(content=answers.help_text(), response_metadata={"planner": "help"})
             tools_ranked = [r for r in ranked if r[0] not in (HELP, OUT_OF_SCOPE)]
             if (len(tools_ranked) > 1 and tools_ranked[0][1] - tools_ranked[1][1] < self.clarify_margin
-                    and tools_ranked[0][1] < 0.4):
+                    and tools_ranked[0][1] < 0.2):
                 a, b = (self._spec(tools_ranked[0][0]), self._spec(tools_ranked[1][0]))
                 return self._ask(f"Do you want the {_gist(a)} or the {_gist(b)}?",
                                  {"question": text, "tools": [a.name, b.name]})
@@ -281,9 +287,14 @@ class OfflinePlanner(BaseChatModel):
             return None
         if not chosen and not ents.assets:
             return None
+        mention = pending.get("mention")
+        target = (chosen or ents.assets)[0]
+        if mention and mention in norm(question):
+            question = norm(question).replace(mention, target, 1)
         original = registry.link(question, now)
-        original.assets = chosen or ents.assets
-        original.ambiguous = []
+        if not original.assets or original.ambiguous:
+            original.assets = chosen or ents.assets
+            original.ambiguous = []
         if ents.sensors and not original.sensors:
             original.sensors = ents.sensors
         if ents.time is not None and original.time is None:
@@ -302,16 +313,20 @@ class OfflinePlanner(BaseChatModel):
         takes_asset = "asset" in kinds or "scope" in kinds
         targets: list[str | None] = list(ents.assets) + list(ents.unknown_ids)
         if not targets and takes_asset:
-            if ents.ambiguous and (needs_asset or "scope" in kinds or not (ents.lines or ents.sites)):
+            if ents.ambiguous:
                 mention = ents.ambiguous[0]
                 names = ", ".join(registry.describe(c) for c in mention.candidates[:8])
                 more = f" (and {len(mention.candidates) - 8} more)" if len(mention.candidates) > 8 else ""
-                return self._ask(f"Which {mention.text} do you mean: {names}{more}?",
-                                 {"question": text, "candidates": mention.candidates})
+                what = re.sub(r"^(the|that|this|our)\s+", "", mention.text)
+                return self._ask(f"Which {what} do you mean: {names}{more}?",
+                                 {"question": text, "candidates": mention.candidates, "mention": mention.text})
             if "scope" in kinds and (ents.lines or ents.sites):
                 targets = []
             elif ctx.assets and (follow_up or needs_asset or ("scope" in kinds and kinds["scope"] in spec.required)):
                 targets = list(ctx.assets)
+        if (not targets and "scope" in kinds and kinds["scope"] in spec.required and not spec.is_action
+                and not (ents.lines or ents.sites)):
+            targets = sorted(registry.sites)  # 'the whole plant' where several sites are known: each of them
         if not targets:
             targets = [None]
         calls = []

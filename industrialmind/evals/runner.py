@@ -38,6 +38,8 @@ from industrialmind.evals import metrics
 
 SUITES_DIR = Path(__file__).parent / "suites"
 DEFAULT_SUITE = SUITES_DIR / "routing.yaml"
+# keyword arguments for the offline planner under test (tests shrink examples_per_tool to train faster)
+PLANNER_OPTIONS: dict[str, Any] = {}
 _KEYS = {"id", "plant", "split", "tags", "turns", "expect", "note"}
 _EXPECT_KEYS = {"tools", "any_of", "args", "calls", "clarify", "refuse"}
 
@@ -163,7 +165,7 @@ def make_model(llm: str, settings: Any, assets: list[Any], lines: list[Any], now
     if llm == "offline":
         from industrialmind.agent.planner import OfflinePlanner
 
-        return OfflinePlanner(settings, now=now, assets=assets, lines=lines)
+        return OfflinePlanner(settings, now=now, assets=assets, lines=lines, **PLANNER_OPTIONS)
     from industrialmind.agent.models import make_chat_model
 
     return make_chat_model(llm, settings)

@@ -222,6 +222,7 @@ class Registry:
                     mentions.append(AssetMention(m.group(0), m.start(), near, "fuzzy"))
                 else:
                     ents.unknown_ids.append(re.sub(r"^([a-z]+)(\d)", r"\1-\2", key).upper())
+                    masks.append((m.start(), m.end(), ASSET_SLOT))
         # 3. lines by number and sites
         for m in re.finditer(r"\bline\s*(\d+)\b", t):  # 'line 2' when the registry names lines 'L2'
             if free(m.start(), m.end()):
