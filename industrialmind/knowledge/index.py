@@ -63,6 +63,12 @@ def add_documents(settings: Any, paths: Iterable[Path | str], progress: Progress
     embedder = get_embedder(settings)
     own_graph = graph is None
     graph = graph or open_settings_graph(settings)
+    graph.ensure_schema()
+    if not graph.run("count_label_asset")[0]["n"]:
+        # Links need the assets: on a fresh home, write the plants first (what `knowledge build` would do).
+        from industrialmind.knowledge.graph_builder import build_graph, load_plants
+
+        build_graph(graph, load_plants(settings))
     report: dict[str, Any] = {"added": 0, "replaced": 0, "unchanged": 0, "chunks": 0, "files": []}
     try:
         for n, file in enumerate(files, start=1):
