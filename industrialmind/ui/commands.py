@@ -1,0 +1,57 @@
+"""The UI commands: `web` (Chainlit chat + REST API on one port) and `tui` (the terminal app). One function each."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+
+def register(app: typer.Typer, import_app: typer.Typer) -> None:
+    """Add the UI commands to the CLI."""
+    app.command("web")(web)
+    app.command("tui")(tui)
+
+
+def web(host: Optional[str] = typer.Option(None, "--host", help="Address to bind (default IM_WEB_HOST, 127.0.0.1)."),
+        port: Optional[int] = typer.Option(None, "--port", help="Port (default IM_WEB_PORT, 8000)."),
+        llm: Optional[str] = typer.Option(None, "--llm", help="Brain: offline, openai/<model>, ollama/<model>, "
+                                                              "hf/<path>."),
+        no_init: bool = typer.Option(False, "--no-init", help="Do not prepare the demo plant when IM_HOME is empty."),
+        ) -> None:
+    """Serve the web chat and its REST API (/api, docs at /api/docs) on one port; prints the URL."""
+    from industrialmind.cli import console, err_console, settings
+
+    cfg = settings()
+    if not no_init:
+        from industrialmind.agent.commands import ensure_initialized
+
+        ensure_initialized(cfg)
+    from industrialmind.ui.api import serve
+
+    def ready(url: str) -> None:
+        auth = " · password required" if cfg.web_password is not None else ""
+        auth += f" · trusted header {cfg.web_auth_header}" if cfg.web_auth_header else ""
+        console().print(f"[bold]IndustrialMind web chat:[/] {url}/  [dim](REST API {url}/api, docs {url}/api/docs"
+                        f"{auth})[/]", highlight=False, soft_wrap=True)
+        err_console().print("[dim]Ctrl+C stops the server.[/]")
+
+    serve(cfg, host=host, port=port, llm=llm, on_ready=ready)
+
+
+def tui(llm: Optional[str] = typer.Option(None, "--llm", help="Brain: offline, openai/<model>, ollama/<model>, "
+                                                             "hf/<path>."),
+        thread: Optional[str] = typer.Option(None, "--thread", help="Continue this conversation thread."),
+        no_init: bool = typer.Option(False, "--no-init", help="Do not prepare the demo plant when IM_HOME is empty."),
+        ) -> None:
+    """Open the terminal app: chat, asset tree with readings, live trends, alarms (Ctrl+P for commands)."""
+    from industrialmind.cli import settings
+
+    cfg = settings()
+    if not no_init:
+        from industrialmind.agent.commands import ensure_initialized
+
+        ensure_initialized(cfg)
+    from industrialmind.ui.tui import run_tui
+
+    run_tui(cfg, llm=llm, thread_id=thread)

@@ -1,0 +1,223 @@
+"""The Chainlit web chat: a thin adapter from the runner's events to Chainlit messages, steps and elements.
+
+Started by `industrialmind web` (industrialmind.ui.api.serve), which installs the runtime and loads this module into
+Chainlit's server. Every agent call runs in a worker thread (ui/_web_runtime.py); this module only translates:
+token -> streamed message text, tool_start/tool_end -> a collapsible step (arguments in, summary/table/citations
+out), chart specs -> Plotly figures, approval_request -> Approve / Reject buttons that resume the graph.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import chainlit as cl
+from chainlit.input_widget import Select
+
+from industrialmind.ui import _web_render as render
+from industrialmind.ui._web_runtime import current
+
+
+
+# --- authentication (registered only when configured: Chainlit turns auth on when a callback exists) -----------
+def _register_auth() -> None:
+    settings = current().settings
+    if settings.web_password is not None:
+        import hmac
+
+        secret = settings.web_password.get_secret_value()
+
+        @cl.password_auth_callback
+        async def password_login(username: str, password: str) -> cl.User | None:
+            """Any user name with the configured password (IM_WEB_PASSWORD)."""
+            if hmac.compare_digest(password.encode(), secret.encode()):
+                return cl.User(identifier=username or "admin", metadata={"auth": "password"})
+            return None
+
+    if settings.web_auth_header:
+        header = settings.web_auth_header.lower()
+
+        @cl.header_auth_callback
+        async def header_login(headers: Any) -> cl.User | None:
+            """The user named by the trusted header a reverse proxy sets (IM_WEB_AUTH_HEADER)."""
+            user = (headers.get(header) or "").strip()
+            return cl.User(identifier=user, metadata={"auth": "header"}) if user else None
+
+
+_register_auth()
+
+
+# --- chat start: starters, brain picker, recent threads ---------------------------------------------------------
+@cl.set_starters
+async def starters(user: cl.User | None = None, language: str | None = None) -> list[cl.Starter]:
+    """Starter prompts built from the loaded plant's registry (its first line, pump and assets)."""
+    from industrialmind.ui._web_starters import starter_prompts
+
+    prompts = await current().call(lambda a: starter_prompts(current().settings))
+    return [cl.Starter(label=label, message=message) for label, message in prompts]
+
+
+@cl.on_chat_start
+async def start() -> None:
+    """A fresh thread: pick its id, offer the brains, and list recent conversations to resume."""
+    from industrialmind.agent.runner import new_thread_id
+
+    runtime = current()
+    cl.user_session.set("thread_id", new_thread_id())
+    cl.user_session.set("llm", runtime.default_llm)
+    await cl.ChatSettings([Select(id="llm", label="Brain (chat model)", values=runtime.brains(),
+                                  initial_value=runtime.default_llm,
+                                  description="offline needs no server; others use IM_OPENAI_BASE_URL / Ollama / "
+                                              "a local Hugging Face model")]).send()
+    await _send_recent()
+
+
+async def _send_recent() -> None:
+    threads = await current().call(lambda a: current().recent_threads())
+    if not threads:
+        return
+    lines = ["**Recent conversations** (resume one, or just ask a new question):"]
+    actions = []
+    for t in threads:
+        flag = " · waiting for approval" if t["pending"] else ""
+        lines.append(f"- `{t['thread_id']}` {t['title']} ({t['messages']} messages{flag})")
+        actions.append(cl.Action(name="resume_thread", payload={"thread_id": t["thread_id"]},
+                                 label=f"Resume: {t['title'][:40]}", tooltip=f"thread {t['thread_id']}"))
+    await cl.Message(content="\n".join(lines), actions=actions, author="IndustrialMind").send()
+
+
+@cl.on_settings_update
+async def settings_update(values: dict[str, Any]) -> None:
+    """Switch this chat's brain."""
+    llm = values.get("llm") or current().default_llm
+    cl.user_session.set("llm", llm)
+    await cl.Message(content=f"Brain switched to `{llm}`.", author="IndustrialMind").send()
+
+
+@cl.action_callback("resume_thread")
+async def resume_thread(action: cl.Action) -> None:
+    """Continue an earlier thread: replay its messages, then any approval it still waits on."""
+    thread_id = action.payload["thread_id"]
+    cl.user_session.set("thread_id", thread_id)
+    history = await current().call(lambda a: a.history(thread_id))
+    pending = await current().call(lambda a: a.pending(thread_id))
+    await cl.Message(content=f"Resumed thread `{thread_id}`.", author="IndustrialMind").send()
+    for m in history:
+        if m["role"] == "human":
+            await cl.Message(content=m["content"], author="You", type="user_message").send()
+        elif m["role"] == "ai" and m["content"]:
+            await cl.Message(content=m["content"], author="IndustrialMind").send()
+    if pending:
+        await _ask_approval({**pending, "thread_id": thread_id})
+
+
+# --- a turn -----------------------------------------------------------------------------------------------------
+@cl.on_message
+async def on_message(message: cl.Message) -> None:
+    """Run the question through the agent and stream what happens."""
+    await _run_turn(message.content, approved=None)
+
+
+@cl.action_callback("approve")
+async def approve(action: cl.Action) -> None:
+    """Run the pending action(s), then let the agent finish the turn."""
+    await _decide(action, True)
+
+
+@cl.action_callback("reject")
+async def reject(action: cl.Action) -> None:
+    """Decline the pending action(s); the agent answers without running them."""
+    await _decide(action, False)
+
+
+async def _decide(action: cl.Action, approved: bool) -> None:
+    thread_id = action.payload.get("thread_id") or cl.user_session.get("thread_id")
+    cl.user_session.set("thread_id", thread_id)
+    await action.remove()
+    for other in cl.user_session.get("approval_actions") or []:
+        await other.remove()
+    verdict = "Approved" if approved else "Rejected"
+    await cl.Message(content=f"**{verdict}:** {action.payload.get('text', '')}", author="You").send()
+    await _run_turn(None, approved=approved)
+
+
+async def _run_turn(question: str | None, approved: bool | None) -> None:
+    from industrialmind.errors import IndustrialMindError
+
+    runtime = current()
+    thread_id = cl.user_session.get("thread_id")
+    llm = cl.user_session.get("llm") or runtime.default_llm
+    answer: cl.Message | None = None  # made at the first token, so it sits below the steps that led to it
+    steps: dict[str, cl.Step] = {}
+    charts: list[dict[str, Any]] = []
+    try:
+        async for event in runtime.stream(question, thread_id, approved=approved, llm=llm):
+            if event.type == "token":
+                if answer is None:
+                    answer = cl.Message(content="", author="IndustrialMind")
+                for chunk in _chunks(event.data.get("text", "")):
+                    await answer.stream_token(chunk)
+            elif event.type == "tool_start":
+                step = cl.Step(name=event.data["name"], type="tool", show_input="json", default_open=False)
+                step.input = render.args_json(event.data.get("args"))
+                await step.send()
+                steps[event.data["id"]] = step
+            elif event.type == "tool_end":
+                await _finish_step(steps, event.data, charts)
+            elif event.type == "approval_request":
+                await _ask_approval(event.data)
+            elif event.type == "answer" and answer is None and event.data.get("text"):
+                answer = cl.Message(content=event.data["text"], author="IndustrialMind")
+    except IndustrialMindError as exc:
+        await cl.Message(content=f"**Error:** {exc}", author="IndustrialMind").send()
+        return
+    except Exception as exc:  # noqa: BLE001 - a person sees one line, the log keeps the details
+        import logging
+
+        logging.getLogger(__name__).exception("turn failed")
+        await cl.Message(content=f"**Something went wrong:** {type(exc).__name__}: {exc}",
+                         author="IndustrialMind").send()
+        return
+    if charts:
+        answer = answer or cl.Message(content="", author="IndustrialMind")
+        spec = render.merge_charts(charts)
+        answer.elements = [cl.Plotly(name=spec.get("title") or "chart", figure=render.chart_figure(spec),
+                                     display="inline", size="large")]
+    if answer is not None:
+        await answer.send()
+
+
+def _chunks(text: str, words: int = 6) -> list[str]:
+    """A whole answer (the offline planner writes it at once) in a few words at a time, so it streams the same way
+    an LLM's tokens do; short tokens pass through unchanged."""
+    if len(text) < 80:
+        return [text]
+    import re
+
+    pieces = re.findall(r"\S+\s*", text)
+    return ["".join(pieces[i:i + words]) for i in range(0, len(pieces), words)]
+
+
+async def _finish_step(steps: dict[str, cl.Step], data: dict[str, Any], charts: list[dict[str, Any]]) -> None:
+    result = data.get("result")
+    step = steps.pop(data.get("id", ""), None)
+    if step is None:  # a tool_end without its start (should not happen): show it anyway
+        step = cl.Step(name=data.get("name", "tool"), type="tool")
+        await step.send()
+    step.output = render.step_output(result)
+    if isinstance(result, dict) and "error" in result:
+        step.is_error = True
+    if isinstance(result, dict) and isinstance(result.get("chart"), dict):
+        charts.append(result["chart"])
+    await step.update()
+
+
+async def _ask_approval(data: dict[str, Any]) -> None:
+    thread_id = data.get("thread_id") or cl.user_session.get("thread_id")
+    actions_text = "\n".join(f"- `{a.get('text')}`" for a in data.get("actions") or []) or f"- {data.get('question')}"
+    text = " ; ".join(a.get("text", "") for a in data.get("actions") or [])
+    payload = {"thread_id": thread_id, "text": text}
+    buttons = [cl.Action(name="approve", payload=payload, label="Approve", tooltip="run exactly this"),
+               cl.Action(name="reject", payload=payload, label="Reject", tooltip="do not run it")]
+    cl.user_session.set("approval_actions", buttons)
+    await cl.Message(content=f"**Approval needed.** This will run:\n\n{actions_text}", actions=buttons,
+                     author="IndustrialMind").send()
