@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 
-def test_registry_round_trip_register_promote_fetch(tmp_path):
+def test_registry_round_trip_register_promote_fetch(tmp_path, mlflow_home):
     """A bundle logged and registered comes back from the promoted alias; promoting a newer version switches it."""
     from industrialmind.config import get_settings
     from industrialmind.models import registry
@@ -33,7 +33,7 @@ def test_registry_round_trip_register_promote_fetch(tmp_path):
     assert (settings.home / "mlflow.db").is_file()
 
 
-def test_registry_fetch_without_model_is_a_clear_error():
+def test_registry_fetch_without_model_is_a_clear_error(mlflow_home):
     """Asking for an asset with no promoted model says how to train one."""
     import pytest
 

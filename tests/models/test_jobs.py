@@ -1,0 +1,87 @@
+"""Training jobs and detection over the real embedded stores (DuckDB time series, SQLite records, MLflow)."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+
+from tests.models.simdata import ASSET, T0
+
+
+@pytest.fixture
+def stores(mlflow_home):
+    """The demo plant registered, three simulated days of P-101 stored, and their fault labels recorded."""
+    from industrialmind.config import get_settings
+    from industrialmind.plant.demo import demo_plant
+    from industrialmind.plant.simulator import Simulator
+    from industrialmind.stores.records import open_records
+    from industrialmind.stores.timeseries import open_timeseries
+    from tests.models.simdata import fault_specs
+
+    settings = get_settings()
+    settings.ensure_home()
+    sim = Simulator(demo_plant(), seed=3, faults=fault_specs())
+    end = T0 + timedelta(days=3)
+    points = sim.generate(T0, end)
+    points = points[points["asset"] == ASSET]
+    records = open_records(settings.resolved.records)
+    records.save_plant(demo_plant())
+    records.replace_fault_labels(sim.fault_labels(T0, end), source="simulator")
+    records.close()
+    ts = open_timeseries(settings.resolved.timeseries)
+    ts.write(points)
+    ts.close()
+    return settings
+
+
+def test_training_job_records_progress_registers_and_detect_finds_faults(stores):
+    """A foreground job goes queued -> succeeded with an MLflow run id; detect then reports both fault episodes
+    of the last day on the asset and on its line, naming the top sensors."""
+    from industrialmind.models import detect_anomalies, job_status, start_training_job
+
+    job_id = start_training_job(stores, ASSET, T0, T0 + timedelta(days=3), model="pca", background=False)
+    job = job_status(stores, job_id)
+    assert job["status"] == "succeeded" and job["progress"] == 1.0 and job["mlflow_run_id"]
+    metrics = job["result"]["assets"][ASSET]["metrics"]
+    assert metrics["eval_recall"] == 1.0 and metrics["eval_episodes"] == 2
+    found = detect_anomalies(stores, ASSET, T0 + timedelta(days=2), T0 + timedelta(days=3))
+    hits = [a for a in found["anomalies"] if a["start"] < T0 + timedelta(days=2, hours=17)]
+    assert len(hits) >= 2, found["summary"]
+    assert all(a["asset_id"] == ASSET and a["top_sensors"] for a in found["anomalies"])
+    line = detect_anomalies(stores, "L1", T0 + timedelta(days=2), T0 + timedelta(days=3))
+    assert line["scope"]["kind"] == "line" and ASSET in line["assets"] and line["unscored"]
+    assert "anomalous interval" in line["summary"]
+
+
+def test_detect_unknown_scope_names_close_ids(stores):
+    """A misspelt asset id is a NotFoundError that suggests the real one."""
+    from industrialmind.errors import NotFoundError
+    from industrialmind.models import detect_anomalies
+
+    with pytest.raises(NotFoundError, match="P-101"):
+        detect_anomalies(stores, "P-1O1")
+
+
+def test_detect_asset_without_model_says_how_to_train(stores):
+    """Detecting on an asset with no promoted model is a ModelError naming the train command."""
+    from industrialmind.errors import ModelError
+    from industrialmind.models import detect_anomalies
+
+    with pytest.raises(ModelError, match="industrialmind train"):
+        detect_anomalies(stores, ASSET)
+
+
+def test_background_training_job_survives_its_caller(stores):
+    """A background job runs in a detached process and reaches 'succeeded' on its own."""
+    from industrialmind.models import job_status, start_training_job
+
+    job_id = start_training_job(stores, ASSET, T0, T0 + timedelta(days=2), model="pca", background=True)
+    deadline = time.monotonic() + 150
+    status = job_status(stores, job_id)
+    while status["status"] in ("queued", "running") and time.monotonic() < deadline:
+        time.sleep(1)
+        status = job_status(stores, job_id)
+    log = (stores.home / "logs" / f"job-{job_id}.log").read_text()
+    assert status["status"] == "succeeded", log[-2000:]
