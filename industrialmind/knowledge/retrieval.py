@@ -214,8 +214,11 @@ class Retriever:
                 mask[i] = True
         return mask
 
-    def search(self, query: str, asset_id: str | None = None, k: int = 5) -> list[Passage]:
-        """The k best passages for the question, fused from BM25, vectors and the graph; each with a citation."""
+    def search(self, query: str, asset_id: str | None = None, k: int = 5,
+               channels: tuple[str, ...] = ("bm25", "vector", "graph")) -> list[Passage]:
+        """The k best passages for the question, fused from BM25, vectors and the graph; each with a citation.
+
+        channels picks the rankings to fuse (the benchmark compares each alone with all three)."""
         import numpy as np
 
         if not self.ids:
@@ -233,6 +236,7 @@ class Retriever:
                 bm = np.where(mask, bm, 0.0)
             rankings["bm25"] = [int(i) for i in np.argsort(-bm)[:CANDIDATES] if bm[i] > 0]
         rankings["graph"] = self._graph_ranking(query, asset_id, vector_scores, mask)
+        rankings = {name: ranked for name, ranked in rankings.items() if name in channels}
         fused: dict[int, float] = {}
         via: dict[int, list[str]] = {}
         for name, ranked in rankings.items():
@@ -320,7 +324,6 @@ def related_assets(settings: Any, asset_id: str, direction: Literal["upstream", 
         raise InvalidInputError(f"depth {depth} is out of range; valid: 1 to {cypher.MAX_DEPTH}")
     graph = open_settings_graph(settings)
     try:
-        graph.ensure_schema()
         _require_asset(graph, asset_id)
         out = []
         for d in (("upstream", "downstream") if direction == "both" else (direction,)):
@@ -342,7 +345,8 @@ def failure_modes(settings: Any, asset_id: str | None = None, asset_type: str | 
         raise InvalidInputError("give an asset id or an asset type")
     graph = open_settings_graph(settings)
     try:
-        graph.ensure_schema()
+        if not _graph_has_tables(graph):
+            raise NotFoundError("the knowledge graph is empty: run `industrialmind knowledge build`")
         if asset_id:
             _require_asset(graph, asset_id)
             rows = graph.run("failure_modes_of_asset_by_symptom", id=asset_id, text=symptom) if symptom \
@@ -365,7 +369,19 @@ def failure_modes(settings: Any, asset_id: str | None = None, asset_type: str | 
         graph.close()
 
 
+def _graph_has_tables(graph: Any) -> bool:
+    """False on a graph that was never built (Ladybug has no tables yet); reads skip DDL, which costs each open."""
+    try:
+        graph.run("count_label_asset")
+        return True
+    except RuntimeError:
+        return False
+
+
 def _require_asset(graph: Any, asset_id: str) -> None:
+    if not _graph_has_tables(graph):
+        raise NotFoundError(f"unknown asset {asset_id!r}; the knowledge graph is empty: run "
+                            "`industrialmind knowledge build`")
     if not graph.run("asset", id=asset_id):
         ids = [r["id"] for r in graph.run("assets")]
         hint = did_you_mean(asset_id, ids) if ids else "; the graph is empty: run `industrialmind knowledge build`"
