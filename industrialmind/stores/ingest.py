@@ -183,6 +183,7 @@ class IngestWorker:
         self.stats.assigned = sorted(tp.partition for tp in partitions)
         self._paused = False
         log.info("assigned partitions %s", self.stats.assigned)
+        self._write_stats()
 
     def _on_revoke(self, consumer, partitions) -> None:
         # Write and commit what we hold before the partitions move to another member; if that fails the batch

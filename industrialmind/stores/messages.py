@@ -63,6 +63,12 @@ class TelemetryV1(BaseModel):
     def _to_utc(cls, value: datetime) -> datetime:
         return value.astimezone(timezone.utc)
 
+    @field_validator("quality", mode="before")
+    @classmethod
+    def _null_quality_is_good(cls, value: Any) -> Any:
+        # A null quality means "not stated", as a missing one does (the vectorised path cannot tell them apart).
+        return 0 if value is None else value
+
     def to_json(self) -> bytes:
         """The compact JSON bytes a producer sends (same layout as `encode_telemetry`)."""
         return encode_point(self.asset, self.sensor, self.ts, self.value, self.quality)
@@ -204,7 +210,7 @@ def empty_points() -> "pd.DataFrame":
     """An empty points frame with the time-series store's column types."""
     import pandas as pd
 
-    return pd.DataFrame({"asset": pd.Series([], dtype=object), "sensor": pd.Series([], dtype=object),
+    return pd.DataFrame({"asset": pd.Series([], dtype="str"), "sensor": pd.Series([], dtype="str"),
                          "ts": pd.Series([], dtype="datetime64[ns, UTC]"),
                          "value": pd.Series([], dtype="float64"), "quality": pd.Series([], dtype="int8")})
 
@@ -306,7 +312,7 @@ def _slow_decode(values: list[bytes | None], indices: list[int]) -> tuple["pd.Da
     if not rows["asset"]:
         return empty_points(), rejected
     frame = pd.DataFrame({
-        "asset": pd.Series(rows["asset"], dtype=object), "sensor": pd.Series(rows["sensor"], dtype=object),
+        "asset": pd.Series(rows["asset"], dtype="str"), "sensor": pd.Series(rows["sensor"], dtype="str"),
         "ts": pd.to_datetime(pd.Series(rows["ts"]), utc=True).astype("datetime64[ns, UTC]"),
         "value": pd.Series(rows["value"], dtype="float64"), "quality": pd.Series(rows["quality"], dtype="int8"),
     })

@@ -39,6 +39,8 @@ def ingest_cmd(
     pipeline: bool = typer.Option(True, "--pipeline/--no-pipeline", help="Write one batch while consuming the next."),
     broker_wait: Optional[float] = typer.Option(None, "--broker-wait", help="Give up after S seconds when the broker "
                                                 "is unreachable at start (default: keep retrying)."),
+    session_timeout: float = typer.Option(10.0, "--session-timeout", help="Seconds after which the group gives a "
+                                          "silent (crashed) member's partitions to the others."),
     max_messages: Optional[int] = typer.Option(None, "--max-messages", help="Stop after N messages."),
     idle_exit: Optional[float] = typer.Option(None, "--idle-exit", help="Stop after S seconds without messages."),
     json_out: bool = typer.Option(False, "--json", help="Print the run's counters as JSON when it stops."),
@@ -70,9 +72,12 @@ def ingest_cmd(
             say(f"{s.written:,} points written, {s.rejected:,} rejected, {s.batches:,} batches, "
                 f"partitions {s.assigned}")
 
+    session_ms = max(int(session_timeout * 1000), 1000)
     worker = IngestWorker(cfg, group=group, batch_size=batch_size, batch_wait_s=batch_wait, hold_store=hold_store,
                           pipeline=pipeline, stop=stop, on_batch=on_batch, broker_wait_s=broker_wait,
-                          stats_path=Path(cfg.home) / "run" / f"ingest-{os.getpid()}.json", on_message=say)
+                          stats_path=Path(cfg.home) / "run" / f"ingest-{os.getpid()}.json", on_message=say,
+                          consumer_overrides={"session.timeout.ms": session_ms,
+                                              "heartbeat.interval.ms": max(min(1000, session_ms // 3), 100)})
     say(f"group {group!r} -> {cfg.resolved.timeseries} (Ctrl-C to stop)")
     stats = worker.run(max_messages=max_messages, idle_exit_s=idle_exit)
     say(f"stopped: {stats.written:,} points written, {stats.rejected:,} rejected, {stats.commits:,} commits")
