@@ -60,8 +60,13 @@ def run_init(cfg: Any, demo: bool = True) -> list[dict[str, str]]:
                     continue
                 task = bar.add_task(label, total=None)
 
-                def update(n: int, total: int | None = None, *_: Any, _task: int = task) -> None:
-                    bar.update(_task, completed=n, total=total)
+                def update(*args: Any, _task: int = task, _label: str = label) -> None:
+                    # rooms report (done, total) or (stage, done, total): take the numbers, show the stage
+                    numbers = [a for a in args if isinstance(a, (int, float))]
+                    stage = next((a for a in args if isinstance(a, str)), "")
+                    done_n, total = (numbers + [0, 0])[:2] if len(numbers) >= 2 else (numbers[0] if numbers else 0, None)
+                    bar.update(_task, completed=done_n, total=total or None,
+                               description=f"{_label}: {stage}" if stage else _label)
 
                 kwargs = {"progress": update} if "progress" in inspect.signature(fn).parameters else {}
                 fn(cfg, **kwargs)

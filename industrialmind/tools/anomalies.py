@@ -57,10 +57,11 @@ def alarms(ctx: ToolContext,
     else:
         kind, scope, assets = "all", "all", ctx.assets()
     ids = {a.id for a in assets}
-    events = ctx.records().list_events(since=t0) if scope == "all" or len(ids) > 1 else \
-        ctx.records().list_events(asset_id=next(iter(ids)), since=t0)
-    rows = [e for e in events if e.asset_id in ids and e.kind in ("alarm", "alert", "anomaly")
-            and e.start >= t0]
+    kinds = ["alarm", "alert", "anomaly"]
+    events = ctx.records().list_events(asset_ids=None if scope == "all" else sorted(ids), kind=kinds, since=t0)
+    # events overlapping the window count, including ones that started earlier and are still going on
+    rows = [e for e in events if e.asset_id in ids and e.kind in kinds and (e.end is None or e.end >= t0
+                                                                            or e.start >= t0)]
     rows.sort(key=lambda e: e.start, reverse=True)
     out = [{"event_id": e.id, "asset_id": e.asset_id, "kind": e.kind, "severity": e.severity, "message": e.message,
             "start": e.start, "end": e.end, "sensors": e.sensors, "score": e.score} for e in rows[:100]]

@@ -1,0 +1,101 @@
+"""The tools against the real embedded stores under a temp IM_HOME: the SQLite records store (registry, work orders,
+events), the DuckDB time-series store and the Ladybug knowledge graph. Each part skips when its room is absent."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from industrialmind.config import get_settings
+from industrialmind.tools import ToolContext, build_tools
+
+NOW = datetime(2026, 11, 26, 0, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def embedded(im_home, monkeypatch):
+    """A home with the demo plant registered, one anomaly event and two hours of P-101 bearing temperature."""
+    records_mod = pytest.importorskip("industrialmind.stores.records")
+    ts_mod = pytest.importorskip("industrialmind.stores.timeseries")
+    if not hasattr(ts_mod, "open_timeseries"):
+        pytest.skip("the time-series room has no open_timeseries() yet")
+    import pandas as pd
+
+    from industrialmind.plant.demo import demo_plant
+    from industrialmind.plant.model import Event
+
+    settings = get_settings()
+    settings.ensure_home()
+    records = records_mod.open_records(settings.resolved.records)
+    records.save_plant(demo_plant())
+    records.upsert_events([Event(id="E-1", asset_id="P-101", kind="anomaly", severity="critical",
+                                 message="bearing temperature rising", start=NOW - timedelta(minutes=30),
+                                 end=None, sensors=["bearing_temp"])])
+    records.close()
+    ts = ts_mod.open_timeseries(settings.resolved.timeseries)
+    stamps = pd.date_range(NOW - timedelta(hours=2), NOW, freq="1min", inclusive="left", tz="UTC")
+    values = [55.0 + i * 0.1 for i in range(len(stamps))]
+    ts.write(pd.DataFrame({"asset": "P-101", "sensor": "bearing_temp", "ts": stamps, "value": values}))
+    ts.close()
+    monkeypatch.setattr(ToolContext, "now", lambda self: NOW)
+    ctx = ToolContext(settings)
+    yield ctx, {t.name: t for t in build_tools(settings, ctx)}
+    ctx.close()
+
+
+def test_embedded_registry_and_readings(embedded):
+    """Registry lookups and latest readings come from the SQLite and DuckDB stores."""
+    _, tools = embedded
+    asset = tools["get_asset"].invoke({"asset_id": "p-101"})
+    assert asset["name"] == "Feed pump A"
+    latest = tools["latest_readings"].invoke({"asset_id": "P-101", "sensors": ["bearing_temp"]})
+    assert latest["readings"][0]["value"] == pytest.approx(55.0 + 119 * 0.1)
+    assert latest["readings"][0]["unit"] == "degC"
+
+
+def test_embedded_sensor_history_and_alarm_shading(embedded):
+    """History over the last 2 h has 120 points, min at the start, and the ongoing anomaly shaded."""
+    _, tools = embedded
+    result = tools["sensor_history"].invoke({"asset_id": "P-101", "sensor": "bearing temp", "start": "2h"})
+    assert result["points"] == 120 and result["stats"]["min"] == 55.0
+    assert result["stats"]["min_ts"] == "2026-11-25T22:00:00Z"
+    assert result["anomalous_intervals"][0]["label"] == "bearing temperature rising"
+    alarms = tools["alarms"].invoke({"scope_id": "line 1", "since": "1h"})
+    assert alarms["count"] == 1 and alarms["events"][0]["severity"] == "critical"
+
+
+def test_embedded_work_order_create_and_list(embedded):
+    """create_work_order writes once per call id into SQLite; list_work_orders and the KPIs see it."""
+    ctx, tools = embedded
+    ctx.current_call_id = "call_embedded"
+    args = {"asset_id": "P-101", "title": "Check bearing", "description": "temp rising", "priority": "high"}
+    first = tools["create_work_order"].invoke(args)
+    again = tools["create_work_order"].invoke(args)
+    ctx.current_call_id = None
+    assert first["work_order_id"] == again["work_order_id"]
+    listed = tools["list_work_orders"].invoke({"asset_id": "P-101", "status": "open"})
+    assert [w["work_order_id"] for w in listed["work_orders"]] == [first["work_order_id"]]
+    assert tools["work_order_kpis"].invoke({"asset_id": "P-101"})["backlog"] == 1
+
+
+def test_embedded_graph_tools(embedded):
+    """related_assets, failure_modes and query_graph answer from the Ladybug graph built from the registry."""
+    pytest.importorskip("ladybug")
+    ctx, tools = embedded
+    try:
+        from industrialmind.knowledge.graph_builder import build_graph, load_plants
+        from industrialmind.stores.graph import open_settings_graph
+    except ImportError as exc:
+        pytest.skip(f"the knowledge room's graph builder is absent: {exc}")
+    graph = open_settings_graph(ctx.settings)
+    try:
+        build_graph(graph, load_plants(ctx.settings))
+    finally:
+        graph.close()
+    down = tools["related_assets"].invoke({"asset_id": "P-101", "direction": "downstream", "depth": 1})
+    assert down["count"] >= 1 and all(r["hops"] == 1 for r in down["assets"])
+    modes = tools["failure_modes"].invoke({"asset_id": "P-101"})
+    assert modes["count"] >= 1 and "cavitation" in " ".join(str(m).lower() for m in modes["failure_modes"])
+    rows = tools["query_graph"].invoke({"cypher": "MATCH (a:Asset) WHERE a.id = 'P-101' RETURN a.name AS name"})
+    assert rows["rows"] == [{"name": "Feed pump A"}]
