@@ -200,7 +200,10 @@ class OfflinePlanner(BaseChatModel):
         follow_up = self._is_follow_up(text, ents, ctx)
         spec = self._repeat_previous(text, ents, ctx, registry) if follow_up else None
         if spec is None:
-            ranked, nearest = self.router().scores(ents.masked or norm(text), ents.cues())
+            router = self.router()
+            masked = router.correct(ents.masked or norm(text), set(registry.sensor_words) | set(registry.type_nouns))
+            ranked, nearest = router.scores(masked, ents.cues())
+            ranked = self._fit_to_entities(ranked, ents, text)
             has_entities = bool(ents.assets or ents.ambiguous or ents.unknown_ids or ents.lines or ents.sensors)
             top, p_top = ranked[0]
             asks = re.search(r"\b(why|how|what|which|when|where|is|are|was|were|did|does|can|could)\b", norm(text))
@@ -222,6 +225,35 @@ class OfflinePlanner(BaseChatModel):
                                  {"question": text, "tools": [a.name, b.name]})
             spec = self._spec(top)
         return self._calls(spec, text, ents, ctx, registry, now, follow_up)
+
+    def _fit_to_entities(self, ranked: list[tuple[str, float]], ents: Entities,
+                         text: str) -> list[tuple[str, float]]:
+        """Weigh each tool by how well its parameters fit what the question names: a sensor, a time, a line or an
+        asset the tool cannot take make it less likely; an action needs one of its verbs."""
+        words = re.findall(r"[a-z]+", norm(text))
+        out = []
+        for name, p in ranked:
+            spec = next((s for s in self._specs if s.name == name), None)
+            if spec is None:
+                out.append((name, p))
+                continue
+            kinds = spec.kinds()
+            factor = 1.0
+            if ents.sensors and "sensor" not in kinds:
+                factor *= 0.5
+            if ents.time is not None and "time" not in kinds:
+                factor *= 0.5
+            if (ents.assets or ents.unknown_ids) and not ({"asset", "scope", "text"} & kinds):
+                factor *= 0.5
+            if ents.lines and not ({"scope", "line"} & kinds):
+                factor *= 0.5
+            if ents.priority and "priority" not in kinds:
+                factor *= 0.7
+            if spec.is_action and not any(w.startswith(v[:5]) for v in spec.action_verbs() for w in words):
+                factor *= 0.4
+            out.append((name, p * factor))
+        total = sum(p for _, p in out) or 1.0
+        return sorted(((n, p / total) for n, p in out), key=lambda x: -x[1])
 
     def _spec(self, name: str) -> ToolSpec:
         return next(s for s in self._specs if s.name == name)
@@ -253,7 +285,10 @@ class OfflinePlanner(BaseChatModel):
             return None
         if ents.time is not None and "time" not in kinds:
             return None
-        if not (ents.sensors or ents.time or ents.assets or ents.lines):
+        from industrialmind.agent._planner.arguments import _enum_choice
+
+        said_choice = any(_enum_choice(schema, text) for schema in spec.params.values())
+        if not (ents.sensors or ents.time or ents.assets or ents.lines or said_choice):
             return None
         return spec
 

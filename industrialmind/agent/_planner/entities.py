@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Iterable
 from industrialmind.agent._planner.timeparse import TimeRange, parse_time_range
 
 # Slot words: what entity mentions become before intent classification; training examples carry the same.
-ASSET_SLOT = "the equipment"
+ASSET_SLOT = "X"  # upper case: user text is lower-cased first, so a slot is never confused with a word
 LINE_SLOT = "the line"
 TYPE_SLOT = "machines"
 TIME_SLOT = "over a period"
@@ -240,7 +240,11 @@ class Registry:
         # 4. fuzzy names and aliases for typos ('feed pmup a', 'chiler 6' is caught as an id above)
         self._fuzzy_names(t, taken, mentions)
         # 5. sensors (before type nouns: 'pump vibration' names a sensor word, 'the pump' a type)
-        for m in self._sensor_re.finditer(t):
+        # search the text with the spans already taken blanked out, so 'mix tank level' still finds 'level'
+        blanked = list(t)
+        for a, b in taken:
+            blanked[a:b] = " " * (b - a)
+        for m in self._sensor_re.finditer("".join(blanked)):
             if free(m.start(), m.end()):
                 word = self.sensor_words[m.group(1)]
                 if word not in ents.sensors:
@@ -262,13 +266,17 @@ class Registry:
         for noun in sorted(self.type_nouns, key=len, reverse=True):
             for m in re.finditer(r"\b" + re.escape(noun) + r"(?:e?s)?\b", t):
                 if free(m.start(), m.end()):
+                    plural = t[m.end() - 1: m.end()] == "s" and not noun.endswith("s")
+                    determined = re.search(r"\b(the|that|this|our|a|an|all|any|every|each|which|what)\s+"
+                                           r"(?:[\w-]+\s+){0,2}$", t[: m.start()])
+                    if not plural and not determined:
+                        continue  # a modifier ('motor insulation', 'compressor oil'), not equipment
                     taken.append((m.start(), m.end()))
                     if noun not in ents.asset_types:
                         ents.asset_types.append(noun)
                     ids = sorted(self.type_nouns[noun])
                     if ents.lines:
                         ids = [i for i in ids if self.assets[i].line_id in ents.lines]
-                    plural = t[m.end() - 1: m.end()] == "s" and not noun.endswith("s")
                     before = re.search(r"\b(the|that|this|our)\s+((?:[\w-]+\s+){0,2})$", t[: m.start()])
                     if not (ids and not plural and before):
                         masks.append((m.start(), m.end(), TYPE_SLOT))
@@ -378,8 +386,9 @@ class Registry:
         out = t
         for a, b, word in sorted(spans, key=lambda s: -s[0]):
             out = out[:a] + word + out[b:]
-        out = re.sub(r"\b(?:the|a|an|all|all the|any|our|that|this)\s+(the equipment|the line|the site|machines)",
-                     r"\1", out)
+        # generic words for equipment in the plural are a kind, as in the training examples
+        out = re.sub(r"(?<!the )\b(?:assets|equipment|machines|machinery|units)\b", TYPE_SLOT, out)
+        out = re.sub(r"\b(?:the|a|an|all|all the|any|our|that|this)\s+(X|the line|the site|machines)\b", r"\1", out)
         return re.sub(r"\s+", " ", out).strip()
 
     # ------------------------------------------------------------------------------------------------------------

@@ -23,13 +23,15 @@ from industrialmind.agent._planner.entities import ASSET_SLOT, LINE_SLOT, TIME_S
 if TYPE_CHECKING:
     import numpy as np
 
-GENERATOR_VERSION = "8"
+GENERATOR_VERSION = "12"
 OUT_OF_SCOPE = "out_of_scope"
 HELP = "help"
 CUE_NAMES = ("asset", "multi_asset", "scope", "type", "sensor", "time", "priority")
 CUE_WEIGHT = 0.6
 KNN_K = 7
-KNN_WEIGHT = 0.5
+KNN_WEIGHT = 0.35
+PROTO_WEIGHT = 0.3
+PROTO_TEMPERATURE = 0.05
 KNN_SHARPNESS = 20.0
 KNN_CUE_PENALTY = 0.05
 
@@ -66,6 +68,9 @@ _HELP = [
     "hi", "hello", "hey there", "good morning", "thanks", "thank you", "who are you", "what do you know about",
     "what kind of things can you answer", "show me your capabilities", "are you there", "ok thanks", "cheers",
 ]
+# Generic nouns for equipment, so a docstring's example 'what was done on the compressor' becomes a slot.
+_EQUIPMENT_NOUNS = ("pump", "motor", "compressor", "fan", "valve", "tank", "chiller", "conveyor", "boiler", "blower",
+                    "turbine", "heat exchanger", "exchanger", "agitator", "mixer", "dryer", "reactor", "machine")
 _SENSOR_WORDS = ["vibration", "temperature", "pressure", "flow", "current", "temp", "vib", "amps", "speed",
                  "bearing temp", "discharge pressure", "level", "power", "readings"]
 
@@ -83,6 +88,20 @@ class ToolSpec:
     def is_action(self) -> bool:
         """Actions change the world; their docstring says so first (the tools' contract: 'ACTION (...)')."""
         return self.description.lstrip().upper().startswith("ACTION")
+
+    def action_verbs(self) -> set[str]:
+        """The verbs that ask for this action: its name's verb, its docstring's leading verbs and the verbs of
+        'asks to open, raise or create ...'."""
+        verbs = {self.name.split("_")[0]}
+        desc = re.sub(r"\((re|un|pre)\)", r"\1", self.description.lower())
+        for m in re.finditer(r"\b(?:asks? to|wants? to)\s+((?:[a-z]+,?\s+(?:or\s+)?){1,4})", desc):
+            verbs |= {w for w in re.findall(r"[a-z]+", m.group(1)) if w not in ("or", "and", "a", "the", "an")}
+        for m in re.finditer(r"\b(?:that|which)\s+([a-z]+?)s\b", desc):
+            verbs.add(m.group(1))
+        first = re.sub(r"^action \([^)]*\):\s*", "", desc).split()
+        if first:
+            verbs.add(first[0])
+        return {v for v in verbs if len(v) > 2}
 
     @classmethod
     def from_tool(cls, tool: Any) -> "ToolSpec":
@@ -135,6 +154,7 @@ def _sentences(description: str) -> list[str]:
     text = re.sub(r"\s+", " ", description.split("\n\n")[0] if "Args:" in description else description)
     text = text.split("Args:")[0]
     parts = re.split(r"(?<=[.!?])\s+|;\s+|:\s+", text)
+    parts = [p for p in parts if not re.search(r"(?:^|\s)'[^']+'", p) and not re.match(r"(?i)use (it|this) (for|only)", p)]
     return [p.strip(" .").lower() for p in parts if len(p.split()) >= 2]
 
 
@@ -147,9 +167,11 @@ def _slot_asset(text: str, one_asset: bool = True) -> str:
 
 
 def _delexicalise(text: str) -> str:
-    """Replace the ids and placeholders of a docstring example with the asset slot ('P-101', 'X' -> the equipment)."""
+    """Replace the ids and placeholders of a docstring example with the asset slot ('P-101', 'X' -> X)."""
     text = re.sub(r"\b[a-z]{1,8}-?\d{1,5}[a-z]?\b", ASSET_SLOT, text)
     text = re.sub(r"\bx\b", ASSET_SLOT, text)
+    text = re.sub(r"\b(?:the|this|that|a|an)\s+(?:" + "|".join(_EQUIPMENT_NOUNS) + r")\b", ASSET_SLOT, text)
+    text = re.sub(r"\b(?:" + "|".join(_EQUIPMENT_NOUNS) + r")s\b", TYPE_SLOT, text)
     return re.sub(r"\b(?:last month|yesterday|overnight|today|last week)\b", TIME_SLOT, text)
 
 
@@ -189,15 +211,22 @@ def _phrases(spec: ToolSpec) -> tuple[list[str], list[str]]:
             vps.append(f"{m.group(1)} {m.group(2)}")
         for clause in re.split(r",\s+|\s+or\s+|\s+and\s+(?=[a-z]+s?\b)", s):
             n = len(clause.split())
+            if clause.split()[0] in _LEADING_VERBS:
+                continue
             if 2 <= n <= 9 or (n == 1 and len(clause) >= 5 and clause.isalpha()):
                 nps.append(clause)
+    if spec.is_action:
+        # an action is asked for with one of its verbs and an object: 'raise a ticket', 'retrain the model'
+        objects = [p for p in nps if 1 <= len(p.split()) <= 8 and p.split()[0] not in _LEADING_VERBS
+                   and not p.startswith(("someone", "a person"))]
+        vps += [f"{verb} {obj}" for verb in sorted(spec.action_verbs()) for obj in objects]
     one = bool({"asset", "scope"} & spec.kinds())
     return ([p for p in dict.fromkeys(_slot_asset(p, one) for p in nps) if _informative(p)],
             [p for p in dict.fromkeys(_slot_asset(p, one) for p in vps) if _informative(p)])
 
 
 def _informative(phrase: str) -> bool:
-    """A phrase that says something besides its slots ('the equipment' alone would match every question)."""
+    """A phrase that says something besides its slots (the asset slot alone would match every question)."""
     rest = phrase
     for slot in (ASSET_SLOT, LINE_SLOT, TYPE_SLOT, TIME_SLOT):
         rest = rest.replace(slot, " ")
@@ -226,7 +255,7 @@ def generate_examples(spec: ToolSpec, per_tool: int = 140, seed: int = 0) -> lis
             text = rng.choice(_VP_FRAMES).format(vp=rng.choice(vps))
         else:
             text = rng.choice(_NP_FRAMES).format(np=rng.choice(nps))
-        has_slot = any(slot in text for slot in (ASSET_SLOT, LINE_SLOT, TYPE_SLOT))
+        has_slot = bool(re.search(rf"\b{ASSET_SLOT}\b", text)) or LINE_SLOT in text or TYPE_SLOT in text
         if not has_slot:
             options = []
             if "asset" in kinds:
@@ -244,12 +273,23 @@ def generate_examples(spec: ToolSpec, per_tool: int = 140, seed: int = 0) -> lis
                 text += rng.choice(options)
         if "sensor" in kinds and rng.random() < (0.8 if "sensor" in required else 0.5):
             word = rng.choice(_SENSOR_WORDS)
-            text = text.replace(ASSET_SLOT, f"{ASSET_SLOT} {word}", 1) if ASSET_SLOT in text else f"{text} {word}"
-        # a tool that takes a time range exists for periods: most requests for it name one
-        if "time" in kinds and rng.random() < 0.85:
+            has_asset = re.search(rf"\b{ASSET_SLOT}\b", text)
+            text = re.sub(rf"\b{ASSET_SLOT}\b", f"{ASSET_SLOT} {word}", text, count=1) if has_asset else f"{text} {word}"
+        # a series tool (a required sensor and a time range) exists for periods: most requests for it name one
+        p_time = 0.85 if ("sensor" in required or "time" in required) else 0.5
+        if "time" in kinds and rng.random() < p_time:
             text += f" {TIME_SLOT}"
         out.append(re.sub(r"\s+", " ", text).strip())
     return list(dict.fromkeys(out))
+
+
+def prototypes(spec: ToolSpec) -> list[str]:
+    """A tool's own words, unframed: its name, each docstring sentence and each quoted example (slots filled)."""
+    one = bool({"asset", "scope"} & spec.kinds())
+    out = [spec.name.replace("_", " ")]
+    out += [_slot_asset(s, one) for s in _sentences(spec.description)]
+    out += [_delexicalise(q.lower()) for q in re.findall(r"'([^']{6,80})'", spec.description) if len(q.split()) >= 2]
+    return list(dict.fromkeys(p for p in out if p))
 
 
 def cue_vector(cues: dict[str, float]) -> list[float]:
@@ -263,8 +303,8 @@ def cues_of_example(text: str, spec_kinds: set[str] | None = None) -> dict[str, 
 
     words = re.findall(r"[a-z]+(?: temp| pressure)?", text)
     return {
-        "asset": float(ASSET_SLOT in text),
-        "multi_asset": float(text.count(ASSET_SLOT) > 1),
+        "asset": float(bool(re.search(rf"\b{ASSET_SLOT}\b", text))),
+        "multi_asset": float(len(re.findall(rf"\b{ASSET_SLOT}\b", text)) > 1),
         "scope": float(LINE_SLOT in text or "the site" in text),
         "type": float(TYPE_SLOT in text),
         "sensor": float(any(canonical_quantity(w) for w in words if len(w) > 2)),
@@ -301,8 +341,11 @@ class IntentRouter:
         if path is not None and path.is_file():
             try:
                 data = np.load(path, allow_pickle=False)
-                return cls([str(c) for c in data["classes"]], data["weights"], data["bias"], data["train_x"],
-                           data["train_y"], embedder, data["train_cues"])
+                router = cls([str(c) for c in data["classes"]], data["weights"], data["bias"], data["train_x"],
+                             data["train_y"], embedder, data["train_cues"])
+                router.vocabulary = [str(w) for w in data["vocabulary"]]
+                router.proto_x, router.proto_y = data["proto_x"], data["proto_y"]
+                return router
             except (OSError, KeyError, ValueError):
                 pass  # a corrupt cache file is rebuilt below
         texts: list[str] = []
@@ -325,13 +368,46 @@ class IntentRouter:
         weights, bias = _train_softmax(x, y, len(classes))
         cue_arr = np.asarray(cues, dtype=np.float32)
         router = cls(classes, weights, bias, emb.astype(np.float32), y, embedder, cue_arr)
+        proto_texts, proto_y = [], []
+        for i, spec in enumerate(specs):
+            for text in prototypes(spec):
+                proto_texts.append(text)
+                proto_y.append(i)
+        for label, pool in ((OUT_OF_SCOPE, _OUT_OF_SCOPE), (HELP, _HELP)):
+            proto_texts += pool
+            proto_y += [classes.index(label)] * len(pool)
+        router.proto_x = embedder.embed(proto_texts).astype(np.float32)
+        router.proto_y = np.asarray(proto_y, dtype=np.int64)
+        router.vocabulary = sorted({w for t in texts for w in re.findall(r"[a-z]+", t)})
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(f".{random.randrange(1 << 30)}.tmp.npz")
             np.savez(tmp, classes=np.asarray(classes), weights=weights, bias=bias, train_x=router.train_x,
-                     train_y=y, train_cues=cue_arr)
+                     train_y=y, train_cues=cue_arr, vocabulary=np.asarray(router.vocabulary),
+                     proto_x=router.proto_x, proto_y=router.proto_y)
             tmp.replace(path)
         return router
+
+    def correct(self, text: str, protected: set[str] | None = None) -> str:
+        """Fix typos in intent words against the words of the training examples ('anomolies' -> 'anomalies')."""
+        from rapidfuzz import fuzz, process
+
+        if not hasattr(self, "_vocab"):
+            self._vocab = sorted(set(getattr(self, "vocabulary", []) or []))
+        if not self._vocab:
+            return text
+        known = set(self._vocab)
+
+        def fix(m: re.Match) -> str:
+            word = m.group(0)
+            if word in known or len(word) < 5 or (protected and word in protected):
+                return word
+            if any(v.startswith(word[:5]) or word.startswith(v[:5]) for v in self._vocab if len(v) >= 5):
+                return word  # an inflection of a known word ('retraining'), not a typo
+            found = process.extractOne(word, self._vocab, scorer=fuzz.ratio, score_cutoff=84)
+            return found[0] if found else word
+
+        return re.sub(r"[a-z]+", fix, text)
 
     def scores(self, text: str, cues: dict[str, float]) -> tuple[list[tuple[str, float]], float]:
         """Classes with probabilities (best first) and the best cosine similarity to any training example."""
@@ -354,7 +430,12 @@ class IntentRouter:
         for i in top:
             votes[self.train_y[i]] += np.exp(KNN_SHARPNESS * (sims[i] - sims[top].max()))
         votes /= votes.sum()
-        p = (1 - KNN_WEIGHT) * p + KNN_WEIGHT * votes
+        # zero-shot part: the best similarity to each tool's own words (name, docstring sentences, examples)
+        best = np.full(len(self.classes), -1.0)
+        np.maximum.at(best, self.proto_y, self.proto_x @ emb)
+        proto = np.exp((best - best.max()) / PROTO_TEMPERATURE)
+        proto /= proto.sum()
+        p = (1 - KNN_WEIGHT - PROTO_WEIGHT) * p + KNN_WEIGHT * votes + PROTO_WEIGHT * proto
         order = np.argsort(-p)
         return [(self.classes[i], float(p[i])) for i in order], float(raw.max())
 

@@ -148,7 +148,7 @@ def _between_dates(t: str, now: datetime) -> TimeRange | None:
 
 
 def _last_n(t: str, now: datetime) -> TimeRange | None:
-    m = re.search(rf"\b(?:last|past|previous|prev|over the last|in the last|for the last|within the last)\s+{_NUM}\s*{_UNIT}\b", t)
+    m = re.search(rf"\b(?:(?:over|in|for|within|during) the (?:last|past)|last|past|previous|prev)\s+{_NUM}\s*{_UNIT}\b", t)
     if not m:
         m = re.search(rf"\b{_NUM}\s*{_UNIT}\s+(?:ago|back)\b", t)
         if m:
