@@ -7,6 +7,7 @@ their group count low); every test gets its own topic prefix, so tests never see
 
 from __future__ import annotations
 
+import functools
 import uuid
 from pathlib import Path
 
@@ -48,14 +49,19 @@ def streams(broker, monkeypatch):
     return s
 
 
+@functools.lru_cache(maxsize=4)
+def _simulator(seed: int):
+    from industrialmind.plant.demo import demo_plant
+    from industrialmind.plant.simulator import Simulator
+
+    return Simulator(demo_plant(), seed=seed)
+
+
 def demo_points(n: int, start=None, seed: int = 3):
     """n points of the demo plant's simulated telemetry with a value (dropouts removed), ordered by time."""
     from datetime import datetime, timedelta, timezone
 
-    from industrialmind.plant.demo import demo_plant
-    from industrialmind.plant.simulator import Simulator
-
-    sim = Simulator(demo_plant(), seed=seed)
+    sim = _simulator(seed)
     start = start or datetime(2026, 11, 20, tzinfo=timezone.utc)
     steps = -(-n // sim.sensor_count) + 2
     frame = sim.generate(start, start + timedelta(minutes=steps))
@@ -82,7 +88,7 @@ def stored_keys(url: str, assets):
 
     from industrialmind.stores.timeseries import open_timeseries
 
-    store = open_timeseries(url)
+    store = open_timeseries(url, keep_open=True) if url.startswith("duckdb") else open_timeseries(url)
     try:
         total = store.count()
         rows = {}
