@@ -118,3 +118,13 @@ def test_eval_routing_command_fails_below_the_threshold(small_suite: Path, fast_
     assert "tool accuracy was" in result.output and "should be above 1.010" in result.output
     data = json.loads(result.stdout)
     assert data["n"] == 5 and "p95_ms" in data
+
+
+def test_routing_benchmark_quick_reports_ratio_to_baseline(planner_settings, fast_planner):
+    """`bench routing --quick` reports the planner's metrics and a ratio to the zero-shot baseline."""
+    from industrialmind.bench import routing
+
+    result = routing.run(planner_settings, quick=True)
+    assert result["n"] == 40 and 0.0 <= result["baseline"]["tool_accuracy"] <= 1.0
+    assert result["tool_accuracy"] > result["baseline"]["tool_accuracy"]
+    assert routing.render(result).row_count == 2
