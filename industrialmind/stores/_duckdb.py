@@ -107,7 +107,10 @@ class DuckDBTimeSeries:
                     raise
             except (duckdb.IOException, duckdb.ConnectionException) as exc:
                 text = str(exc)
-                if not any(m in text.lower() for m in _LOCK_MARKERS):
+                # A read-only connection of this same process (another store object, another thread) blocks a
+                # read-write open just as another process's lock does: it closes when its call returns.
+                transient = _LOCK_MARKERS + (("different configuration",) if not read_only else ())
+                if not any(m in text.lower() for m in transient):
                     raise BackendUnavailableError(f"cannot open the DuckDB file {self.path}: {text}") from None
                 if time.monotonic() >= deadline:
                     holder = _lock_holder(text)

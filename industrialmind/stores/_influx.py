@@ -76,8 +76,8 @@ class InfluxTimeSeries:
                                         timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, 5.0)))
         return self._client
 
-    def _request(self, method: str, path: str, **kwargs: Any) -> "httpx.Response":
-        """One HTTP call, retried with backoff on connection errors; server errors become our errors."""
+    def _request(self, method: str, path: str, check: bool = True, **kwargs: Any) -> "httpx.Response":
+        """One HTTP call, retried with backoff on connection errors; with check, auth and server errors raise."""
         import httpx
         from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
@@ -89,6 +89,8 @@ class InfluxTimeSeries:
             cause = str(exc) or type(exc).__name__
             raise BackendUnavailableError(
                 f"InfluxDB at {mask(self.url)} is unreachable after {self.retries} attempt(s): {cause}") from None
+        if not check:
+            return response
         if response.status_code in (401, 403):
             raise BackendUnavailableError(f"InfluxDB at {mask(self.url)} refused the credentials "
                                           f"(HTTP {response.status_code}): {_error_text(response)}")
@@ -102,9 +104,9 @@ class InfluxTimeSeries:
         if self._ready:
             return
         if self.create_database:
-            response = self._request("POST", "/query", data={"q": f"CREATE DATABASE {_ident(self.database)}"})
-            # 2.x and 3.x answer CREATE DATABASE with an error: their database is a pre-made bucket. Carry on.
-            del response
+            # Not checked: 2.x and 3.x refuse CREATE DATABASE (their database is a pre-made bucket) and a 1.x user
+            # may write without being allowed to create; a real problem surfaces on the first write or query.
+            self._request("POST", "/query", check=False, data={"q": f"CREATE DATABASE {_ident(self.database)}"})
         self._ready = True
 
     def ping(self) -> str:
@@ -129,7 +131,8 @@ class InfluxTimeSeries:
         """POST one ready-made line-protocol body (newline-separated lines) in one request."""
         response = self._request("POST", "/write", params={"db": self.database, "precision": precision},
                                  content=body)
-        if response.status_code == 404 and "database not found" in response.text and not self._ready:
+        if response.status_code == 404 and "database not found" in response.text:
+            self._ready = False  # dropped behind our back: create it again once
             self._ensure_database()
             response = self._request("POST", "/write", params={"db": self.database, "precision": precision},
                                      content=body)

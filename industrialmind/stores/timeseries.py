@@ -170,6 +170,9 @@ def normalise_points(points: "pd.DataFrame") -> "pd.DataFrame":
                                 f"{', '.join(map(str, points.columns))})")
     if points.empty:
         return empty_points()
+    for column in ("asset", "sensor"):
+        if points[column].isna().any():
+            raise InvalidInputError(f"points have {int(points[column].isna().sum())} row(s) without {column}")
     ts = points["ts"]
     try:
         if not pd.api.types.is_datetime64_any_dtype(ts):

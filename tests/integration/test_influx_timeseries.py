@@ -42,3 +42,13 @@ def test_influx_store_creates_its_database(ts_store):
 def test_influx_store_pings_the_server(ts_store):
     """ping returns the server's version."""
     assert ts_store.ping().startswith("1.")
+
+
+def test_influx_store_recreates_a_dropped_database(ts_store):
+    """A write after the database was dropped elsewhere creates it again instead of failing."""
+    from tests.stores.test_timeseries import make_points
+
+    ts_store.write(make_points(minutes=2))
+    ts_store.query(f'DROP DATABASE "{ts_store.database}"')
+    assert ts_store.write(make_points(minutes=3)) == 6
+    assert ts_store.count() == 6

@@ -70,6 +70,7 @@ def test_duckdb_lock_held_elsewhere_is_one_clear_error(tmp_path: Path):
             store.count()
         message = str(info.value)
         assert str(path) in message and "one writing process" in message and "\n" not in message
+        assert f"PID {holder.pid}" in message
     finally:
         holder.kill()
         holder.wait()

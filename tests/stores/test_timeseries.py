@@ -186,3 +186,11 @@ def test_timeseries_rejects_points_without_required_columns(ts_store):
     """A points frame lacking columns raises InvalidInputError naming the missing ones."""
     with pytest.raises(InvalidInputError, match="sensor"):
         ts_store.write(pd.DataFrame({"asset": ["P-101"], "ts": [T0], "value": [1.0]}))
+
+
+def test_timeseries_rejects_points_without_asset(ts_store):
+    """A row with no asset id is an InvalidInputError, not a point stored under 'nan'."""
+    points = make_points(minutes=2)
+    points.loc[0, "asset"] = None
+    with pytest.raises(InvalidInputError, match="without asset"):
+        ts_store.write(points)
