@@ -5,17 +5,15 @@ Heavy libraries (numpy, pandas, torch, onnxruntime, mlflow) are imported inside 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Optional
 
 import typer
 
 
-def _when(value: Optional[str], name: str) -> Optional[datetime]:
+def _when(value: str | None, name: str) -> datetime | None:
     if value is None:
         return None
-    from datetime import timezone
 
     from industrialmind.errors import InvalidInputError
 
@@ -23,10 +21,10 @@ def _when(value: Optional[str], name: str) -> Optional[datetime]:
         dt = datetime.fromisoformat(value)
     except ValueError:
         raise InvalidInputError(f"{name} {value!r} is not an ISO 8601 time (e.g. 2026-11-20T00:00:00Z)") from None
-    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
 
 
-def _scope(asset: Optional[str], line: Optional[str]) -> str:
+def _scope(asset: str | None, line: str | None) -> str:
     from industrialmind.errors import InvalidInputError
 
     if bool(asset) == bool(line):
@@ -39,20 +37,25 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
 
     @app.command("train")
     def train_cmd(
-        asset: Optional[str] = typer.Option(None, "--asset", help="Asset id to train a model for."),
-        line: Optional[str] = typer.Option(None, "--line", help="Line id: one model per asset on the line."),
-        start: Optional[str] = typer.Option(None, "--start", help="Training data start (ISO 8601; default: 7 days "
+        asset: str | None = typer.Option(None, "--asset", help="Asset id to train a model for."),
+        line: str | None = typer.Option(None, "--line", help="Line id: one model per asset on the line."),
+        start: str | None = typer.Option(None, "--start", help="Training data start (ISO 8601; default: 7 days "
                                                                   "before the latest data)."),
-        end: Optional[str] = typer.Option(None, "--end", help="Training data end (ISO 8601; default: latest data)."),
+        end: str | None = typer.Option(None, "--end", help="Training data end (ISO 8601; default: latest data)."),
         model: str = typer.Option("conv_ae", "--model", help="conv_ae, lstm_ae or pca."),
-        epochs: Optional[int] = typer.Option(None, "--epochs", help="Training epochs (default 30, early stopping)."),
+        epochs: int | None = typer.Option(None, "--epochs", help="Training epochs (default 30, early stopping)."),
         wait: bool = typer.Option(True, "--wait/--background", help="Wait for the job, or run it in the background."),
-        job: Optional[str] = typer.Option(None, "--job", help="Run an already recorded job (used by --background)."),
+        job: str | None = typer.Option(None, "--job", help="Run an already recorded job (used by --background)."),
         json_out: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
     ) -> None:
         """Train, evaluate, register (MLflow) and promote anomaly models, as a job recorded in the records store."""
         from industrialmind.cli import console, emit_json, err_console, progress, settings
-        from industrialmind.models.jobs import create_training_job, job_status, run_training_job, start_training_job
+        from industrialmind.models.jobs import (
+            create_training_job,
+            job_status,
+            run_training_job,
+            start_training_job,
+        )
 
         s = settings()
         if job is not None:
@@ -98,14 +101,14 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
 
     @app.command("detect")
     def detect_cmd(
-        asset: Optional[str] = typer.Option(None, "--asset", help="Asset id."),
-        line: Optional[str] = typer.Option(None, "--line", help="Line or site id."),
-        start: Optional[str] = typer.Option(None, "--start", help="Range start (ISO 8601; default 24 h before end)."),
-        end: Optional[str] = typer.Option(None, "--end", help="Range end (ISO 8601; default now)."),
-        csv: Optional[Path] = typer.Option(None, "--csv", help="Score any CSV instead of the stores."),
-        timestamp_col: Optional[str] = typer.Option(None, "--timestamp-col", help="CSV timestamp column."),
-        train_rows: Optional[int] = typer.Option(None, "--train-rows", help="CSV: fit on the first N rows."),
-        train_until: Optional[str] = typer.Option(None, "--train-until", help="CSV: fit on rows before this time."),
+        asset: str | None = typer.Option(None, "--asset", help="Asset id."),
+        line: str | None = typer.Option(None, "--line", help="Line or site id."),
+        start: str | None = typer.Option(None, "--start", help="Range start (ISO 8601; default 24 h before end)."),
+        end: str | None = typer.Option(None, "--end", help="Range end (ISO 8601; default now)."),
+        csv: Path | None = typer.Option(None, "--csv", help="Score any CSV instead of the stores."),
+        timestamp_col: str | None = typer.Option(None, "--timestamp-col", help="CSV timestamp column."),
+        train_rows: int | None = typer.Option(None, "--train-rows", help="CSV: fit on the first N rows."),
+        train_until: str | None = typer.Option(None, "--train-until", help="CSV: fit on rows before this time."),
         model: str = typer.Option("pca", "--model", help="CSV only: pca (default, no torch), conv_ae or lstm_ae."),
         json_out: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
     ) -> None:
@@ -136,7 +139,7 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
 
     @app.command("score")
     def score_cmd(
-        duration: Optional[float] = typer.Option(None, "--duration", help="Stop after S seconds (default: run "
+        duration: float | None = typer.Option(None, "--duration", help="Stop after S seconds (default: run "
                                                                           "until interrupted)."),
         group: str = typer.Option("im-scorer", "--group", help="Consumer group id."),
         json_out: bool = typer.Option(False, "--json", help="Print the run's counters as JSON at the end."),

@@ -7,7 +7,7 @@ leading normal part of a user's CSV and scores the rest.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,7 +39,7 @@ def resolve_scope(records, scope_id: str) -> tuple[str, list]:
     raise NotFoundError(f"unknown asset, line or site {scope_id!r}" + did_you_mean(scope_id, choices))
 
 
-def period_of(index: "pd.DatetimeIndex", default_s: float = 60.0) -> float:
+def period_of(index: pd.DatetimeIndex, default_s: float = 60.0) -> float:
     """Median sample period of a time index in seconds."""
     if len(index) < 2:
         return default_s
@@ -49,7 +49,7 @@ def period_of(index: "pd.DatetimeIndex", default_s: float = 60.0) -> float:
 
 
 def read_asset(store, asset_id: str, sensors: list[str], start: datetime, end: datetime,
-               period_s: float | None) -> "pd.DataFrame":
+               period_s: float | None) -> pd.DataFrame:
     """A wide frame (ts index, one column per sensor, NaN for gaps) of an asset's sensors from the store."""
     from industrialmind.models.windows import wide_frame
 
@@ -59,7 +59,7 @@ def read_asset(store, asset_id: str, sensors: list[str], start: datetime, end: d
     return wide_frame(long, sensors, period_s)
 
 
-def detect_frame(scorer: "Scorer", frame: "pd.DataFrame", asset_id: str = "",
+def detect_frame(scorer: Scorer, frame: pd.DataFrame, asset_id: str = "",
                  since: datetime | None = None) -> list[dict[str, Any]]:
     """Anomalous intervals of a wide frame scored with a bundle (intervals that end before `since` are dropped)."""
     from industrialmind.models.scoring import describe_intervals
@@ -90,7 +90,7 @@ def detect_anomalies(settings, scope_id: str, start: datetime | None = None,
     from industrialmind.stores.records import open_records
     from industrialmind.stores.timeseries import open_timeseries
 
-    end = _utc(end) or datetime.now(timezone.utc)
+    end = _utc(end) or datetime.now(UTC)
     start = _utc(start) or end - DEFAULT_LOOKBACK
     if end <= start:
         raise InvalidInputError(f"the range ends ({end.isoformat()}) before it starts ({start.isoformat()})")
@@ -147,7 +147,7 @@ def _cached_scorer(path: Path, scorer_cls):
     return _SCORERS[key]
 
 
-def read_csv(path: Path, timestamp_col: str | None = None) -> "pd.DataFrame":
+def read_csv(path: Path, timestamp_col: str | None = None) -> pd.DataFrame:
     """Read a user's CSV (',' or ';') into a numeric wide frame indexed by time (or by row number)."""
     import pandas as pd
 
@@ -216,7 +216,7 @@ def detect_csv(path: Path, timestamp_col: str | None = None, train_rows: int | N
 def _utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _close(obj) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -96,7 +96,7 @@ def run_training_job(settings, job_id: str, on_progress=None) -> dict[str, Any]:
         result: dict[str, Any] = {"assets": {}}
         try:
             for i, asset_id in enumerate(assets):
-                def step(done: float, i=i) -> None:
+                def step(done: float, i=i, asset_id=asset_id) -> None:
                     records.update_job(job_id, progress=round((i + done) / len(assets), 3))
                     if on_progress:
                         on_progress((i + done) / len(assets), asset_id)
@@ -212,7 +212,7 @@ def _parse(value: str | None) -> datetime | None:
     if not value:
         return None
     dt = datetime.fromisoformat(value)
-    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
 
 
 def _close(obj) -> None:
@@ -221,4 +221,4 @@ def _close(obj) -> None:
         close()
 
 
-__all__ = ["start_training_job", "job_status", "run_training_job", "train_asset", "ModelError"]
+__all__ = ["ModelError", "job_status", "run_training_job", "start_training_job", "train_asset"]

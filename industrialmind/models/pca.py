@@ -25,7 +25,7 @@ class PCAModel:
     q_limit: float
 
     @classmethod
-    def fit(cls, z: np.ndarray, explained: float = 0.9, limit_quantile: float = 0.99) -> "PCAModel":
+    def fit(cls, z: np.ndarray, explained: float = 0.9, limit_quantile: float = 0.99) -> PCAModel:
         """Fit on standardised training points (time, sensors), keeping the axes that explain `explained` variance."""
         z = np.asarray(z, dtype=np.float64)
         centred = z - z.mean(axis=0)
@@ -62,7 +62,7 @@ class PCAModel:
                  limits=np.array([self.t2_limit, self.q_limit]))
 
     @classmethod
-    def load(cls, path: Path) -> "PCAModel":
+    def load(cls, path: Path) -> PCAModel:
         """Read a model written by save; a missing or corrupt file raises ModelError."""
         try:
             with np.load(path) as data:

@@ -42,7 +42,7 @@ def _client(settings):
 
 def _artifact_location(settings) -> str | None:
     uri = settings.resolved.mlflow
-    if uri.startswith("sqlite:") or uri.startswith("file:") or "://" not in uri:
+    if uri.startswith(("sqlite:", "file:")) or "://" not in uri:
         return (settings.home / "mlartifacts").resolve().as_uri()
     return None  # a server chooses its own artifact store
 
@@ -54,7 +54,7 @@ def log_and_register(settings, asset_id: str, bundle: Path, params: dict[str, An
     With run_id, log into that already-open run (the training job starts it early so its id is known).
     Returns {name, version, run_id, alias}.
     """
-    mlflow, client = _client(settings)
+    _, client = _client(settings)
     try:
         exp = client.get_experiment_by_name(EXPERIMENT)
         exp_id = exp.experiment_id if exp else client.create_experiment(EXPERIMENT, _artifact_location(settings))

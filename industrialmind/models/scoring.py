@@ -61,7 +61,7 @@ class Scorer:
     _pca: Any = field(default=None, repr=False)
 
     @classmethod
-    def load(cls, path: str | Path, threads: int = 2) -> "Scorer":
+    def load(cls, path: str | Path, threads: int = 2) -> Scorer:
         """Open a bundle folder; a missing folder, missing file or corrupt model raises ModelError."""
         path = Path(path)
         meta_file = path / META

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import math
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -29,7 +29,7 @@ class SkabFile:
     """One SKAB experiment: its name, timestamps, sensor values and labels."""
 
     name: str
-    ts: "object"  # pandas DatetimeIndex
+    ts: object  # pandas DatetimeIndex
     values: np.ndarray
     sensors: list[str]
     anomaly: np.ndarray
@@ -94,8 +94,7 @@ def nab_score(files: list[SkabFile], pred: list[np.ndarray], window_s: float = 3
         times_pred = t[cp_pred == 1]
         bounds = [[v - window_s / 2, v + window_s / 2] for v in t[f.changepoint == 1]]
         for i in range(len(bounds) - 1):  # 'cut right window'
-            if bounds[i][1] >= bounds[i + 1][0]:
-                bounds[i + 1][0] = bounds[i][1]
+            bounds[i + 1][0] = max(bounds[i][1], bounds[i + 1][0])
         fps, fns, tps = 0, 0, []
         if bounds:
             fps += int((times_pred < bounds[0][0]).sum())

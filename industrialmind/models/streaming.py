@@ -14,9 +14,10 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -196,8 +197,8 @@ def run_scorer(settings, duration: float | None = None, group: str = GROUP,
             stats["messages"] += len(msgs)
             batch = decode_telemetry([m.value() for m in msgs])
             stats["rejected"] += len(batch.rejected)
-            events, messages = _process(batch.points, assets, stats)
-            for state, asset, alarm in messages:
+            events = []
+            for state, asset, alarm in _process(batch.points, assets, stats):
                 msg = _to_alarm(asset, state, alarm)
                 produce(producer, alarms_topic, msg.to_json(), key=asset.asset_id.encode())
                 events.append(msg.to_event())
@@ -215,13 +216,14 @@ def run_scorer(settings, duration: float | None = None, group: str = GROUP,
     return stats
 
 
-def _process(points, assets: dict[str, AssetStream], stats: dict) -> tuple[list, list]:
+def _process(points, assets: dict[str, AssetStream], stats: dict) -> list[tuple[str, AssetStream, dict]]:
+    """Feed decoded points to their assets' state; return the alarm transitions (state, asset, alarm)."""
     rows_by_asset: dict[str, list] = {}
     for asset_id, sensor, ts, value in zip(points["asset"], points["sensor"], points["ts"], points["value"]):
         state = assets.get(asset_id)
         if state is None:
             continue
-        rows = state.add_point(ts.to_pydatetime(), sensor, None if value != value else value)
+        rows = state.add_point(ts.to_pydatetime(), sensor, None if np.isnan(value) else value)
         if rows:
             rows_by_asset.setdefault(asset_id, []).extend(rows)
     messages = []
@@ -235,7 +237,7 @@ def _process(points, assets: dict[str, AssetStream], stats: dict) -> tuple[list,
             if change:
                 stats[change[0]] += 1
                 messages.append((change[0], state, change[1]))
-    return [], messages
+    return messages
 
 
 def _reload(settings, assets: dict[str, AssetStream]) -> dict[str, AssetStream]:

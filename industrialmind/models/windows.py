@@ -29,7 +29,7 @@ class Normaliser:
     std: np.ndarray = field(repr=False)
 
     @classmethod
-    def fit(cls, values: np.ndarray, sensors: list[str]) -> "Normaliser":
+    def fit(cls, values: np.ndarray, sensors: list[str]) -> Normaliser:
         """Fit mean and std per sensor, ignoring NaNs; a sensor with no finite value is an error."""
         values = np.asarray(values, dtype=np.float64)
         if values.ndim != 2 or values.shape[1] != len(sensors):
@@ -56,7 +56,7 @@ class Normaliser:
         return {"sensors": self.sensors, "mean": self.mean.tolist(), "std": self.std.tolist()}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Normaliser":
+    def from_dict(cls, data: dict) -> Normaliser:
         """Inverse of to_dict."""
         return cls(list(data["sensors"]), np.asarray(data["mean"], np.float32), np.asarray(data["std"], np.float32))
 
@@ -70,7 +70,7 @@ def make_windows(values: np.ndarray, window: int, stride: int = 1) -> np.ndarray
     return view.transpose(0, 2, 1)[::stride]
 
 
-def wide_frame(long: "pd.DataFrame", sensors: list[str] | None = None, period_s: float | None = None) -> "pd.DataFrame":
+def wide_frame(long: pd.DataFrame, sensors: list[str] | None = None, period_s: float | None = None) -> pd.DataFrame:
     """Pivot a long frame (ts, sensor, value) to a wide one indexed by ts, one column per sensor, on a regular grid.
 
     With period_s the frame is resampled to that period (mean) so gaps show up as NaN rows instead of vanishing.

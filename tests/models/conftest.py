@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+
+# tiny models on a shared 2-core machine: one thread avoids oversubscription (torch reads this at import)
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
 @pytest.fixture(scope="session")
