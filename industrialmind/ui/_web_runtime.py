@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from industrialmind.config import Settings
 
 _DONE = object()
+MAX_CHECKPOINTS_SCANNED = 20_000  # bounds the recent-threads scan on a long-lived checkpoint database
 
 
 class WebRuntime:
@@ -89,16 +90,22 @@ class WebRuntime:
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[Any] = asyncio.Queue()
 
+        def put(item: Any) -> None:
+            try:
+                loop.call_soon_threadsafe(queue.put_nowait, item)
+            except RuntimeError:  # the loop closed (the browser left, the server stops): nobody is listening
+                pass
+
         def produce() -> None:
             try:
                 assistant = self.assistant(llm)
                 with self.turn_lock:
                     for event in assistant.stream(question, thread_id, approved=approved):
-                        loop.call_soon_threadsafe(queue.put_nowait, event)
+                        put(event)
             except BaseException as exc:  # noqa: BLE001 - the handler shows it; the worker must not die silently
-                loop.call_soon_threadsafe(queue.put_nowait, exc)
+                put(exc)
             finally:
-                loop.call_soon_threadsafe(queue.put_nowait, _DONE)
+                put(_DONE)
 
         worker = threading.Thread(target=produce, name=f"turn-{thread_id}", daemon=True)
         worker.start()
@@ -113,16 +120,24 @@ class WebRuntime:
     def recent_threads(self, limit: int = 8) -> list[dict[str, Any]]:
         """The most recent conversation threads in the checkpointer (newest first): id, title, message count."""
         assistant = self.assistant()
-        seen: list[str] = []
-        # checkpoints come newest first; stop scanning once enough distinct threads are found
-        for n, checkpoint in enumerate(assistant.checkpointer.list(None)):
-            thread_id = checkpoint.config["configurable"].get("thread_id")
-            if thread_id and thread_id not in seen:
-                seen.append(thread_id)
-                if len(seen) >= limit:
+        latest: dict[str, str] = {}
+        # checkpoint ids are time-ordered (uuid6), so the newest id per thread orders the threads; savers list
+        # checkpoints in different orders (SQLite newest first, memory by thread), hence the explicit sort
+        checkpoints = assistant.checkpointer.list(None)
+        try:
+            for n, checkpoint in enumerate(checkpoints):
+                conf = checkpoint.config["configurable"]
+                thread_id, checkpoint_id = conf.get("thread_id"), str(conf.get("checkpoint_id") or "")
+                if thread_id and checkpoint_id > latest.get(thread_id, ""):
+                    latest[thread_id] = checkpoint_id
+                if n >= MAX_CHECKPOINTS_SCANNED:
                     break
-            if n > 5000:
-                break
+        finally:
+            # SqliteSaver holds its lock while the generator is open
+            close = getattr(checkpoints, "close", None)
+            if close is not None:
+                close()
+        seen = sorted(latest, key=latest.__getitem__, reverse=True)[:limit]
         out = []
         for thread_id in seen:
             history = assistant.history(thread_id)

@@ -52,7 +52,10 @@ async def starters(user: cl.User | None = None, language: str | None = None) -> 
     """Starter prompts built from the loaded plant's registry (its first line, pump and assets)."""
     from industrialmind.ui._web_starters import starter_prompts
 
-    prompts = await current().call(lambda a: starter_prompts(current().settings))
+    import asyncio
+
+    # the registry only: no need to wait for the agent to be built
+    prompts = await asyncio.to_thread(starter_prompts, current().settings)
     return [cl.Starter(label=label, message=message) for label, message in prompts]
 
 
@@ -101,11 +104,16 @@ async def resume_thread(action: cl.Action) -> None:
     history = await current().call(lambda a: a.history(thread_id))
     pending = await current().call(lambda a: a.pending(thread_id))
     await cl.Message(content=f"Resumed thread `{thread_id}`.", author="IndustrialMind").send()
+    charts: list[dict[str, Any]] = []
     for m in history:
         if m["role"] == "human":
+            charts = []
             await cl.Message(content=m["content"], author="You", type="user_message").send()
+        elif m["role"] == "tool" and isinstance(m.get("result"), dict) and isinstance(m["result"].get("chart"), dict):
+            charts.append(m["result"]["chart"])
         elif m["role"] == "ai" and m["content"]:
-            await cl.Message(content=m["content"], author="IndustrialMind").send()
+            await cl.Message(content=m["content"], author="IndustrialMind", elements=_chart_elements(charts)).send()
+            charts = []
     if pending:
         await _ask_approval({**pending, "thread_id": thread_id})
 
@@ -147,7 +155,9 @@ async def _run_turn(question: str | None, approved: bool | None) -> None:
     thread_id = cl.user_session.get("thread_id")
     llm = cl.user_session.get("llm") or runtime.default_llm
     answer: cl.Message | None = None  # made at the first token, so it sits below the steps that led to it
-    steps: dict[str, cl.Step] = {}
+    # a step opened before an approval is finished by the resumed turn, so open steps live in the session
+    steps: dict[str, cl.Step] = cl.user_session.get("open_steps") or {}
+    cl.user_session.set("open_steps", steps)
     charts: list[dict[str, Any]] = []
     try:
         async for event in runtime.stream(question, thread_id, approved=approved, llm=llm):
@@ -179,11 +189,18 @@ async def _run_turn(question: str | None, approved: bool | None) -> None:
         return
     if charts:
         answer = answer or cl.Message(content="", author="IndustrialMind")
-        spec = render.merge_charts(charts)
-        answer.elements = [cl.Plotly(name=spec.get("title") or "chart", figure=render.chart_figure(spec),
-                                     display="inline", size="large")]
+        answer.elements = _chart_elements(charts)
     if answer is not None:
         await answer.send()
+
+
+def _chart_elements(charts: list[dict[str, Any]]) -> list[Any]:
+    """One interactive Plotly element for a turn's charts (several sensors merged into one figure)."""
+    if not charts:
+        return []
+    spec = render.merge_charts(charts)
+    return [cl.Plotly(name=spec.get("title") or "chart", figure=render.chart_figure(spec), display="inline",
+                      size="large")]
 
 
 def _chunks(text: str, words: int = 6) -> list[str]:
