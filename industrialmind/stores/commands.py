@@ -234,6 +234,7 @@ def _render_readings(data: dict):
         table = Table("sensor", "value", "unit", "normal", "status", "time (UTC)",
                       title=f"{data['asset']} {data['name']}: latest readings")
         table.columns[-1].no_wrap = True
+        table.columns[0].overflow = "fold"  # long sensor ids have no spaces to wrap at: fold, never cut
         for r in data["readings"]:
             normal = f"{_fmt(r['normal_min'])} .. {_fmt(r['normal_max'])}" \
                 if r["normal_min"] is not None or r["normal_max"] is not None else ""
@@ -245,6 +246,7 @@ def _render_readings(data: dict):
         table = Table("sensor", "unit", "points", "min", "mean", "max", "last",
                       title=f"{data['asset']} {data['name']}: {data['start']:%Y-%m-%d %H:%M} .. "
                             f"{data['end']:%Y-%m-%d %H:%M} UTC")
+        table.columns[0].overflow = "fold"
         for s in data["series"]:
             table.add_row(s["sensor"], s["unit"], f"{s['count']:,}", _fmt(s["min"]), _fmt(s["mean"]), _fmt(s["max"]),
                           _fmt(s["last"]))
