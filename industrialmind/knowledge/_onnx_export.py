@@ -58,12 +58,27 @@ def export(target: Path, source: Path) -> None:
                           "token_type_ids": {0: "batch", 1: "seq"}, "sentence_embedding": {0: "batch"}},
             opset_version=OPSET, dynamo=False,
         )
+    fused = _fuse(target / "model.onnx")
     shutil.copy2(source / "tokenizer.json", target / "tokenizer.json")
     max_len = json.loads((source / "sentence_bert_config.json").read_text()).get("max_seq_length", 256)
     manifest = {"model": "sentence-transformers/all-MiniLM-L6-v2", "source": str(source), "dim": 384,
                 "max_seq_length": max_len, "pooling": "mean", "normalize": True, "opset": OPSET,
-                "torch": torch.__version__}
+                "torch": torch.__version__, "fused_ops": fused}
     (target / "manifest.json").write_text(json.dumps(manifest, indent=2))
+
+
+def _fuse(model: Path) -> dict[str, int]:
+    """Fuse attention, embedding-layernorm, skip-layernorm and GELU with ONNX Runtime's BERT optimizer (same
+    outputs to ~1e-7, fewer kernels per layer); keep the plain export when the optimizer is unavailable."""
+    try:
+        from onnxruntime.transformers.optimizer import optimize_model
+
+        optimized = optimize_model(str(model), model_type="bert", num_heads=12, hidden_size=384, opt_level=1)
+        stats = {k: v for k, v in optimized.get_fused_operator_statistics().items() if v}
+        optimized.save_model_to_file(str(model))
+        return stats
+    except Exception:  # noqa: BLE001 - an unfused model is still correct, only slower
+        return {}
 
 
 if __name__ == "__main__":

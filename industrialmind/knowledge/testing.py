@@ -23,7 +23,8 @@ def embeddings_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from industrialmind.knowledge.embeddings import ensure_cache
 
     prebuilt = os.environ.get("IM_TEST_EMBEDDINGS_CACHE", "")
-    target = Path(prebuilt) if prebuilt else tmp_path_factory.mktemp("embeddings") / "minilm-onnx"
+    # One fixed folder per session: modules that import these fixtures separately still share one export.
+    target = Path(prebuilt) if prebuilt else tmp_path_factory.getbasetemp() / "minilm-onnx"
     return ensure_cache(target)
 
 

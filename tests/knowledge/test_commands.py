@@ -32,10 +32,14 @@ def test_cli_docs_add_then_search_json(tmp_path: Path) -> None:
 
 def test_cli_graph_related_and_failure_modes_json() -> None:
     """`graph related` and `graph failure-modes` answer from the demo plant graph with stable keys."""
-    from industrialmind.knowledge.build import build_knowledge
     from industrialmind.config import get_settings
+    from industrialmind.knowledge.graph_builder import build_graph
+    from industrialmind.plant.demo import demo_plant
+    from industrialmind.stores.graph import open_settings_graph
 
-    build_knowledge(get_settings(), docs=False)
+    graph = open_settings_graph(get_settings())
+    build_graph(graph, [demo_plant()])
+    graph.close()
     related = json.loads(run("graph", "related", "P-101", "--direction", "downstream", "--depth", "2", "--json").stdout)
     assert [(a["asset_id"], a["hops"]) for a in related["assets"]] == [("V-101", 1), ("HX-101", 2)]
     modes = json.loads(run("graph", "failure-modes", "centrifugal_pump", "--json").stdout)
