@@ -86,3 +86,35 @@ def test_duckdb_keep_open_reuses_one_connection(tmp_path: Path):
     assert store._con is held and store.count() == 4
     store.close()
     assert store._con is None
+
+
+def test_duckdb_reader_elsewhere_works_while_a_writer_runs(tmp_path: Path):
+    """While another process writes batch after batch, this process's reads all succeed (waiting out each batch)."""
+    path = tmp_path / "ts.duckdb"
+    open_timeseries(f"duckdb:///{path}").write(make_points(minutes=1))
+    writer = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r})
+        from industrialmind.stores.timeseries import open_timeseries
+        from tests.stores.test_timeseries import make_points
+        store = open_timeseries({f"duckdb:///{path}"!r})
+        print('writing', flush=True)
+        for i in range(15):
+            store.write(make_points(minutes=60, seed=i, start=__import__('pandas').Timestamp('2026-11-02T00:00Z')
+                                    + __import__('pandas').Timedelta(hours=i)))
+        print('done', flush=True)
+        """)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert writer.stdout.readline().strip() == "writing"
+        reader = open_timeseries(f"duckdb:///{path}", lock_timeout=30)
+        counts = []
+        while True:  # read at least once, then until the writer is done
+            counts.append(reader.count())
+            if writer.poll() is not None:
+                break
+        assert writer.wait(timeout=60) == 0
+        assert counts == sorted(counts) and counts[0] >= 2
+        assert reader.count() == 2 + 15 * 120
+    finally:
+        writer.kill()
+        writer.wait()
