@@ -160,13 +160,16 @@ def test_timeseries_keeps_measurements_apart(ts_store):
 
 
 def test_timeseries_odd_ids_round_trip(ts_store):
-    """Asset and sensor ids with spaces, commas, equals signs and quotes are stored and found as written."""
+    """Asset, sensor and measurement names with spaces, commas, equals signs and quotes round-trip as written."""
     odd_asset, odd_sensor = "Chiller 6, bay=2", "it's \"temp\""
     ts_store.write(pd.DataFrame({"asset": odd_asset, "sensor": odd_sensor,
                                  "ts": pd.date_range(T0, periods=2, freq="1min"), "value": [1.5, 2.5]}))
     latest = ts_store.latest(odd_asset, [odd_sensor])
     assert latest["sensor"].tolist() == [odd_sensor] and latest["value"].tolist() == [2.5]
     assert ts_store.count(odd_asset) == 2
+    odd_measurement = "scores, v2"
+    ts_store.write(make_points(minutes=2), measurement=odd_measurement)
+    assert ts_store.count("P-101", measurement=odd_measurement) == 4
 
 
 def test_timeseries_rejects_end_before_start(ts_store):
