@@ -8,6 +8,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from industrialmind.errors import BackendUnavailableError, ConfigError
 from industrialmind.stores.timeseries import TimeSeriesStore, open_timeseries
@@ -118,3 +120,28 @@ def test_duckdb_reader_elsewhere_works_while_a_writer_runs(tmp_path: Path):
     finally:
         writer.kill()
         writer.wait()
+
+
+@settings(max_examples=25, deadline=None)
+@given(interval_s=st.integers(min_value=1, max_value=3 * 86400), offset_s=st.integers(min_value=0, max_value=86400),
+       span_s=st.integers(min_value=60, max_value=6 * 3600))
+def test_duckdb_downsample_matches_pandas_for_any_interval(interval_s, offset_s, span_s):
+    """For any interval and window, buckets equal pandas' epoch-aligned floor grouping of the same points."""
+    import pandas as pd
+
+    points = make_points(sensors=("flow",), minutes=8 * 60, period="37s")
+    store = open_timeseries("duckdb:///:memory:")
+    store.write(points)
+    start = points["ts"].min() + pd.Timedelta(seconds=offset_s % (4 * 3600))
+    end = start + pd.Timedelta(seconds=span_s)
+    interval = pd.Timedelta(seconds=interval_s)
+    got = store.downsample("P-101", ["flow"], start.to_pydatetime(), end.to_pydatetime(), interval.to_pytimedelta())
+    sel = points[(points.ts >= start) & (points.ts < end)].copy()
+    epoch = pd.Timestamp(0, tz="UTC")
+    sel["bucket"] = epoch + ((sel["ts"] - epoch) // interval) * interval
+    want = sel.sort_values("ts").groupby("bucket")["value"].agg(["mean", "min", "max", "last", "count"])
+    assert got["ts"].tolist() == want.index.tolist()
+    assert got["count"].tolist() == want["count"].tolist()
+    assert got["last"].to_numpy() == pytest.approx(want["last"].to_numpy())
+    assert got["mean"].to_numpy() == pytest.approx(want["mean"].to_numpy())
+    store.close()
