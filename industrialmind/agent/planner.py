@@ -203,8 +203,9 @@ class OfflinePlanner(BaseChatModel):
             router = self.router()
             masked = router.correct(ents.masked or norm(text), set(registry.sensor_words) | set(registry.type_nouns))
             ranked, nearest = router.scores(masked, ents.cues())
-            ranked = self._fit_to_entities(ranked, ents, text)
-            has_entities = bool(ents.assets or ents.ambiguous or ents.unknown_ids or ents.lines or ents.sensors)
+            ranked = self._fit_to_entities(ranked, ents, text, ctx if follow_up else None)
+            has_entities = bool(ents.assets or ents.ambiguous or ents.unknown_ids or ents.lines or ents.sensors
+                                or ents.asset_types or ents.sites)
             top, p_top = ranked[0]
             asks = re.search(r"\b(why|how|what|which|when|where|is|are|was|were|did|does|can|could)\b", norm(text))
             if top in (HELP, OUT_OF_SCOPE) and follow_up and asks:
@@ -219,15 +220,15 @@ class OfflinePlanner(BaseChatModel):
                 return AIMessage(content=answers.help_text(), response_metadata={"planner": "help"})
             tools_ranked = [r for r in ranked if r[0] not in (HELP, OUT_OF_SCOPE)]
             if (len(tools_ranked) > 1 and tools_ranked[0][1] - tools_ranked[1][1] < self.clarify_margin
-                    and tools_ranked[0][1] < 0.2):
+                    and tools_ranked[0][1] < 0.2 and not follow_up and not has_entities):
                 a, b = (self._spec(tools_ranked[0][0]), self._spec(tools_ranked[1][0]))
                 return self._ask(f"Do you want the {_gist(a)} or the {_gist(b)}?",
                                  {"question": text, "tools": [a.name, b.name]})
             spec = self._spec(top)
         return self._calls(spec, text, ents, ctx, registry, now, follow_up)
 
-    def _fit_to_entities(self, ranked: list[tuple[str, float]], ents: Entities,
-                         text: str) -> list[tuple[str, float]]:
+    def _fit_to_entities(self, ranked: list[tuple[str, float]], ents: Entities, text: str,
+                         ctx: Context | None = None) -> list[tuple[str, float]]:
         """Weigh each tool by how well its parameters fit what the question names: a sensor, a time, a line or an
         asset the tool cannot take make it less likely; an action needs one of its verbs."""
         words = re.findall(r"[a-z]+", norm(text))
@@ -251,6 +252,8 @@ class OfflinePlanner(BaseChatModel):
                 factor *= 0.7
             if spec.is_action and not any(w.startswith(v[:5]) for v in spec.action_verbs() for w in words):
                 factor *= 0.4
+            if ctx is not None and ctx.job_id and any(p.endswith("job_id") for p in spec.params):
+                factor *= 2.0  # a follow-up right after a job started is most likely about that job
             out.append((name, p * factor))
         total = sum(p for _, p in out) or 1.0
         return sorted(((n, p / total) for n, p in out), key=lambda x: -x[1])

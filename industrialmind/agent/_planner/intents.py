@@ -23,14 +23,16 @@ from industrialmind.agent._planner.entities import ASSET_SLOT, LINE_SLOT, TIME_S
 if TYPE_CHECKING:
     import numpy as np
 
-GENERATOR_VERSION = "12"
+GENERATOR_VERSION = "14"
 OUT_OF_SCOPE = "out_of_scope"
 HELP = "help"
 CUE_NAMES = ("asset", "multi_asset", "scope", "type", "sensor", "time", "priority")
 CUE_WEIGHT = 0.6
 KNN_K = 7
-KNN_WEIGHT = 0.35
-PROTO_WEIGHT = 0.3
+KNN_WEIGHT = 0.3
+PROTO_WEIGHT = 0.25
+LEX_WEIGHT = 0.2
+LEX_SHARPNESS = 1.0
 PROTO_TEMPERATURE = 0.05
 KNN_SHARPNESS = 20.0
 KNN_CUE_PENALTY = 0.05
@@ -289,6 +291,11 @@ def prototypes(spec: ToolSpec) -> list[str]:
     out = [spec.name.replace("_", " ")]
     out += [_slot_asset(s, one) for s in _sentences(spec.description)]
     out += [_delexicalise(q.lower()) for q in re.findall(r"'([^']{6,80})'", spec.description) if len(q.split()) >= 2]
+    # the description of a free-text parameter says what questions it serves ('what to look for in manuals...')
+    for name, schema in spec.params.items():
+        desc = str(schema.get("description") or "")
+        if param_kind(name) == "text" and name in spec.required and len(desc.split()) >= 3:
+            out.append(desc.lower())
     return list(dict.fromkeys(p for p in out if p))
 
 
@@ -345,6 +352,7 @@ class IntentRouter:
                              data["train_y"], embedder, data["train_cues"])
                 router.vocabulary = [str(w) for w in data["vocabulary"]]
                 router.proto_x, router.proto_y = data["proto_x"], data["proto_y"]
+                router.lexicon = data["lexicon"]
                 return router
             except (OSError, KeyError, ValueError):
                 pass  # a corrupt cache file is rebuilt below
@@ -378,15 +386,28 @@ class IntentRouter:
             proto_y += [classes.index(label)] * len(pool)
         router.proto_x = embedder.embed(proto_texts).astype(np.float32)
         router.proto_y = np.asarray(proto_y, dtype=np.int64)
+        router.lexicon = _lexicon(proto_texts, proto_y, len(classes))
         router.vocabulary = sorted({w for t in texts for w in re.findall(r"[a-z]+", t)})
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(f".{random.randrange(1 << 30)}.tmp.npz")
             np.savez(tmp, classes=np.asarray(classes), weights=weights, bias=bias, train_x=router.train_x,
                      train_y=y, train_cues=cue_arr, vocabulary=np.asarray(router.vocabulary),
-                     proto_x=router.proto_x, proto_y=router.proto_y)
+                     proto_x=router.proto_x, proto_y=router.proto_y, lexicon=router.lexicon)
             tmp.replace(path)
         return router
+
+    @property
+    def _lex_index(self) -> dict[str, "np.ndarray"]:
+        if not hasattr(self, "_lex_cache"):
+            import numpy as np
+
+            index: dict[str, np.ndarray] = {}
+            for row in getattr(self, "lexicon", []):
+                stem, cls, weight = str(row[0]), int(row[1]), float(row[2])
+                index.setdefault(stem, np.zeros(len(self.classes)))[cls] += weight
+            self._lex_cache = index
+        return self._lex_cache
 
     def correct(self, text: str, protected: set[str] | None = None) -> str:
         """Fix typos in intent words against the words of the training examples ('anomolies' -> 'anomalies')."""
@@ -435,9 +456,42 @@ class IntentRouter:
         np.maximum.at(best, self.proto_y, self.proto_x @ emb)
         proto = np.exp((best - best.max()) / PROTO_TEMPERATURE)
         proto /= proto.sum()
-        p = (1 - KNN_WEIGHT - PROTO_WEIGHT) * p + KNN_WEIGHT * votes + PROTO_WEIGHT * proto
+        # lexical part: words of the question that a tool's own docstring uses, weighted by their rarity
+        lex = np.zeros(len(self.classes))
+        for stem in {_stem5(w) for w in re.findall(r"[a-z]+", text) if w not in _STOPWORDS and len(w) > 2}:
+            if stem in self._lex_index:
+                lex += self._lex_index[stem]
+        lexp = np.exp(LEX_SHARPNESS * (lex - lex.max()))
+        lexp /= lexp.sum()
+        p = ((1 - KNN_WEIGHT - PROTO_WEIGHT - LEX_WEIGHT) * p + KNN_WEIGHT * votes + PROTO_WEIGHT * proto
+             + LEX_WEIGHT * lexp)
         order = np.argsort(-p)
         return [(self.classes[i], float(p[i])) for i in order], float(raw.max())
+
+
+_STOPWORDS = set("""a an the of on in at for to by with from about and or is are was were be been do does did can
+could would should will what whats which who how when where any some me my our i we you your please show tell give
+get list find check see it its this that these those there here now right x machines line over period use each
+one not no if than then them they their has have had as into out up""".split())
+
+
+def _stem5(word: str) -> str:
+    return word[:5]
+
+
+def _lexicon(texts: list[str], labels: list[int], n_classes: int) -> "np.ndarray":
+    """(stem, class, idf) rows: which class's own words use each word stem, weighted by how few classes do."""
+    import math
+
+    import numpy as np
+
+    owners: dict[str, set[int]] = {}
+    for text, label in zip(texts, labels):
+        for w in re.findall(r"[a-z]+", text.lower()):
+            if w not in _STOPWORDS and len(w) > 2:
+                owners.setdefault(_stem5(w), set()).add(label)
+    rows = [(stem, c, math.log(n_classes / len(cs))) for stem, cs in owners.items() for c in cs]
+    return np.asarray(rows, dtype=object).astype(str) if rows else np.zeros((0, 3), dtype=str)
 
 
 def _train_softmax(x: "np.ndarray", y: "np.ndarray", n_classes: int, epochs: int = 400, lr: float = 2.0,
