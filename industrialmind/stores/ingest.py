@@ -61,7 +61,8 @@ class IngestStats:
     write_retries: int = 0
     assigned: list[int] = field(default_factory=list)
     last_batch_at: str | None = None
-    first_message_at: float | None = None  # time.time() of the first message consumed (for throughput)
+    assigned_at: float | None = None  # time.time() of the first partition assignment (for throughput)
+    first_message_at: float | None = None  # time.time() of the first message consumed
     last_commit_at: float | None = None  # time.time() of the last commit
     broker_state: str = "connecting"
     store_state: str = "ok"
@@ -181,6 +182,8 @@ class IngestWorker:
 
     def _on_assign(self, consumer, partitions) -> None:
         self.stats.assigned = sorted(tp.partition for tp in partitions)
+        if self.stats.assigned_at is None and partitions:
+            self.stats.assigned_at = time.time()
         self._paused = False
         log.info("assigned partitions %s", self.stats.assigned)
         self._write_stats()
