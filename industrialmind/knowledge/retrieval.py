@@ -337,7 +337,8 @@ def related_assets(settings: Any, asset_id: str, direction: Literal["upstream", 
 
 def failure_modes(settings: Any, asset_id: str | None = None, asset_type: str | None = None,
                   symptom: str | None = None) -> list[dict[str, Any]]:
-    """Failure modes of an asset (through its type) or an asset type, optionally only those with a symptom."""
+    """Failure modes of an asset (through its type) or an asset type; with a symptom, only the modes sharing its
+    words, best match first. For an asset, each mode lists the asset's own sensors that reveal it."""
     from industrialmind.knowledge.graph_builder import type_id
     from industrialmind.stores.graph import open_settings_graph
 
@@ -349,17 +350,15 @@ def failure_modes(settings: Any, asset_id: str | None = None, asset_type: str | 
             raise NotFoundError("the knowledge graph is empty: run `industrialmind knowledge build`")
         if asset_id:
             _require_asset(graph, asset_id)
-            rows = graph.run("failure_modes_of_asset_by_symptom", id=asset_id, text=symptom) if symptom \
-                else graph.run("failure_modes_of_asset", id=asset_id)
+            rows = graph.run("failure_modes_of_asset", id=asset_id)
         else:
             wanted = type_id(asset_type or "")
             types = [r["id"] for r in graph.run("asset_types")]
             if wanted not in types:
                 raise NotFoundError(f"unknown asset type {asset_type!r}" + did_you_mean(wanted, types))
             rows = graph.run("failure_modes_of_type", type=wanted)
-            if symptom:
-                keep = {r["id"] for r in graph.run("failure_modes_by_symptom", text=symptom)}
-                rows = [r for r in rows if r["id"] in keep]
+        if symptom:
+            rows = rank_by_symptom(rows, symptom)
         if asset_id:
             for row in rows:
                 row["asset_sensors"] = [s["sensor"] for s in graph.run("failure_mode_sensors", fm=row["id"],
@@ -367,6 +366,20 @@ def failure_modes(settings: Any, asset_id: str | None = None, asset_type: str | 
         return rows
     finally:
         graph.close()
+
+
+def rank_by_symptom(rows: list[dict[str, Any]], symptom: str) -> list[dict[str, Any]]:
+    """Failure modes sharing words with the symptom ('high vibration' matches 'rising overall vibration'), most
+    shared words first; each gets a 'symptom_match' count."""
+    words = set(tokenize(symptom))
+    scored = []
+    for row in rows:
+        vocab = set(tokenize(" ".join([row.get("name") or "", row.get("mechanism") or "",
+                                       *(row.get("symptoms") or [])])))
+        overlap = len(words & vocab)
+        if overlap:
+            scored.append((-overlap, row["id"], row | {"symptom_match": overlap}))
+    return [row for _, _, row in sorted(scored, key=lambda t: (t[0], t[1]))]
 
 
 def _graph_has_tables(graph: Any) -> bool:

@@ -117,6 +117,8 @@ def test_failure_modes_by_asset_type_and_symptom(built: Settings) -> None:
     by_asset = {m["id"]: m for m in failure_modes(built, asset_id="P-101", symptom="gravel")}
     assert list(by_asset) == ["centrifugal_pump.cavitation"]
     assert by_asset["centrifugal_pump.cavitation"]["asset_sensors"] == ["flow", "suction_pressure", "vibration_de"]
+    vibration = [m["id"] for m in failure_modes(built, asset_id="P-101", symptom="high vibration")]
+    assert "centrifugal_pump.misalignment" == vibration[0] and "centrifugal_pump.overheating" not in vibration
     truck = failure_modes(built, asset_type="haul truck", symptom="fire")
     assert [m["id"] for m in truck] == ["fmea:truck_fmea:r1"]
     with pytest.raises(NotFoundError, match="centrifugal_pump"):
