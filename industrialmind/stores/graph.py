@@ -52,8 +52,8 @@ class GraphStore(Protocol):
 
 def _strip_literals(query: str) -> str:
     """The query with string literals, backquoted names and comments blanked, so keywords inside them don't count."""
-    query = re.sub(r"//[^\n]*|/\*.*?\*/", " ", query, flags=re.S)
-    return re.sub(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`[^`]*`", "''", query, flags=re.S)
+    query = re.sub(r"//[^\n]*|/\*.*?\*/", " ", query, flags=re.DOTALL)
+    return re.sub(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`[^`]*`", "''", query, flags=re.DOTALL)
 
 
 def check_read_only(query: str) -> str:
@@ -102,6 +102,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
+BUFFER_POOL_BYTES = 256 * 1024 * 1024
+
+
 class LadybugGraph:
     """Embedded graph in one Ladybug file; opened per use (one read-write process at a time)."""
 
@@ -113,7 +116,10 @@ class LadybugGraph:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._db = ladybug.Database(str(self.path), read_only=read_only)
+            # Ladybug (like Kuzu) reserves 80% of RAM for its buffer pool by default; a plant graph needs far less,
+            # and several open databases (tests, a web server beside a CLI) must not exhaust the machine.
+            self._db = ladybug.Database(str(self.path), read_only=read_only, buffer_pool_size=BUFFER_POOL_BYTES,
+                                        max_num_threads=2)
             self._conn = ladybug.Connection(self._db)
         except RuntimeError as exc:
             raise BackendUnavailableError(f"cannot open the Ladybug graph {str(self.path)!r} (another process may "
@@ -169,7 +175,7 @@ class LadybugGraph:
         self._conn.close()
         self._db.close()
 
-    def __enter__(self) -> "LadybugGraph":
+    def __enter__(self) -> LadybugGraph:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -251,7 +257,7 @@ class Neo4jGraph:
         """Close the driver."""
         self._driver.close()
 
-    def __enter__(self) -> "Neo4jGraph":
+    def __enter__(self) -> Neo4jGraph:
         return self
 
     def __exit__(self, *exc: object) -> None:
