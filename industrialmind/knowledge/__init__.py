@@ -25,4 +25,5 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'industrialmind.knowledge' has no attribute {name!r}")
 
 
-__all__ = sorted(_EXPORTS)
+__all__ = ["Citation", "Passage", "add_documents", "build_knowledge", "failure_modes", "get_embedder",
+           "import_fmea", "related_assets", "search_documents"]

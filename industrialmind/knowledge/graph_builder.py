@@ -7,7 +7,8 @@ Every write is MERGE-on-id then SET, so rebuilding from the same sources leaves 
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from industrialmind.plant.model import FailureMode, Plant
 
@@ -153,7 +154,7 @@ def load_plants(settings: Any) -> list[Plant]:
             close = getattr(records, "close", None)
             if close:
                 close()
-    except Exception as exc:  # an empty or absent registry is normal on a fresh home
+    except Exception as exc:  # noqa: BLE001 - an empty or absent registry is normal on a fresh home
         log.info("asset registry not read (%s); using the demo plant only", exc)
     return list(plants.values())
 

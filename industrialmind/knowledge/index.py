@@ -8,8 +8,9 @@ the failure-mode id as the chunk id, so answers can cite FMEA rows.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from industrialmind.plant.model import FailureMode
 

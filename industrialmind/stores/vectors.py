@@ -47,7 +47,7 @@ def _embedding_function_class() -> type:
             return ["cosine", "ip", "l2"]
 
         @staticmethod
-        def build_from_config(config: dict[str, Any]) -> "MiniLMEmbeddingFunction":
+        def build_from_config(config: dict[str, Any]) -> MiniLMEmbeddingFunction:
             return MiniLMEmbeddingFunction(cache_dir=config.get("cache_dir"))
 
         def get_config(self) -> dict[str, Any]:

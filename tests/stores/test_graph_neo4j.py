@@ -32,7 +32,7 @@ class FakeRecord:
 class FakeTx:
     """Records every (query, parameters) and answers with the driver's scripted records."""
 
-    def __init__(self, driver: "FakeDriver") -> None:
+    def __init__(self, driver: FakeDriver) -> None:
         self.driver = driver
 
     def run(self, query: str, params: dict[str, Any]):
@@ -43,11 +43,11 @@ class FakeTx:
 class FakeSession:
     """A session that runs transaction functions on a FakeTx and remembers its access mode."""
 
-    def __init__(self, driver: "FakeDriver", **kwargs: Any) -> None:
+    def __init__(self, driver: FakeDriver, **kwargs: Any) -> None:
         self.driver = driver
         driver.sessions.append(kwargs)
 
-    def __enter__(self) -> "FakeSession":
+    def __enter__(self) -> FakeSession:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -42,8 +42,8 @@ def test_read_only_allows_write_words_inside_strings() -> None:
 @pytest.fixture
 def graph(tmp_path: Path):
     """A tiny Ladybug graph with five assets."""
-    from industrialmind.plant.model import Asset, Plant, Site
     from industrialmind.knowledge.graph_builder import build_graph
+    from industrialmind.plant.model import Asset, Plant, Site
 
     g = open_graph(f"ladybug:///{tmp_path / 'g.lbug'}")
     assets = [Asset(id=f"A-{i}", name=f"a{i}", type="pump", site_id="S") for i in range(5)]
