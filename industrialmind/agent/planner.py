@@ -244,6 +244,9 @@ class OfflinePlanner(BaseChatModel):
                 factor *= 0.5
             if ents.time is not None and "time" not in kinds:
                 factor *= 0.5
+            if ents.time is None and ents.sensors and "sensor" in {param_kind(p) for p in spec.required} \
+                    and "time" in kinds:
+                factor *= 0.7  # a series tool is asked with a period; a sensor without one means its value now
             if (ents.assets or ents.unknown_ids) and not ({"asset", "scope", "text"} & kinds):
                 factor *= 0.5
             if ents.lines and not ({"scope", "line"} & kinds):
