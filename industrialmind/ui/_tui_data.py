@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -256,14 +257,26 @@ class AlarmFeed:
         bootstrap = self.bootstrap()
         if bootstrap is None:
             return
+        from confluent_kafka import OFFSET_END, TopicPartition
+
         from industrialmind.stores.streams import Streams
 
         streams = Streams(bootstrap, self.settings.kafka_topic_prefix)
-        # a private group that starts at the end: the panel shows what happens while it is open
-        consumer = streams.consumer(f"im-tui-{uuid.uuid4().hex[:8]}", **{"auto.offset.reset": "latest"})
+        topic = streams.topic("alarms")
+        # assigned partitions, not a subscription: no group join (~3 s), nothing committed, and it starts at the end,
+        # so the panel shows what happens while it is open (on Tansu, whose end offset can lag a batch, a few
+        # recent alarms may show again)
+        consumer = streams.consumer(f"im-tui-{uuid.uuid4().hex[:8]}")
         try:
-            consumer.subscribe([streams.topic("alarms")])
+            assigned = False
             while not stop():
+                if not assigned:
+                    found = consumer.list_topics(topic, timeout=2.0).topics.get(topic)
+                    if found is None or found.error is not None or not found.partitions:
+                        _wait(poll_s * 4, stop)  # no alarms topic until the stack creates it
+                        continue
+                    consumer.assign([TopicPartition(topic, p, OFFSET_END) for p in found.partitions])
+                    assigned = True
                 msg = consumer.poll(poll_s)
                 if msg is None or msg.error() is not None:
                     continue
@@ -272,6 +285,12 @@ class AlarmFeed:
                     on_alarm(row)
         finally:
             consumer.close()
+
+
+def _wait(seconds: float, stop: Callable[[], bool]) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end and not stop():
+        time.sleep(0.05)
 
 
 def parse_alarm(raw: bytes | str | None) -> AlarmRow | None:
