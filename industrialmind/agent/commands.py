@@ -169,6 +169,7 @@ def _render(out: Any, events: Any, assistant: Any, thread_id: str) -> None:
     from rich.prompt import Confirm
 
     started = False
+    request = None
     for event in events:
         if event.type == "token":
             if not started:
@@ -192,13 +193,14 @@ def _render(out: Any, events: Any, assistant: Any, thread_id: str) -> None:
             if started:
                 out.print()
                 started = False
-            approved = Confirm.ask(f"[bold yellow]Approve?[/] {event.data['question']}")
-            _render(out, assistant.stream(None, thread_id, approved=approved), assistant, thread_id)
-            return
+            request = event.data  # asked once the run has stopped and its checkpoint is written
         elif event.type == "answer":
             if started:
                 out.print()
             out.print(f"[dim]{event.data.get('latency_ms', 0):.0f} ms[/]")
+    if request is not None:
+        approved = Confirm.ask(f"[bold yellow]Approve?[/] {request['question']}")
+        _render(out, assistant.stream(None, thread_id, approved=approved), assistant, thread_id)
 
 
 def _call_text(call: dict[str, Any]) -> str:

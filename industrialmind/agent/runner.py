@@ -108,6 +108,7 @@ class Assistant:
             payload = {"messages": [HumanMessage(content=question)], "steps": 0}
         started = time.perf_counter()
         streamed_ids: set[str] = set()
+        requests: list[AgentEvent] = []
         for mode, chunk in self.graph.stream(payload, self._config(thread_id), stream_mode=["messages", "updates"]):
             if mode == "messages":
                 message, meta = chunk
@@ -117,8 +118,9 @@ class Assistant:
                 continue
             for node, update in chunk.items():
                 if node == "__interrupt__":
-                    for intr in update:
-                        yield AgentEvent("approval_request", {**intr.value, "thread_id": thread_id})
+                    # held back until the run has stopped and checkpointed, so a front end may resume at once
+                    requests.extend(AgentEvent("approval_request", {**intr.value, "thread_id": thread_id})
+                                    for intr in update)
                     continue
                 for message in (update or {}).get("messages", []) if isinstance(update, dict) else []:
                     if isinstance(message, AIMessage):
@@ -130,6 +132,7 @@ class Assistant:
                     elif isinstance(message, ToolMessage):
                         yield AgentEvent("tool_end", {"id": message.tool_call_id, "name": message.name,
                                                       "result": _artifact(message)})
+        yield from requests
         if self.pending(thread_id) is None:
             messages = self._messages(thread_id)
             answer = _text(messages[-1].content) if messages and isinstance(messages[-1], AIMessage) else ""

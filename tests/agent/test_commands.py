@@ -104,3 +104,30 @@ def test_parse_tool_calls_from_generated_text():
     assert [(c["name"], c["args"]) for c in calls] == [("get_asset", {"asset_id": "P-101"}), ("alarms", {"since": "24h"})]
     content, calls = models.parse_tool_calls("<tool_call>{not json</tool_call>")
     assert calls == [] and "not json" in content
+
+
+def test_chat_streams_answer_and_asks_approval(monkeypatch, initialised_home):
+    """The terminal chat shows tool calls and the streamed answer, and runs an action only after 'y'."""
+    records, _ = install(monkeypatch)
+    _script(monkeypatch,
+            AIMessage(content="", tool_calls=[tool_call("list_work_orders", {"asset_id": "P-101"})]),
+            "P-101 has 2 work orders.",
+            AIMessage(content="", tool_calls=[tool_call("create_work_order", WO_ARGS)]),
+            "Created WO-100.")
+    out = CliRunner().invoke(app, ["chat", "--thread", "c1"],
+                             input="work orders on P-101?\nopen a work order\ny\n/exit\n")
+    assert out.exit_code == 0, out.output
+    assert "-> list_work_orders(asset_id='P-101')" in out.stdout
+    assert "P-101 has 2 work orders." in out.stdout
+    assert "WO-2" in out.stdout  # the work orders table
+    assert "Approve?" in out.stdout and "Created WO-100." in out.stdout, out.stdout
+    assert len(records.created) == 1, out.stdout
+
+
+def test_chat_declined_action_is_not_run(monkeypatch, initialised_home):
+    """Answering 'n' to the approval prompt leaves nothing created."""
+    records, _ = install(monkeypatch)
+    _script(monkeypatch, AIMessage(content="", tool_calls=[tool_call("create_work_order", WO_ARGS)]), "Not created.")
+    out = CliRunner().invoke(app, ["chat"], input="open a work order\nn\n/exit\n")
+    assert out.exit_code == 0, out.output
+    assert "Not created." in out.stdout and records.created == {}
