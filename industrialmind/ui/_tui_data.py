@@ -12,9 +12,10 @@ import json
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, Callable
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from industrialmind.config import Settings
@@ -113,12 +114,12 @@ class AlarmRow:
 class PlantData:
     """Blocking reads of the registry, readings, trends and stored alarms for one Settings (call from workers)."""
 
-    def __init__(self, settings: "Settings") -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._lock = threading.Lock()
         self._records: Any = None
         self._timeseries: Any = None
-        self._assets: dict[str, "Asset"] = {}
+        self._assets: dict[str, Asset] = {}
 
     # stores open lazily (and once) so building the app costs nothing and a missing store fails in a worker
     def records(self) -> Any:
@@ -157,7 +158,7 @@ class PlantData:
             sites.append(SiteNode(site.id, site.name, lines))
         return sites
 
-    def asset(self, asset_id: str) -> "Asset":
+    def asset(self, asset_id: str) -> Asset:
         """The registry entry of an asset (NotFoundError names close ids)."""
         if asset_id not in self._assets:
             self._assets[asset_id] = self.records().get_asset(asset_id)
@@ -220,7 +221,7 @@ class PlantData:
             if store is not None and hasattr(store, "close"):
                 try:
                     store.close()
-                except Exception:  # noqa: BLE001 - closing is best effort on exit
+                except Exception:  # noqa: BLE001, S110 - closing is best effort on exit
                     pass
         self._records = self._timeseries = None
 
@@ -240,7 +241,7 @@ class AlarmFeed:
     """Tails the alarms topic of a broker that is already running (IM_KAFKA_BOOTSTRAP, or the one `industrialmind
     up` recorded under IM_HOME); never starts a broker, so the app opens instantly with no servers."""
 
-    def __init__(self, settings: "Settings") -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
     def bootstrap(self) -> str | None:
@@ -328,5 +329,5 @@ def _utc(value: Any) -> datetime | None:
     if hasattr(value, "to_pydatetime"):
         value = value.to_pydatetime()
     if isinstance(value, datetime):
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     return None

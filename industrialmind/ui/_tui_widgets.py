@@ -3,8 +3,9 @@ approval dialog. They only draw what they are given; loading happens in the app'
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.table import Table
 from rich.text import Text
@@ -24,7 +25,7 @@ BARS = "▁▂▃▄▅▆▇█"
 
 def spark_text(values: list[float], width: int = 10) -> str:
     """A one-line text sparkline of the last `width` buckets of values (empty when there are none)."""
-    values = [v for v in values if v == v][-width:]  # NaN != NaN drops gaps
+    values = [v for v in values if not math.isnan(v)][-width:]  # gaps in the data are skipped
     if not values:
         return ""
     low, high = min(values), max(values)
@@ -216,7 +217,7 @@ class AlarmsPanel(VerticalScroll):
 class ApprovalScreen(ModalScreen[bool]):
     """Asks the person to approve the exact actions the assistant wants to run; dismisses with True or False."""
 
-    BINDINGS = [Binding("y", "decide(True)", "Approve"), Binding("n", "decide(False)", "Reject"),
+    BINDINGS: ClassVar = [Binding("y", "decide(True)", "Approve"), Binding("n", "decide(False)", "Reject"),
                 Binding("escape", "decide(False)", "Reject", show=False)]
 
     def __init__(self, request: dict[str, Any]) -> None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -68,7 +69,7 @@ class AssetCommands(Provider):
                 yield Hit(score, matcher.highlight(text), _picker(app, asset_id), help="show its readings")
 
 
-def _picker(app: "IndustrialMindApp", asset_id: str) -> Callable[[], None]:
+def _picker(app: IndustrialMindApp, asset_id: str) -> Callable[[], None]:
     return lambda: app.pick_asset(asset_id)
 
 
@@ -78,8 +79,8 @@ class IndustrialMindApp(App[None]):
     CSS_PATH = "tui.tcss"
     TITLE = "IndustrialMind"
     COMMANDS = App.COMMANDS | {AssetCommands}
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
-    BINDINGS = [
+    HORIZONTAL_BREAKPOINTS: ClassVar = [(0, "-narrow"), (110, "-wide")]
+    BINDINGS: ClassVar = [
         Binding("ctrl+n", "new_thread", "New thread"),
         Binding("f2", "toggle_sidebar", "Tree"),
         Binding("f3", "toggle_live", "Live"),
@@ -88,7 +89,7 @@ class IndustrialMindApp(App[None]):
         Binding("ctrl+q", "quit", "Quit"),
     ]
 
-    def __init__(self, settings: "Settings", assistant_factory: Callable[[], "Assistant"] | None = None,
+    def __init__(self, settings: Settings, assistant_factory: Callable[[], Assistant] | None = None,
                  data: PlantData | None = None, alarm_feed: AlarmFeed | None = None, thread_id: str | None = None,
                  llm: str | None = None, refresh_s: float | None = REFRESH_S) -> None:
         super().__init__()
@@ -104,7 +105,7 @@ class IndustrialMindApp(App[None]):
         self.refresh_s = refresh_s
         self.selected_asset: str | None = None
         self.busy = False
-        self._assistant: "Assistant | None" = None
+        self._assistant: Assistant | None = None
         self._assistant_error: str | None = None
         self._assistant_ready = threading.Event()
         self._assets: list[tuple[str, str]] = []
@@ -152,7 +153,7 @@ class IndustrialMindApp(App[None]):
         if self.refresh_s:
             self.set_interval(self.refresh_s, self._refresh_selected)
 
-    def _default_assistant(self) -> "Assistant":
+    def _default_assistant(self) -> Assistant:
         from industrialmind.agent.models import make_chat_model
         from industrialmind.agent.runner import Assistant
 
@@ -504,6 +505,6 @@ class IndustrialMindApp(App[None]):
         self.data.close()
 
 
-def run_tui(settings: "Settings", llm: str | None = None, thread_id: str | None = None) -> None:
+def run_tui(settings: Settings, llm: str | None = None, thread_id: str | None = None) -> None:
     """Run the app in this terminal until the person quits."""
     IndustrialMindApp(settings, llm=llm, thread_id=thread_id).run()

@@ -12,19 +12,19 @@ import shutil
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from industrialmind.knowledge.testing import embeddings_cache_dir  # noqa: F401 - session fixture: export once
 
-END = datetime(2026, 11, 26, 6, 0, tzinfo=timezone.utc)
+END = datetime(2026, 11, 26, 6, 0, tzinfo=UTC)
 ANSWER_TIMEOUT_S = 300.0  # the first turn trains the planner's router: about a minute on a busy 2-core VM
 
 
 def _screen(tmux: list[str]) -> str:
-    return subprocess.run([*tmux, "capture-pane", "-p", "-t", "tui"], capture_output=True, text=True).stdout
+    return subprocess.run([*tmux, "capture-pane", "-p", "-t", "tui"], capture_output=True, text=True, check=False).stdout
 
 
 def _wait_for(tmux: list[str], test, timeout: float) -> str:

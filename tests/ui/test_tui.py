@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +18,10 @@ import pytest
 
 pytest.importorskip("textual")
 
-from industrialmind.agent.testing import FunctionChatModel, ScriptedChatModel, tool_call  # noqa: E402
-from industrialmind.config import Settings  # noqa: E402
-from industrialmind.ui._tui_data import AlarmFeed, AlarmRow, PlantData, parse_alarm  # noqa: E402
-from industrialmind.ui._tui_widgets import (  # noqa: E402
+from industrialmind.agent.testing import FunctionChatModel, ScriptedChatModel, tool_call
+from industrialmind.config import Settings
+from industrialmind.ui._tui_data import AlarmFeed, AlarmRow, PlantData, parse_alarm
+from industrialmind.ui._tui_widgets import (
     AlarmsPanel,
     ApprovalScreen,
     AssistantMessage,
@@ -31,9 +31,9 @@ from industrialmind.ui._tui_widgets import (  # noqa: E402
     TrendsPanel,
     spark_text,
 )
-from industrialmind.ui.tui import IndustrialMindApp  # noqa: E402
+from industrialmind.ui.tui import IndustrialMindApp
 
-END = datetime(2026, 11, 26, 6, 0, tzinfo=timezone.utc)
+END = datetime(2026, 11, 26, 6, 0, tzinfo=UTC)
 REPO = Path(__file__).resolve().parents[2]
 ANSWER = "**P-101** runs normally: vibration_de and bearing_temp are within their normal ranges."
 
@@ -343,7 +343,7 @@ def test_tui_parse_alarm_reads_alarm_messages_and_ignores_junk() -> None:
     row = parse_alarm(b'{"id": "x", "asset_id": "P-101", "severity": "warning", "state": "cleared", '
                       b'"message": "m", "start": "2026-11-26T05:00:00Z"}')
     assert isinstance(row, AlarmRow) and row.asset_id == "P-101" and row.state == "cleared"
-    assert row.start == datetime(2026, 11, 26, 5, 0, tzinfo=timezone.utc)
+    assert row.start == datetime(2026, 11, 26, 5, 0, tzinfo=UTC)
     assert parse_alarm(b"not json") is None and parse_alarm(b'{"no": "asset"}') is None and parse_alarm(None) is None
 
 

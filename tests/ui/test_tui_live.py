@@ -6,16 +6,16 @@ Uses a private Tansu broker (tests/integration/kafka_support.py); skips when the
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 pytest.importorskip("textual")
 
-from industrialmind.config import Settings  # noqa: E402
-from tests.integration.kafka_support import broker, streams  # noqa: E402,F401 - fixtures
-from tests.ui.test_tui import make_app, settle, tui_home  # noqa: E402,F401 - the session demo home
+from industrialmind.config import Settings
+from tests.integration.kafka_support import broker, streams  # noqa: F401 - fixtures
+from tests.ui.test_tui import make_app, settle, tui_home  # noqa: F401 - the session demo home
 
 
 async def test_tui_live_alarm_from_the_alarms_topic_appears(tui_home: Path, streams) -> None:  # noqa: F811
@@ -29,7 +29,7 @@ async def test_tui_live_alarm_from_the_alarms_topic_appears(tui_home: Path, stre
     assert cfg.kafka_bootstrap == streams.bootstrap
     app = make_app(tui_home, alarm_feed=AlarmFeed(cfg))
     alarm = AlarmV1(id="live-1", asset_id="C-201", severity="critical", message="anomaly on C-201 (test)",
-                    start=datetime(2026, 11, 26, 6, 5, tzinfo=timezone.utc), sensors=["vibration"])
+                    start=datetime(2026, 11, 26, 6, 5, tzinfo=UTC), sensors=["vibration"])
     producer = streams.producer()
     async with app.run_test(size=(140, 40)) as pilot:
         panel = app.query_one(AlarmsPanel)
