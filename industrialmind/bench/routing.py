@@ -10,7 +10,6 @@ from typing import Any
 
 def run(settings: Any, quick: bool = False, **options: Any) -> dict[str, Any]:
     """Run the suite (quick: the first 40 dev cases) with the planner and with the baseline."""
-    from industrialmind.evals import metrics
     from industrialmind.evals.runner import Suite, load_suite, plant_registry, run_suite
 
     suite = load_suite(options.get("suite"))

@@ -25,6 +25,8 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
                                   "needed) or 'real' (the project's tools on the configured stores)."),
         data: Optional[Path] = typer.Option(None, "--data", help="Folder with the AssetOpsBench sample data "
                                             "(default: ../shared/data when present)."),
+        via: str = typer.Option("model", "--via", help="'model': drive the chat model directly; 'graph': run "
+                                "each turn through the agent's LangGraph graph (actions approved)."),
         min_tool_accuracy: Optional[float] = typer.Option(None, "--min-tool-accuracy",
                                                           help="Fail (exit 1) when tool accuracy is below this."),
         show_failures: bool = typer.Option(False, "--failures", help="List the cases that failed."),
@@ -37,12 +39,14 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
 
         if split not in ("dev", "heldout", "all"):
             raise InvalidInputError(f"unknown split {split!r}; valid: 'dev', 'heldout', 'all'")
+        if via not in ("model", "graph"):
+            raise InvalidInputError(f"unknown --via {via!r}; valid: 'model', 'graph'")
         if tools not in ("fake", "real"):
             raise InvalidInputError(f"unknown tools mode {tools!r}; valid: 'fake', 'real'")
         loaded = load_suite(suite)
         with progress() as bar:
             task = bar.add_task("routing cases", total=len(loaded.cases))
-            report = run_suite(settings(), loaded, llm=llm, tools=tools, split=split, data_dir=data,
+            report = run_suite(settings(), loaded, llm=llm, tools=tools, split=split, data_dir=data, via=via,
                                progress=lambda done, total: bar.update(task, completed=done, total=total))
         if json_out:
             emit_json(report if show_failures else {k: v for k, v in report.items() if k != "cases"})
@@ -61,7 +65,7 @@ def render(report: dict, show_failures: bool = False):
     from rich.console import Group
     from rich.table import Table
 
-    table = Table(title=f"routing eval: {report['llm']} ({report['tools']} tool results)")
+    table = Table(title=f"routing eval: {report['llm']} ({report['tools']} tool results, via {report['via']})")
     for col in ("split", "n", "tool acc", "arg acc", "grounded", "p50 ms", "p95 ms"):
         table.add_column(col, justify="right" if col != "split" else "left")
     rows = [("all", report)] + list(report.get("splits", {}).items())

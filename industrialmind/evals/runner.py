@@ -171,21 +171,60 @@ def make_model(llm: str, settings: Any, assets: list[Any], lines: list[Any], now
     return make_chat_model(llm, settings)
 
 
+def _graph_turns(settings: Any, model: Any, bound_tools: list[Any], execute: Callable) -> Callable:
+    """A turn function that runs each question through the project's LangGraph graph (approving actions), with
+    the tools answered by the eval's executor; returns the new messages of the turn and the time it took."""
+    from langchain_core.messages import HumanMessage
+    from langchain_core.tools import StructuredTool
+    from langgraph.checkpoint.memory import InMemorySaver
+    from langgraph.types import Command
+
+    from industrialmind.agent.graph import build_graph
+
+    def wrap(tool: Any) -> Any:
+        return StructuredTool.from_function(func=lambda **kw: execute(tool.name, kw), name=tool.name,
+                                            description=tool.description, args_schema=tool.args_schema)
+
+    graph = build_graph(settings, llm=model, checkpointer=InMemorySaver(), tools=[wrap(t) for t in bound_tools])
+
+    def turn(thread: str, text: str) -> tuple[list[Any], float]:
+        config = {"configurable": {"thread_id": thread}, "recursion_limit": 50}
+        before = len(graph.get_state(config).values.get("messages", [])) if graph.get_state(config).values else 0
+        t0 = time.perf_counter()
+        graph.invoke({"messages": [HumanMessage(text)], "steps": 0}, config)
+        while graph.get_state(config).interrupts:
+            graph.invoke(Command(resume={"approved": True, "note": ""}), config)
+        spent = time.perf_counter() - t0
+        return graph.get_state(config).values["messages"][before:], spent
+
+    return turn
+
+
 def run_suite(settings: Any, suite: Suite, llm: str = "offline", tools: str = "fake", split: str | None = None,
-              data_dir: Path | None = None, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
-    """Run every case (of one split, or all) and return metrics overall and per split, plus each case's outcome."""
+              data_dir: Path | None = None, progress: Callable[[int, int], None] | None = None,
+              via: str = "model") -> dict[str, Any]:
+    """Run every case (of one split, or all) and return metrics overall and per split, plus each case's outcome.
+    via='model' drives the chat model directly; via='graph' runs each turn through the agent graph (latency then
+    includes the graph and the stand-in tools)."""
     from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
     assets, lines, plants = plant_registry(data_dir)
     bound_tools, execute = build_tools_for_eval(settings, tools, assets, suite.now)
-    model = make_model(llm, settings, assets, lines, suite.now).bind_tools(bound_tools)
+    raw_model = make_model(llm, settings, assets, lines, suite.now)
+    model = raw_model.bind_tools(bound_tools)
     if hasattr(model, "warm_up"):
         model.warm_up()
+    graph_turn = _graph_turns(settings, raw_model, bound_tools, execute) if via == "graph" else None
     cases = [c for c in suite.cases if split in (None, "all", c.split)]
     skipped = [c.id for c in cases if c.plant not in plants]
     cases = [c for c in cases if c.plant in plants]
     rows: list[dict[str, Any]] = []
     for i, case in enumerate(cases):
+        if graph_turn is not None:
+            rows.append(_graph_case(case, graph_turn, suite.now))
+            if progress:
+                progress(i + 1, len(cases))
+            continue
         messages: list[Any] = []
         latencies: list[float] = []
         last_calls: list[dict[str, Any]] = []
@@ -229,13 +268,42 @@ def run_suite(settings: Any, suite: Suite, llm: str = "offline", tools: str = "f
                      "answer": answer, "latency_ms": [round(x, 2) for x in latencies]})
         if progress:
             progress(i + 1, len(cases))
-    report = {**metrics.summarise(rows), "llm": llm, "tools": tools, "suite": suite.path, "skipped": skipped}
+    report = {**metrics.summarise(rows), "llm": llm, "tools": tools, "via": via, "suite": suite.path,
+              "skipped": skipped}
     report["splits"] = {s: metrics.summarise([r for r in rows if r["split"] == s])
                         for s in sorted({r["split"] for r in rows})}
     report["tags"] = {t: metrics.summarise([r for r in rows if t in r["tags"]])
                       for t in sorted({t for r in rows for t in r["tags"]})}
     report["cases"] = rows
     return report
+
+
+def _graph_case(case: Case, turn: Callable, now: datetime) -> dict[str, Any]:
+    """Score one case run through the graph."""
+    from langchain_core.messages import AIMessage, ToolMessage
+
+    thread = uuid.uuid4().hex
+    latencies: list[float] = []
+    new: list[Any] = []
+    for text in case.turns:
+        new, spent = turn(thread, text)
+        latencies.append(spent * 1000)
+    ais = [m for m in new if isinstance(m, AIMessage)]
+    calls = [{"name": c["name"], "args": dict(c.get("args") or {})} for m in ais[:1] for c in (m.tool_calls or [])]
+    results = [m.artifact if isinstance(m.artifact, dict) else {"summary": _content(m)}
+               for m in new if isinstance(m, ToolMessage)]
+    first = ais[0] if ais else None
+    tag = (first.response_metadata or {}).get("planner") if first is not None else None
+    answer = _content(ais[-1]) if ais else ""
+    kind = metrics.outcome_kind(calls, tag, answer if not calls else "")
+    tool_ok = metrics.tools_match(case.expect, calls, kind)
+    has_args = metrics.has_arg_expectation(case.expect)
+    grounded = metrics.grounded(answer, results) if calls else None
+    return {"id": case.id, "split": case.split, "plant": case.plant, "tags": case.tags, "question": case.turns[-1],
+            "expect": case.expect, "kind": kind, "tool_calls": calls, "tool_ok": tool_ok, "has_args": has_args,
+            "args_ok": tool_ok and has_args and metrics.args_match(case.expect, calls, now), "grounded": grounded,
+            "ungrounded": metrics.ungrounded_numbers(answer, results) if grounded is False else [],
+            "answer": answer, "latency_ms": [round(x, 2) for x in latencies]}
 
 
 def _content(msg: Any) -> str:

@@ -128,3 +128,11 @@ def test_routing_benchmark_quick_reports_ratio_to_baseline(planner_settings, fas
     assert result["n"] == 40 and 0.0 <= result["baseline"]["tool_accuracy"] <= 1.0
     assert result["tool_accuracy"] > result["baseline"]["tool_accuracy"]
     assert routing.render(result).row_count == 2
+
+
+def test_run_suite_through_the_agent_graph(small_suite: Path, planner_settings, fast_planner):
+    """via='graph' runs each turn through the LangGraph agent (actions approved) and scores it the same way."""
+    pytest.importorskip("langgraph", reason="langgraph (industrialmind[agent]) runs the graph")
+    report = runner.run_suite(planner_settings, runner.load_suite(small_suite), tools="fake", via="graph")
+    assert report["via"] == "graph" and report["n"] == 5
+    assert report["tool_accuracy"] >= 0.8 and report["groundedness"] == 1.0

@@ -175,7 +175,6 @@ class Registry:
         ents = Entities(text=text)
         t = expand_shorthand(norm(text))
         taken: list[tuple[int, int]] = []
-        masked = t
 
         def free(a: int, b: int) -> bool:
             return all(b <= s or a >= e for s, e in taken)
