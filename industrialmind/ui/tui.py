@@ -110,6 +110,8 @@ class IndustrialMindApp(App[None]):
         self._assistant_ready = threading.Event()
         self._assets: list[tuple[str, str]] = []
         self._current_answer: AssistantMessage | None = None
+        self._pending_text: str | None = None
+        self._turn_started = 0.0
         self._tools: dict[str, ToolCall] = {}
 
     # --- layout -------------------------------------------------------------------------------------------------
@@ -152,12 +154,21 @@ class IndustrialMindApp(App[None]):
         self._follow_alarms()
         if self.refresh_s:
             self.set_interval(self.refresh_s, self._refresh_selected)
+        self.set_interval(1.0, self._tick)
 
     def _default_assistant(self) -> Assistant:
         from industrialmind.agent.models import make_chat_model
         from industrialmind.agent.runner import Assistant
 
-        return Assistant(self.settings, llm=make_chat_model(self.llm, self.settings))
+        llm = make_chat_model(self.llm, self.settings)
+        assistant = Assistant(self.settings, llm=llm)
+        if hasattr(llm, "warm_up"):
+            from industrialmind.tools import build_tools
+
+            # the offline planner trains (or loads) its router now, not on the first question; it is cached under
+            # IM_HOME by tool specs, so the graph's own bound copy then loads it from disk
+            llm.bind_tools(build_tools(self.settings)).warm_up()
+        return assistant
 
     def main_widget(self, selector: Any, expect_type: Any = None) -> Any:
         """A widget of the main screen, even while a dialog or the palette is on top (app.query_one would search
@@ -402,7 +413,9 @@ class IndustrialMindApp(App[None]):
 
     def _start_turn(self, question: str | None, approved: bool | None) -> None:
         log = self.main_widget("#chat-log", VerticalScroll)
-        self._current_answer = AssistantMessage("*thinking…*", classes="pending")
+        self._current_answer = AssistantMessage("", classes="pending")
+        self._turn_started = time.monotonic()
+        self._set_pending("thinking…")
         if approved is None:  # a resumed turn finishes the tool calls its approval request announced
             self._tools = {}
         log.mount(self._current_answer)
@@ -416,7 +429,7 @@ class IndustrialMindApp(App[None]):
         from industrialmind.errors import IndustrialMindError
 
         if not self._assistant_ready.is_set():
-            self.call_from_thread(self._set_answer, "*loading the assistant…*")
+            self.call_from_thread(self._set_pending, "loading the assistant (the offline planner trains on first use)…")
             self._assistant_ready.wait()
         try:
             if self._assistant is None:
@@ -445,18 +458,30 @@ class IndustrialMindApp(App[None]):
             self.call_from_thread(self._fail_turn, f"{type(exc).__name__}: {exc}")
 
     def _set_answer(self, text: str) -> None:
+        self._pending_text = None
         if self._current_answer is not None:
             self._current_answer.remove_class("pending")
             self._current_answer.update(text)
+
+    def _set_pending(self, text: str | None, show: str | None = None) -> None:
+        """A placeholder in the answer's place; while it shows, _tick adds the seconds spent (text=None: none)."""
+        self._pending_text = text
+        if self._current_answer is not None:
+            self._current_answer.add_class("pending")
+            self._current_answer.update(f"*{show or text}*")
+
+    def _tick(self) -> None:
+        if self.busy and self._pending_text and self._current_answer is not None:
+            elapsed = int(time.monotonic() - self._turn_started)
+            if elapsed >= 2:
+                self._current_answer.update(f"*{self._pending_text} {elapsed} s*")
 
     def _tool_started(self, data: dict[str, Any]) -> None:
         line = ToolCall(str(data.get("id", "")), str(data.get("name", "?")), data.get("args") or {})
         self._tools[line.call_id] = line
         log = self.main_widget("#chat-log", VerticalScroll)
         log.mount(line, before=self._current_answer)
-        if self._current_answer is not None:
-            self._current_answer.add_class("pending")
-            self._current_answer.update("*working…*")
+        self._set_pending("working…")
 
     def _tool_finished(self, data: dict[str, Any]) -> None:
         line = self._tools.get(str(data.get("id", "")))
@@ -469,9 +494,7 @@ class IndustrialMindApp(App[None]):
             self.main_widget("#chat-log", VerticalScroll).mount(ChartLine(chart), after=line)
 
     def _ask_approval(self, request: dict[str, Any]) -> None:
-        self._set_answer("*waiting for your approval…*")
-        if self._current_answer is not None:
-            self._current_answer.add_class("pending")
+        self._set_pending(None, "waiting for your approval…")
 
         def decided(approved: bool | None) -> None:
             approved = bool(approved)
