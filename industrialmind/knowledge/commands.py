@@ -123,15 +123,19 @@ def graph_failure_modes(target: str = typer.Argument(..., help="An asset id (P-1
     if json_out:
         emit_json({kind: target, "symptom": symptom, "failure_modes": rows})
         return
-    from rich.table import Table
-
-    table = Table("id", "component", "symptoms", "sensors", "action", "RPN", title=f"Failure modes of {target}",
-                  show_lines=True)
+    out = console()
+    if not rows:
+        out.print(f"No failure modes for {target!r}" + (f" with symptom {symptom!r}" if symptom else ""))
     for r in rows:
         sensors = r.get("asset_sensors") or r.get("revealing_sensors") or []
-        table.add_row(r["id"], r.get("component") or "", "; ".join(r.get("symptoms") or []), ", ".join(sensors),
-                      r.get("recommended_action") or "", str(r.get("rpn") or ""))
-    console().print(table)
+        risk = f", RPN {r['rpn']}" if r.get("rpn") else ""
+        out.print(f"[bold]{r['id']}[/]  {r.get('name') or ''} ({r.get('component') or 'instrument'}{risk})",
+                  highlight=False)
+        for label, value in (("mechanism", r.get("mechanism")), ("symptoms", "; ".join(r.get("symptoms") or [])),
+                             ("sensors", ", ".join(sensors)), ("action", r.get("recommended_action"))):
+            if value:
+                out.print(f"  {label}: {value}", highlight=False, markup=False)
+        out.print()
 
 
 @graph_app.command("query")
