@@ -267,7 +267,7 @@ class Registry:
                 if free(m.start(), m.end()):
                     plural = t[m.end() - 1: m.end()] == "s" and not noun.endswith("s")
                     determined = re.search(r"\b(the|that|this|our|a|an|all|any|every|each|which|what)\s+"
-                                           r"(?:[\w-]+\s+){0,2}$", t[: m.start()])
+                                           r"(?:[\w-]+\s+)?$", t[: m.start()])
                     if not plural and not determined:
                         continue  # a modifier ('motor insulation', 'compressor oil'), not equipment
                     taken.append((m.start(), m.end()))
@@ -297,7 +297,12 @@ class Registry:
             # a one-word alias that is also the type noun of several assets is ambiguous ('the chiller')
             if mention.how == "alias" and len(mention.candidates) == 1 and mention.text in self.type_nouns:
                 same = sorted(self.type_nouns[mention.text])
-                if len(same) > 1 and not ents.lines:
+                bare = not re.search(r"\b(the|that|this|our|a|an|any|every|each|all|which)\s+$", t[: mention.start])
+                if len(same) > 1 and not ents.lines and bare:
+                    mention.how = "modifier"  # 'chiller condenser cleaning': a word about kind, not one asset
+                    if mention.text not in ents.asset_types:
+                        ents.asset_types.append(mention.text)
+                elif len(same) > 1 and not ents.lines:
                     mention.candidates = same
                     mention.how = "type"
                     # 'a chiller', 'any chiller': the kind of equipment, not one of them
@@ -306,7 +311,7 @@ class Registry:
                         masks.append((mention.start, mention.start + len(mention.text), TYPE_SLOT))
                         if mention.text not in ents.asset_types:
                             ents.asset_types.append(mention.text)
-        mentions = [m for m in mentions if m.how != "kind"]
+        mentions = [m for m in mentions if m.how not in ("kind", "modifier")]
         for mention in sorted(mentions, key=lambda m: m.start):
             if mention.linked:
                 if mention.linked not in ents.assets:

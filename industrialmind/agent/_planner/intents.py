@@ -24,7 +24,7 @@ from industrialmind.agent._planner.specs import ToolSpec, param_kind  # noqa: F4
 if TYPE_CHECKING:
     import numpy as np
 
-GENERATOR_VERSION = "14"
+GENERATOR_VERSION = "15"
 OUT_OF_SCOPE = "out_of_scope"
 HELP = "help"
 CUE_NAMES = ("asset", "multi_asset", "scope", "type", "sensor", "time", "priority")
@@ -199,7 +199,10 @@ one not no if than then them they their has have had as into out up""".split())
 
 
 def _stem5(word: str) -> str:
-    return word[:5]
+    """A crude stem: common suffixes off, six letters kept ('causes'/'cause', 'procedure' vs 'process')."""
+    if len(word) > 4:
+        word = re.sub(r"(ing|ed|es|e|s)$", "", word)
+    return word[:6]
 
 
 def _lexicon(texts: list[str], labels: list[int], n_classes: int) -> "np.ndarray":
