@@ -22,8 +22,25 @@ INIT_STEPS: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
       "industrialmind.knowledge")),
     ("anomaly models for the demo plant", ("ensure_demo_models", "train_demo_models"),
      ("industrialmind.models.commands", "industrialmind.models.demo", "industrialmind.models.registry",
-      "industrialmind.models")),
+      "industrialmind.agent.commands")),
 ]
+# The demo assets people ask about first; each gets a model through the models room's job API.
+DEMO_MODEL_ASSETS = ("P-101", "P-102", "P-201", "C-201", "M-101")
+
+
+def train_demo_models(cfg: Any, progress: Callable[..., None] | None = None) -> dict[str, Any]:
+    """Train and promote an anomaly model for each demo asset in DEMO_MODEL_ASSETS that has none yet, through
+    the models room's recorded training jobs (the same path as `train_model`)."""
+    from industrialmind.models.jobs import create_training_job, run_training_job
+    from industrialmind.models.registry import promoted_version
+
+    todo = [a for a in DEMO_MODEL_ASSETS if promoted_version(cfg, a) is None]
+    trained: dict[str, Any] = {}
+    for i, asset_id in enumerate(todo):
+        job_id = create_training_job(cfg, asset_id)
+        trained[asset_id] = run_training_job(cfg, job_id, on_progress=(
+            lambda done, _asset, i=i: progress(asset_id, int((i + done) * 100), len(todo) * 100)) if progress else None)
+    return {"trained": sorted(trained), "already": sorted(set(DEMO_MODEL_ASSETS) - set(todo))}
 
 
 def register(app: typer.Typer, import_app: typer.Typer) -> None:

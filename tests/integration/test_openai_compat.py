@@ -19,7 +19,7 @@ import pytest
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 CALL = {"name": "get_asset", "arguments": {"asset_id": "P-101"}}
-TARGET = "<tool_call>\n" + json.dumps(CALL) + "\n</tool_call><|im_end|>"
+TARGET = "<tool_call>" + json.dumps(CALL) + "</tool_call><|im_end|>"
 
 # Qwen2.5's template, trimmed: system + tools block, tool calls, tool responses folded into user turns.
 CHAT_TEMPLATE = (
@@ -41,8 +41,10 @@ CHAT_TEMPLATE = (
 )
 
 
-def _build_tiny_qwen(out: Path) -> None:
-    """A 2-layer Qwen2 with a byte-level BPE trained on its own prompts, overfit to emit TARGET."""
+def _build_tiny_qwen(out: Path, systems: list[str | None], tool_result: str) -> None:
+    """A 2-layer Qwen2 with a byte-level BPE trained on its own prompts, wired (not trained) to answer every turn
+    with the get_asset call: after a tool result too, so the graph's step limit ends the turn (plumbing, not
+    quality)."""
     import torch
     from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM
@@ -52,48 +54,44 @@ def _build_tiny_qwen(out: Path) -> None:
     from langchain_core.utils.function_calling import convert_to_openai_tool
 
     schema = convert_to_openai_tool(next(t for t in build_tools(get_settings()) if t.name == "get_asset"))
-    corpus = [json.dumps(schema), TARGET, CHAT_TEMPLATE, "what is P-101 Feed pump A centrifugal pump"]
+    corpus = [json.dumps(schema), TARGET, CHAT_TEMPLATE, tool_result, *(s for s in systems if s)]
     bpe = Tokenizer(models.BPE(unk_token=None))
     bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     bpe.decoder = decoders.ByteLevel()
-    specials = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
+    # the chat markers are ordinary added tokens, as in Qwen's tokenizer, so the server's response parser sees
+    # them in the decoded prompt and anchors on the last "<|im_start|>assistant"
+    specials = ["<|endoftext|>"]
     bpe.train_from_iterator(corpus * 4, trainers.BpeTrainer(vocab_size=600, special_tokens=specials,
                                                             initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
     bpe.add_tokens([AddedToken(t, normalized=False, special=False) for t in
-                    ("<tool_call>", "</tool_call>", "<tool_response>", "</tool_response>")])
+                    ("<|im_start|>", "<|im_end|>", "<tool_call>", "</tool_call>", "<tool_response>",
+                     "</tool_response>", json.dumps(CALL))])
     tok = PreTrainedTokenizerFast(tokenizer_object=bpe, eos_token="<|im_end|>", pad_token="<|endoftext|>",
                                   bos_token=None, chat_template=CHAT_TEMPLATE)
     config = Qwen2Config(vocab_size=len(tok), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
                          num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=4096,
                          eos_token_id=tok.convert_tokens_to_ids("<|im_end|>"),
-                         pad_token_id=tok.convert_tokens_to_ids("<|endoftext|>"), tie_word_embeddings=True)
+                         pad_token_id=tok.convert_tokens_to_ids("<|endoftext|>"), tie_word_embeddings=False)
     torch.manual_seed(0)
     model = Qwen2ForCausalLM(config)
-    prompts = [[{"role": "user", "content": q}] for q in ("what is P-101", "hi", "tell me about the feed pump")]
-    prompts.append(prompts[0] + [{"role": "assistant", "content": "", "tool_calls": [
-        {"type": "function", "function": {"name": "get_asset", "arguments": json.dumps(CALL["arguments"])}}]},
-        {"role": "tool", "content": '{"summary": "P-101 is Feed pump A"}'}])
-    rows = []
-    for messages in prompts:
-        for system in (None, "You are IndustrialMind."):
-            full = ([{"role": "system", "content": system}] if system else []) + messages
-            prefix = tok.apply_chat_template(full, tools=[schema], add_generation_prompt=True, tokenize=False)
-            p_ids = tok(prefix, add_special_tokens=False)["input_ids"]
-            t_ids = tok(TARGET, add_special_tokens=False)["input_ids"]
-            rows.append((p_ids + t_ids, len(p_ids)))
-    optim = torch.optim.AdamW(model.parameters(), lr=3e-3)
-    model.train()
-    for _ in range(120):
-        for ids, n_prompt in rows:
-            x = torch.tensor([ids])
-            labels = x.clone()
-            labels[0, :n_prompt] = -100  # learn only the reply
-            loss = model(input_ids=x, labels=labels).loss
-            loss.backward()
-            optim.step()
-            optim.zero_grad()
-        if loss.item() < 0.01:
-            break
+    # No training: silence every attention and MLP block so the last hidden state is the current token's
+    # (normalised) embedding, then wire lm_head as a bigram chain: end of the generation prompt -> <tool_call>
+    # -> the call's JSON (one added token) -> </tool_call> -> <|im_end|>. Greedy decoding then always emits TARGET.
+    with torch.no_grad():
+        for layer in model.model.layers:
+            layer.self_attn.o_proj.weight.zero_()
+            layer.mlp.down_proj.weight.zero_()
+        emb = model.model.embed_tokens.weight
+        emb.normal_()
+        head = model.lm_head.weight
+        head.zero_()
+        prompt = tok.apply_chat_template([{"role": "user", "content": "hi"}], tools=[schema],
+                                         add_generation_prompt=True, tokenize=False)
+        last = tok(prompt, add_special_tokens=False)["input_ids"][-1]
+        chain = [last] + tok(TARGET, add_special_tokens=False)["input_ids"]
+        assert len(chain) == len(set(chain)) == 5, chain  # every link must be a distinct token
+        for src, dst in zip(chain, chain[1:]):
+            head[dst] = 10.0 * emb[src] / emb[src].norm()
     model.eval()
     model.generation_config.eos_token_id = config.eos_token_id
     model.save_pretrained(out)
@@ -107,14 +105,28 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def served_model(tmp_path_factory):
-    """Build the tiny model and serve it with `transformers serve`; skip when the server cannot start."""
+def tiny_model_dir(tmp_path_factory) -> Path:
+    """The tiny Qwen2 built once per module."""
     pytest.importorskip("transformers")
+    from industrialmind.agent.prompts import system_prompt
+    from industrialmind.config import get_settings
+    from industrialmind.tools import ToolContext, call_tool
+    from industrialmind.tools.assets import get_asset
+    from tests.tools.fakes import NOW
+
+    model_dir = tmp_path_factory.mktemp("tiny-qwen")
+    tool_result = json.dumps(call_tool(get_asset, ToolContext(get_settings()), asset_id="P-101"))
+    _build_tiny_qwen(model_dir, [None, system_prompt(NOW)], tool_result)
+    return model_dir
+
+
+@pytest.fixture(scope="module")
+def served_model(tiny_model_dir):
+    """Serve the tiny model with `transformers serve`; skip when the server cannot start."""
     exe = Path(sys.executable).with_name("transformers")
     if not exe.exists() and not shutil.which("transformers"):
         pytest.skip("the `transformers` CLI is not installed")
-    model_dir = tmp_path_factory.mktemp("tiny-qwen")
-    _build_tiny_qwen(model_dir)
+    model_dir = tiny_model_dir
     port = _free_port()
     log = model_dir / "serve.log"
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
@@ -157,5 +169,54 @@ def test_openai_compat_tool_call_round_trip(served_model, monkeypatch):
     settings = get_settings(openai_base_url=served_model["base_url"])
     llm = make_chat_model(f"openai/{served_model['model']}", settings)
     tools = [t for t in build_tools(settings) if t.name == "get_asset"]
+    llm = llm.model_copy(update={"max_tokens": 64})  # an untrained continuation must not run for minutes
     reply = llm.bind_tools(tools).invoke([HumanMessage(content="what is P-101")])
+    assert [(c["name"], c["args"]) for c in reply.tool_calls] == [("get_asset", {"asset_id": "P-101"})]
+
+
+def test_openai_compat_graph_round_trip(served_model, monkeypatch):
+    """Through the real graph: the served model calls get_asset, each result goes back to the server as a tool
+    message (accepted, answered with the next call), and the step limit ends the turn honestly."""
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    from industrialmind.agent.graph import build_graph
+    from industrialmind.agent.models import make_chat_model
+    from industrialmind.config import get_settings
+    from industrialmind.tools import ToolContext, build_tools
+    from tests.tools.fakes import NOW
+
+    monkeypatch.setattr(ToolContext, "now", lambda self: NOW)  # the system prompt the model was trained on
+    settings = get_settings(openai_base_url=served_model["base_url"])
+    llm = make_chat_model(f"openai/{served_model['model']}", settings).model_copy(update={"max_tokens": 64})
+    tools = [t for t in build_tools(settings) if t.name == "get_asset"]
+    graph = build_graph(settings, llm=llm, checkpointer=InMemorySaver(), tools=tools, max_steps=3)
+    state = graph.invoke({"messages": [("user", "what is P-101")], "steps": 0}, {"configurable": {"thread_id": "t"}})
+    results = [m for m in state["messages"] if m.type == "tool"]
+    assert results and json.loads(results[0].content)["asset_id"] == "P-101"
+    final = state["messages"][-1]
+    assert final.type == "ai" and not final.tool_calls
+    rounds = [m for m in state["messages"] if m.type == "ai" and m.tool_calls]
+    assert len(rounds) == 3  # three round trips: the server accepted the tool messages every time
+    # transformers serve 5.24 re-reports the earlier calls it finds in the prompt with this tokenizer, so a round
+    # may carry more than one call; each is the same get_asset call and each ran
+    assert all((c["name"], c["args"]) == ("get_asset", {"asset_id": "P-101"}) for m in rounds for c in m.tool_calls)
+    assert len(results) == sum(len(m.tool_calls) for m in rounds)
+    assert final.content.startswith("I stopped after 3 planning steps") and "Feed pump A" in final.content
+
+
+def test_hf_local_model_parses_tool_calls(tiny_model_dir, monkeypatch):
+    """'hf/<dir>' runs the model in-process, renders the tools through its chat template and parses <tool_call>."""
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    from industrialmind.agent.models import make_chat_model
+    from industrialmind.agent.prompts import system_prompt
+    from industrialmind.config import get_settings
+    from industrialmind.tools import build_tools
+    from tests.tools.fakes import NOW
+
+    settings = get_settings()
+    llm = make_chat_model(f"hf/{tiny_model_dir}", settings).model_copy(update={"max_new_tokens": 48})
+    tools = [t for t in build_tools(settings) if t.name == "get_asset"]
+    reply = llm.bind_tools(tools).invoke([SystemMessage(content=system_prompt(NOW)),
+                                          HumanMessage(content="what is P-101")])
     assert [(c["name"], c["args"]) for c in reply.tool_calls] == [("get_asset", {"asset_id": "P-101"})]
