@@ -169,7 +169,7 @@ class OfflinePlanner(BaseChatModel):
         """The next AI message for a conversation: tool calls, a question back, a refusal, or the final answer."""
         last_human = max((i for i, m in enumerate(messages) if isinstance(m, HumanMessage)), default=-1)
         if last_human < 0:
-            return AIMessage(content=answers.help_text())
+            return AIMessage(content=answers.help_text(self._example_asset()))
         after = list(messages[last_human + 1:])
         if any(isinstance(m, ToolMessage) for m in after):
             return AIMessage(content=self._answer(after))
@@ -217,7 +217,7 @@ class OfflinePlanner(BaseChatModel):
                                        and not follow_up):
                 return AIMessage(content=answers.refusal(), response_metadata={"planner": "refused"})
             if top == HELP:
-                return AIMessage(content=answers.help_text(), response_metadata={"planner": "help"})
+                return AIMessage(content=answers.help_text(self._example_asset()), response_metadata={"planner": "help"})
             tools_ranked = [r for r in ranked if r[0] not in (HELP, OUT_OF_SCOPE)]
             if (len(tools_ranked) > 1 and tools_ranked[0][1] - tools_ranked[1][1] < self.clarify_margin
                     and tools_ranked[0][1] < 0.2 and not follow_up and not has_entities):
@@ -260,6 +260,9 @@ class OfflinePlanner(BaseChatModel):
             out.append((name, p * factor))
         total = sum(p for _, p in out) or 1.0
         return sorted(((n, p / total) for n, p in out), key=lambda x: -x[1])
+
+    def _example_asset(self) -> str | None:
+        return next(iter(self.registry().assets), None)
 
     def _spec(self, name: str) -> ToolSpec:
         return next(s for s in self._specs if s.name == name)

@@ -22,9 +22,11 @@ def refusal() -> str:
     return "Sorry, that is outside what I can help with here. " + CAPABILITIES
 
 
-def help_text() -> str:
-    """The reply to greetings and 'what can you do'."""
-    return "Hello! " + CAPABILITIES + " For example: \"what is P-101 doing now?\" or \"any alarms on line 2 today?\""
+def help_text(example_asset: str | None = None) -> str:
+    """The reply to greetings and 'what can you do', with an example about an asset that exists."""
+    example = example_asset or "a pump"
+    return ("Hello! " + CAPABILITIES + f" For example: \"what is {example} doing now?\", \"any alarms today?\" or "
+            f"\"open a work order for {example}\".")
 
 
 def compose(outcomes: list[ToolOutcome], describe: Any = None) -> str:
