@@ -280,13 +280,22 @@ class IndustrialMindApp(App[None]):
                 parent.expand()
                 parent = parent.parent
             # expanding rebuilds the tree's lines on the next refresh; the node has no line before that
-            self.call_after_refresh(tree.move_cursor, node)
+            def place() -> None:
+                tree.move_cursor(node)
+                # the scrollable height grows only once the new lines are laid out: scroll after that too
+                self.call_after_refresh(tree.scroll_to_node, node, False)
+
+            self.call_after_refresh(place)
 
     def select_asset(self, asset_id: str) -> None:
         """Show this asset's readings and trends (loaded in a worker)."""
         self.selected_asset = asset_id
         self.main_widget("#prompt", Input).placeholder = f"Ask about {asset_id} or the plant… (Enter sends)"
-        self.main_widget(ReadingsPanel).border_title = f"Readings · {asset_id}"
+        readings = self.main_widget(ReadingsPanel)
+        readings.border_title = f"Readings · {asset_id}"
+        if readings._last is None or readings._last[0].id != asset_id:
+            readings.show_hint(f"loading {asset_id}…")
+            self.main_widget(TrendsPanel).show_hint(f"loading {asset_id}…")
         self._load_asset(asset_id)
 
     def _refresh_selected(self) -> None:
@@ -313,6 +322,10 @@ class IndustrialMindApp(App[None]):
             return
         self.main_widget(ReadingsPanel).show(view, by_sensor)
         self.main_widget(TrendsPanel).show(view.id, trends, TREND_HOURS)
+        # the readings panel grows, the tree shrinks: keep the selected asset in view
+        tree = self.main_widget("#assets", Tree)
+        if tree.cursor_node is not None:
+            self.call_after_refresh(tree.scroll_to_node, tree.cursor_node, False)
 
     # --- alarms ---------------------------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="alarms")
