@@ -5,7 +5,8 @@ from __future__ import annotations
 import importlib
 import inspect
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import typer
 
@@ -39,7 +40,7 @@ def train_demo_models(cfg: Any, progress: Callable[..., None] | None = None) -> 
     for i, asset_id in enumerate(todo):
         job_id = create_training_job(cfg, asset_id)
         trained[asset_id] = run_training_job(cfg, job_id, on_progress=(
-            lambda done, _asset, i=i: progress(asset_id, int((i + done) * 100), len(todo) * 100)) if progress else None)
+            lambda done, _asset, i=i, asset_id=asset_id: progress(asset_id, int((i + done) * 100), len(todo) * 100)) if progress else None)
     return {"trained": sorted(trained), "already": sorted(set(DEMO_MODEL_ASSETS) - set(todo))}
 
 

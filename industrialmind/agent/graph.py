@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from langchain_core.messages import AIMessage, SystemMessage, ToolMessage
 from langgraph.graph import END, START, StateGraph
-from langgraph.types import Command, interrupt
+from langgraph.types import interrupt
 
 from industrialmind.agent.prompts import DECLINED_MESSAGE, STEP_LIMIT_MESSAGE, system_prompt
 from industrialmind.agent.state import AgentState
@@ -27,8 +27,8 @@ if TYPE_CHECKING:
 MAX_STEPS = 8  # plan calls per turn; enough for a fan-out over a few assets, low enough to stop a loop quickly
 
 
-def build_graph(settings: "Settings | None" = None, llm: "BaseChatModel | None" = None, checkpointer: Any = None,
-                tools: "list[BaseTool] | None" = None, max_steps: int = MAX_STEPS, ctx: ToolContext | None = None):
+def build_graph(settings: Settings | None = None, llm: BaseChatModel | None = None, checkpointer: Any = None,
+                tools: list[BaseTool] | None = None, max_steps: int = MAX_STEPS, ctx: ToolContext | None = None):
     """Compile the agent graph for these settings; llm defaults to settings.llm, tools to every tool."""
     from industrialmind.config import get_settings
 
@@ -136,7 +136,7 @@ def _step_limit_answer(state: AgentState, steps: int) -> str:
     return STEP_LIMIT_MESSAGE.format(steps=steps, findings=text)
 
 
-def open_checkpointer(settings: "Settings") -> Any:
+def open_checkpointer(settings: Settings) -> Any:
     """SqliteSaver under IM_HOME by default; PostgresSaver when IM_CHECKPOINT_URL is a PostgreSQL URL."""
     from industrialmind.errors import BackendUnavailableError, ConfigError
 

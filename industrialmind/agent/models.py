@@ -14,12 +14,13 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from typing import TYPE_CHECKING, Any, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
-from pydantic import ConfigDict, PrivateAttr
+from pydantic import ConfigDict, Field, PrivateAttr
 
 from industrialmind.errors import ConfigError
 
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 VALID_FORMS = ["offline", "openai/<model>", "ollama/<model>", "hf/<repo-or-path>[@adapter]"]
 
 
-def make_chat_model(spec: str, settings: "Settings") -> BaseChatModel:
+def make_chat_model(spec: str, settings: Settings) -> BaseChatModel:
     """Build the chat model a spec names; ConfigError lists the valid forms for anything else."""
     spec = (spec or "offline").strip()
     provider, _, name = spec.partition("/")
@@ -58,7 +59,7 @@ def make_chat_model(spec: str, settings: "Settings") -> BaseChatModel:
     raise ConfigError(f"unknown chat model {spec!r}; valid forms: {', '.join(VALID_FORMS)}")
 
 
-_TOOL_CALL = re.compile(r"<tool_call>\s*(.*?)\s*(?:</tool_call>|$)", re.S)
+_TOOL_CALL = re.compile(r"<tool_call>\s*(.*?)\s*(?:</tool_call>|$)", re.DOTALL)
 
 
 def parse_tool_calls(text: str) -> tuple[str, list[dict[str, Any]]]:
@@ -116,14 +117,14 @@ class LocalHFChatModel(BaseChatModel):
     model_path: str
     adapter: str | None = None
     max_new_tokens: int = 512
-    tools: list[dict[str, Any]] = []
+    tools: list[dict[str, Any]] = Field(default_factory=list)
     _loaded: Any = PrivateAttr(default=None)
 
     @property
     def _llm_type(self) -> str:
         return "hf-local"
 
-    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> "LocalHFChatModel":
+    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> LocalHFChatModel:
         """A copy of this model whose prompts list these tools (OpenAI function schemas)."""
         from langchain_core.utils.function_calling import convert_to_openai_tool
 
@@ -160,7 +161,7 @@ class LocalHFChatModel(BaseChatModel):
         import torch
 
         tokenizer, model = self._load()
-        tools = [t["function"] if "function" in t else t for t in self.tools] or None
+        tools = [t.get("function", t) for t in self.tools] or None
         inputs = tokenizer.apply_chat_template(to_chat_dicts(messages), tools=tools, add_generation_prompt=True,
                                                return_tensors="pt", return_dict=True)
         with torch.no_grad():

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any, Iterator, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
 
@@ -53,7 +54,7 @@ class AgentEvent:
 class Assistant:
     """The compiled graph with its checkpointer and tools for one Settings: the object every front end holds."""
 
-    def __init__(self, settings: "Settings", llm: "BaseChatModel | None" = None, checkpointer: Any = None) -> None:
+    def __init__(self, settings: Settings, llm: BaseChatModel | None = None, checkpointer: Any = None) -> None:
         from industrialmind.agent.graph import build_graph, open_checkpointer
 
         self.settings = settings
@@ -160,10 +161,10 @@ class Assistant:
             except Exception:  # noqa: BLE001 - closing is best effort
                 pass
 
-    def __enter__(self) -> "Assistant":
+    def __enter__(self) -> Assistant:
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     # --- internals ------------------------------------------------------------------------------------------

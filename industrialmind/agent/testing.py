@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Any, Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
@@ -44,7 +45,7 @@ class _FakeChatModel(BaseChatModel):
     bound_tools: list[str] = Field(default_factory=list)
     calls: list[list[BaseMessage]] = Field(default_factory=list)
 
-    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> "_FakeChatModel":
+    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> _FakeChatModel:
         """Remember the tools' names (the fakes do not call them; they answer with tool calls)."""
         from langchain_core.utils.function_calling import convert_to_openai_tool
 

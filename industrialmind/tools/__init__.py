@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import functools
 import inspect
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from industrialmind.tools._context import ToolArgError, ToolContext, ToolUnavailable, error, jsonable
 
@@ -60,7 +61,7 @@ def call_tool(func: Callable[..., dict], ctx: ToolContext, **kwargs: Any) -> dic
     return jsonable(result)
 
 
-def bind(func: Callable[..., dict], ctx: ToolContext) -> "BaseTool":
+def bind(func: Callable[..., dict], ctx: ToolContext) -> BaseTool:
     """Wrap one tool function as a LangChain StructuredTool whose schema hides `ctx`."""
     from langchain_core.tools import StructuredTool
     from langchain_core.tools.base import create_schema_from_function
@@ -75,7 +76,7 @@ def bind(func: Callable[..., dict], ctx: ToolContext) -> "BaseTool":
                                         args_schema=schema)
 
 
-def build_tools(settings: "Settings", ctx: ToolContext | None = None) -> list["BaseTool"]:
+def build_tools(settings: Settings, ctx: ToolContext | None = None) -> list[BaseTool]:
     """Every tool as a LangChain tool sharing one ToolContext (stores are opened lazily and cached there)."""
     ctx = ctx or ToolContext(settings)
     tools = [bind(f, ctx) for f in tool_functions()]

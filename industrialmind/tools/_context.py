@@ -10,8 +10,9 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from industrialmind.config import Settings
@@ -71,8 +72,8 @@ def _key(text: str) -> str:
 def jsonable(value: Any) -> Any:
     """Turn datetimes, pydantic models, numpy scalars, NaN and frames into plain JSON values."""
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z") if value.tzinfo else \
-            value.replace(tzinfo=timezone.utc).isoformat().replace("+00:00", "Z")
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value.tzinfo else \
+            value.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
     if isinstance(value, timedelta):
         return value.total_seconds()
     if isinstance(value, dict):
@@ -129,20 +130,20 @@ def parse_time(text: str | datetime | None, now: datetime, default: datetime | N
 class ToolContext:
     """The opened stores and the asset registry for one Settings; tools receive it, it is closed with the agent."""
 
-    def __init__(self, settings: "Settings", now: Callable[[], datetime] | None = None) -> None:
+    def __init__(self, settings: Settings, now: Callable[[], datetime] | None = None) -> None:
         self.settings = settings
         self._now = now
         self._records: Any = None
         self._timeseries: Any = None
         self._graph: Any = None
-        self._assets: list["Asset"] | None = None
-        self._lines: list["Line"] | None = None
+        self._assets: list[Asset] | None = None
+        self._lines: list[Line] | None = None
         # set by the graph's act node to the tool call id, so actions are idempotent per call
         self.current_call_id: str | None = None
 
     def now(self) -> datetime:
         """The reference 'now' of relative times (overridable in tests and replays)."""
-        return self._now() if self._now else datetime.now(timezone.utc)
+        return self._now() if self._now else datetime.now(UTC)
 
     # --- stores, opened lazily and cached -------------------------------------------------------------------
     def records(self) -> Any:
@@ -190,7 +191,7 @@ class ToolContext:
         self._records = self._timeseries = self._graph = None
 
     # --- the asset registry --------------------------------------------------------------------------------
-    def assets(self) -> list["Asset"]:
+    def assets(self) -> list[Asset]:
         """Every known asset: the records store's registry, else the demo plant's model."""
         if self._assets is None:
             assets: list = []
@@ -206,7 +207,7 @@ class ToolContext:
             self._assets = [a if hasattr(a, "sensors") else _as_asset(a) for a in assets]
         return self._assets
 
-    def lines(self) -> list["Line"]:
+    def lines(self) -> list[Line]:
         """Known lines (from the records store when it has them, else the demo plant)."""
         if self._lines is None:
             lines: list = []
@@ -222,7 +223,7 @@ class ToolContext:
             self._lines = lines
         return self._lines
 
-    def asset(self, asset_id: str) -> "Asset":
+    def asset(self, asset_id: str) -> Asset:
         """Resolve an asset by id in any spelling, name or alias; ToolArgError names the closest ids."""
         assets = self.assets()
         text = str(asset_id or "").strip()
@@ -244,7 +245,7 @@ class ToolContext:
         hint = f"; did you mean {near[0]!r}?" if near else ""
         raise ToolArgError(f"unknown asset {text!r}{hint}", near or ids[:10])
 
-    def scope(self, scope_id: str) -> tuple[str, str, list["Asset"]]:
+    def scope(self, scope_id: str) -> tuple[str, str, list[Asset]]:
         """Resolve an asset, line or site id to (kind, canonical id, its assets)."""
         text = str(scope_id or "").strip()
         assets = self.assets()
@@ -265,7 +266,7 @@ class ToolContext:
             hint = f"; did you mean {near[0]!r}?" if near else ""
             raise ToolArgError(f"unknown asset, line or site {text!r}{hint}", near or choices[:10]) from None
 
-    def sensors(self, asset: "Asset", words: list[str] | str | None) -> list["Sensor"]:
+    def sensors(self, asset: Asset, words: list[str] | str | None) -> list[Sensor]:
         """Resolve sensor ids or words ('temp', 'vib', 'amps') on an asset; ToolArgError names its sensors."""
         if words is None or words == [] or words == "":
             return list(asset.sensors)
@@ -278,7 +279,7 @@ class ToolContext:
                     found.append(s)
         return found
 
-    def sensor(self, asset: "Asset", word: str) -> "Sensor":
+    def sensor(self, asset: Asset, word: str) -> Sensor:
         """Exactly one sensor of an asset for a word; ToolArgError when unknown or ambiguous."""
         matches = _match_sensor(asset, word)
         if len(matches) == 1:
@@ -298,7 +299,7 @@ class ToolContext:
         return hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()[:24]
 
 
-def _match_sensor(asset: "Asset", word: str) -> list["Sensor"]:
+def _match_sensor(asset: Asset, word: str) -> list[Sensor]:
     from industrialmind.plant.vocabulary import canonical_quantity
 
     w = str(word).strip().lower()
@@ -313,7 +314,7 @@ def _match_sensor(asset: "Asset", word: str) -> list["Sensor"]:
     return [s for s in asset.sensors if s.quantity == canon or canon in s.id.split("_")]
 
 
-def _as_asset(row: Any) -> "Asset":
+def _as_asset(row: Any) -> Asset:
     from industrialmind.plant.model import Asset
 
     return Asset.model_validate(row)

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from industrialmind.tools._context import ToolArgError, ToolContext, jsonable
 
 # Any clause that writes or escapes the read-only subset is refused before it reaches the engine.
-_WRITE = re.compile(r"\b(CREATE|MERGE|DELETE|DETACH|SET|REMOVE|DROP|LOAD|CALL|COPY|INSTALL|ATTACH|ALTER)\b", re.I)
+_WRITE = re.compile(r"\b(CREATE|MERGE|DELETE|DETACH|SET|REMOVE|DROP|LOAD|CALL|COPY|INSTALL|ATTACH|ALTER)\b", re.IGNORECASE)
 MAX_ROWS = 200
 
 

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from industrialmind.tools._context import ToolArgError, ToolContext, ToolUnavailable, jsonable
 
+
 def _streams(ctx: ToolContext) -> Any:
     try:
         from industrialmind.stores.streams import Streams

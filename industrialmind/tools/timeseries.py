@@ -5,8 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
-from industrialmind.tools._context import ToolArgError, ToolContext, ToolUnavailable, fmt, jsonable, parse_duration, \
-    parse_time
+from industrialmind.tools._context import (
+    ToolArgError,
+    ToolContext,
+    ToolUnavailable,
+    fmt,
+    jsonable,
+    parse_duration,
+    parse_time,
+)
 
 MAX_POINTS = 500  # a chart and a model's context both prefer a few hundred points to a million
 

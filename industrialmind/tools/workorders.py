@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from itertools import pairwise
 from typing import Annotated, Any, Literal
 
 from industrialmind.tools._context import ToolArgError, ToolContext, fmt, jsonable, parse_time
@@ -66,16 +66,16 @@ def work_order_kpis(ctx: ToolContext,
     now = ctx.now()
     count: dict[str, dict[str, int]] = {"status": {}, "priority": {}, "kind": {}}
     for w in rows:
-        for key in count:
+        for key, counts in count.items():
             value = getattr(w, key)
-            count[key][value] = count[key].get(value, 0) + 1
+            counts[value] = counts.get(value, 0) + 1
     repairs = [(w.completed_at - w.created_at).total_seconds() / 3600 for w in rows
                if w.completed_at and w.status == "closed"]
     mttr = sum(repairs) / len(repairs) if repairs else None
     backlog = [w for w in rows if w.status in ("open", "in_progress", "on_hold")]
     overdue = [w for w in backlog if w.due_at and w.due_at < now]
     corrective = sorted(w.created_at for w in rows if w.kind == "corrective")
-    gaps = [(b - a).total_seconds() / 86400 for a, b in zip(corrective, corrective[1:])]
+    gaps = [(b - a).total_seconds() / 86400 for a, b in pairwise(corrective)]
     mtbf = sum(gaps) / len(gaps) if gaps else None
     scope = filters["asset_id"] or "all assets"
     summary = (f"{scope}: {len(rows)} work order(s) since {filters['start']:%Y-%m-%d}, backlog {len(backlog)} "

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -46,12 +47,12 @@ def _build_tiny_qwen(out: Path, systems: list[str | None], tool_result: str) -> 
     with the get_asset call: after a tool result too, so the graph's step limit ends the turn (plumbing, not
     quality)."""
     import torch
+    from langchain_core.utils.function_calling import convert_to_openai_tool
     from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM
 
     from industrialmind.config import get_settings
     from industrialmind.tools import build_tools
-    from langchain_core.utils.function_calling import convert_to_openai_tool
 
     schema = convert_to_openai_tool(next(t for t in build_tools(get_settings()) if t.name == "get_asset"))
     corpus = [json.dumps(schema), TARGET, CHAT_TEMPLATE, tool_result, *(s for s in systems if s)]
@@ -90,7 +91,7 @@ def _build_tiny_qwen(out: Path, systems: list[str | None], tool_result: str) -> 
         last = tok(prompt, add_special_tokens=False)["input_ids"][-1]
         chain = [last] + tok(TARGET, add_special_tokens=False)["input_ids"]
         assert len(chain) == len(set(chain)) == 5, chain  # every link must be a distinct token
-        for src, dst in zip(chain, chain[1:]):
+        for src, dst in pairwise(chain):
             head[dst] = 10.0 * emb[src] / emb[src].norm()
     model.eval()
     model.generation_config.eos_token_id = config.eos_token_id

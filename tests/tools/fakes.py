@@ -5,7 +5,7 @@ check an action across a process restart."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +13,8 @@ import pandas as pd
 
 from industrialmind.plant.model import Event, WorkOrder
 
-T0 = datetime(2026, 11, 25, 0, 0, tzinfo=timezone.utc)
-NOW = datetime(2026, 11, 26, 0, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 25, 0, 0, tzinfo=UTC)
+NOW = datetime(2026, 11, 26, 0, 0, tzinfo=UTC)
 
 
 class FakeRecords:

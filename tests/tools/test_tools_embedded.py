@@ -3,14 +3,14 @@ events), the DuckDB time-series store and the Ladybug knowledge graph. Each part
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from industrialmind.config import get_settings
 from industrialmind.tools import ToolContext, build_tools
 
-NOW = datetime(2026, 11, 26, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 26, 0, 0, tzinfo=UTC)
 
 
 @pytest.fixture
