@@ -542,5 +542,8 @@ class IndustrialMindApp(App[None]):
 
 
 def run_tui(settings: Settings, llm: str | None = None, thread_id: str | None = None) -> None:
-    """Run the app in this terminal until the person quits."""
+    """Run the app in this terminal until the person quits; a malformed brain spec fails here, in one line."""
+    from industrialmind.agent.models import make_chat_model
+
+    make_chat_model(llm or settings.llm, settings)  # cheap: clients connect on first use
     IndustrialMindApp(settings, llm=llm, thread_id=thread_id).run()

@@ -438,3 +438,17 @@ async def test_tui_screenshots_for_the_readme(tui_home: Path) -> None:
             path = Path(app.save_screenshot(name, path=str(folder)))
         assert path.stat().st_size > 10_000 and "IndustrialMind" in path.read_text()
 
+
+
+def test_tui_command_bad_brain_is_one_line_exit_2(tui_home: Path) -> None:
+    """`industrialmind tui --llm bogus` prints one error line naming the valid forms and exits 2, before any screen."""
+    import subprocess
+    import sys
+
+    exe = Path(sys.executable).with_name("industrialmind")
+    env = {**os.environ, "IM_HOME": str(tui_home)}
+    done = subprocess.run([str(exe), "tui", "--llm", "bogus"], capture_output=True, text=True, env=env, timeout=60,
+                          check=False)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "'bogus'" in lines[0] and "offline" in lines[0]
