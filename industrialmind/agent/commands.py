@@ -27,6 +27,8 @@ INIT_STEPS: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
 ]
 # The demo assets people ask about first; each gets a model through the models room's job API.
 DEMO_MODEL_ASSETS = ("P-101", "P-102", "P-201", "C-201", "M-101")
+# PCA (T2 + Q) fits in seconds, so a first run is not held up; `train_model` retrains with an autoencoder
+DEMO_MODEL_KIND = "pca"
 
 
 def train_demo_models(cfg: Any, progress: Callable[..., None] | None = None) -> dict[str, Any]:
@@ -38,7 +40,7 @@ def train_demo_models(cfg: Any, progress: Callable[..., None] | None = None) -> 
     todo = [a for a in DEMO_MODEL_ASSETS if promoted_version(cfg, a) is None]
     trained: dict[str, Any] = {}
     for i, asset_id in enumerate(todo):
-        job_id = create_training_job(cfg, asset_id)
+        job_id = create_training_job(cfg, asset_id, model=DEMO_MODEL_KIND)
         trained[asset_id] = run_training_job(cfg, job_id, on_progress=(
             lambda done, _asset, i=i, asset_id=asset_id: progress(asset_id, int((i + done) * 100), len(todo) * 100)) if progress else None)
     return {"trained": sorted(trained), "already": sorted(set(DEMO_MODEL_ASSETS) - set(todo))}

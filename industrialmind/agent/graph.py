@@ -85,14 +85,15 @@ def build_graph(settings: Settings | None = None, llm: BaseChatModel | None = No
                 result = {"error": f"unknown tool {name!r}", "valid": sorted(by_name),
                           "summary": f"there is no tool named {name!r}"}
             else:
-                ctx.current_call_id = call["id"]
-                try:
-                    result = by_name[name].invoke(args)
-                except Exception as exc:  # noqa: BLE001 - a failing tool must not end the conversation
-                    result = {"error": f"{name} failed: {type(exc).__name__}: {exc}", "valid": [],
-                              "summary": f"{name} failed"}
-                finally:
-                    ctx.current_call_id = None
+                with ctx.lock:
+                    ctx.current_call_id = call["id"]
+                    try:
+                        result = by_name[name].invoke(args)
+                    except Exception as exc:  # noqa: BLE001 - a failing tool must not end the conversation
+                        result = {"error": f"{name} failed: {type(exc).__name__}: {exc}", "valid": [],
+                                  "summary": f"{name} failed"}
+                    finally:
+                        ctx.current_call_id = None
             if not isinstance(result, dict):
                 result = {"summary": str(result), "value": result}
             out.append(ToolMessage(content=json.dumps(result, default=str), tool_call_id=call["id"], name=name,

@@ -140,6 +140,11 @@ class ToolContext:
         self._lines: list[Line] | None = None
         # set by the graph's act node to the tool call id, so actions are idempotent per call
         self.current_call_id: str | None = None
+        # one tool at a time per context: front ends run turns in worker threads, and the cached store
+        # connections (DuckDB, SQLite, Ladybug) are not safe to share between threads at once
+        import threading
+
+        self.lock = threading.RLock()
 
     def now(self) -> datetime:
         """The reference 'now' of relative times (overridable in tests and replays)."""
