@@ -26,10 +26,12 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import ConfigDict, PrivateAttr
 
 from industrialmind.agent._planner import answers
-from industrialmind.agent._planner.arguments import MissingArgument, content_words, fill
+from industrialmind.agent._planner.arguments import MissingArgument, content_words, describe_action, fill
 from industrialmind.agent._planner.context import CLARIFY_KEY, Context, ToolOutcome, read_context, result_of
 from industrialmind.agent._planner.entities import Entities, Registry, norm
-from industrialmind.agent._planner.intents import HELP, OUT_OF_SCOPE, IntentRouter, ToolSpec, param_kind
+from industrialmind.agent._planner.intents import (
+    HELP, OUT_OF_SCOPE, IntentRouter, ToolSpec, fit_to_entities, param_kind,
+)
 
 # Tools the planner never calls (free-form query languages are for LLM brains).
 _SKIPPED_TOOLS = {"query_graph"}
@@ -203,7 +205,7 @@ class OfflinePlanner(BaseChatModel):
             router = self.router()
             masked = router.correct(ents.masked or norm(text), set(registry.sensor_words) | set(registry.type_nouns))
             ranked, nearest = router.scores(masked, ents.cues())
-            ranked = self._fit_to_entities(ranked, ents, text, ctx if follow_up else None)
+            ranked = fit_to_entities(ranked, self._specs, ents, text, ctx if follow_up else None)
             has_entities = bool(ents.assets or ents.ambiguous or ents.unknown_ids or ents.lines or ents.sensors
                                 or ents.asset_types or ents.sites)
             top, p_top = ranked[0]
@@ -226,40 +228,6 @@ class OfflinePlanner(BaseChatModel):
                                  {"question": text, "tools": [a.name, b.name]})
             spec = self._spec(top)
         return self._calls(spec, text, ents, ctx, registry, now, follow_up)
-
-    def _fit_to_entities(self, ranked: list[tuple[str, float]], ents: Entities, text: str,
-                         ctx: Context | None = None) -> list[tuple[str, float]]:
-        """Weigh each tool by how well its parameters fit what the question names: a sensor, a time, a line or an
-        asset the tool cannot take make it less likely; an action needs one of its verbs."""
-        words = re.findall(r"[a-z]+", norm(text))
-        out = []
-        for name, p in ranked:
-            spec = next((s for s in self._specs if s.name == name), None)
-            if spec is None:
-                out.append((name, p))
-                continue
-            kinds = spec.kinds()
-            factor = 1.0
-            if ents.sensors and "sensor" not in kinds:
-                factor *= 0.5
-            if ents.time is not None and "time" not in kinds:
-                factor *= 0.5
-            if ents.time is None and ents.sensors and "sensor" in {param_kind(p) for p in spec.required} \
-                    and "time" in kinds:
-                factor *= 0.7  # a series tool is asked with a period; a sensor without one means its value now
-            if (ents.assets or ents.unknown_ids) and not ({"asset", "scope", "text"} & kinds):
-                factor *= 0.5
-            if ents.lines and not ({"scope", "line"} & kinds):
-                factor *= 0.5
-            if ents.priority and "priority" not in kinds:
-                factor *= 0.7
-            if spec.is_action and not any(w.startswith(v[:5]) for v in spec.action_verbs() for w in words):
-                factor *= 0.4
-            if ctx is not None and ctx.job_id and any(p.endswith("job_id") for p in spec.params):
-                factor *= 2.0  # a follow-up right after a job started is most likely about that job
-            out.append((name, p * factor))
-        total = sum(p for _, p in out) or 1.0
-        return sorted(((n, p / total) for n, p in out), key=lambda x: -x[1])
 
     def _example_asset(self) -> str | None:
         return next(iter(self.registry().assets), None)
@@ -384,7 +352,7 @@ class OfflinePlanner(BaseChatModel):
             except MissingArgument as missing:
                 return self._ask_for(missing.kind, spec, asset, text, registry)
             if spec.name in _action_tools(self._tools) or {"title", "description"} & set(spec.params):
-                args = self._describe_action(spec, args, text, ents, ctx, registry)
+                args = describe_action(spec, args, text, ents, ctx, registry)
             if "symptom" in spec.params and not args.get("symptom") and follow_up and ctx.sensor:
                 args["symptom"] = ctx.sensor.replace("_", " ")
             calls.append({"name": spec.name, "args": args, "id": f"call_{uuid.uuid4().hex[:16]}",
@@ -402,38 +370,6 @@ class OfflinePlanner(BaseChatModel):
                              {"question": text, "candidates": [asset]})
         what = {"scope": "asset, line or site", "time": "time range"}.get(kind, kind.replace("_", " "))
         return self._ask(f"Which {what} do you mean?", {"question": text, "candidates": []})
-
-    def _describe_action(self, spec: ToolSpec, args: dict[str, Any], text: str, ents: Entities, ctx: Context,
-                         registry: Registry) -> dict[str, Any]:
-        """Title and description of an action from the request, and from the last findings for 'that'."""
-        tool_words = set(re.findall(r"[a-z]+", (spec.name + " " + spec.description).lower()))
-        from industrialmind.agent._planner.entities import PRIORITY_WORDS
-
-        said_of_entities = set(registry.type_nouns) | set(PRIORITY_WORDS) | {"line", "site", "prio", "priority"}
-        words = [w for w in content_words(text, ents, registry) if w not in tool_words
-                 and w.rstrip("s") not in said_of_entities and w not in said_of_entities
-                 and w not in ("raise", "ticket", "wo", "job", "create", "open", "log", "make", "new", "put")]
-        evidence = [o.result.get("summary") for o in ctx.last_outcomes
-                    if o.result and o.result.get("summary") and "error" not in o.result]
-        sensor = (ents.sensors[0] if ents.sensors else ctx.sensor or "").replace("_", " ")
-        if "title" in spec.params and not args.get("title"):
-            if words:
-                title = " ".join(words[:6])
-            elif sensor:
-                title = f"investigate {sensor}"
-            elif ctx.last_tool:
-                title = f"follow up on {ctx.last_tool.replace('_', ' ')} findings"
-            else:
-                title = "inspection requested"
-            asset = args.get("asset_id")
-            args["title"] = (title[0].upper() + title[1:]) + (f" on {asset}" if asset else "")
-        if "description" in spec.params and not args.get("description"):
-            desc = f"Requested in chat: \"{text.strip()}\"."
-            if evidence:
-                desc += " Evidence: " + "; ".join(str(e) for e in evidence[:3])
-            args["description"] = desc
-        return args
-
 
 def _action_tools(tools: list[Any]) -> set[str]:
     names = set()

@@ -170,3 +170,35 @@ def _registry_type(registry: Registry, noun: str) -> str:
         if t == noun or t.replace("_", " ") == noun or t.split("_")[-1] == noun:
             return t
     return noun
+
+
+def describe_action(spec: ToolSpec, args: dict[str, Any], text: str, ents: Entities, ctx: Context,
+                    registry: Registry) -> dict[str, Any]:
+    """Title and description of an action from the request, and from the last findings for 'that'."""
+    tool_words = set(re.findall(r"[a-z]+", (spec.name + " " + spec.description).lower()))
+    from industrialmind.agent._planner.entities import PRIORITY_WORDS
+
+    said_of_entities = set(registry.type_nouns) | set(PRIORITY_WORDS) | {"line", "site", "prio", "priority"}
+    words = [w for w in content_words(text, ents, registry) if w not in tool_words
+             and w.rstrip("s") not in said_of_entities and w not in said_of_entities
+             and w not in ("raise", "ticket", "wo", "job", "create", "open", "log", "make", "new", "put")]
+    evidence = [o.result.get("summary") for o in ctx.last_outcomes
+                if o.result and o.result.get("summary") and "error" not in o.result]
+    sensor = (ents.sensors[0] if ents.sensors else ctx.sensor or "").replace("_", " ")
+    if "title" in spec.params and not args.get("title"):
+        if words:
+            title = " ".join(words[:6])
+        elif sensor:
+            title = f"investigate {sensor}"
+        elif ctx.last_tool:
+            title = f"follow up on {ctx.last_tool.replace('_', ' ')} findings"
+        else:
+            title = "inspection requested"
+        asset = args.get("asset_id")
+        args["title"] = (title[0].upper() + title[1:]) + (f" on {asset}" if asset else "")
+    if "description" in spec.params and not args.get("description"):
+        desc = f"Requested in chat: \"{text.strip()}\"."
+        if evidence:
+            desc += " Evidence: " + "; ".join(str(e) for e in evidence[:3])
+        args["description"] = desc
+    return args

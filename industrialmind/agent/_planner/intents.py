@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 from industrialmind.agent._planner.examples import (
     _HELP, _OUT_OF_SCOPE, cues_of_example, generate_examples, prototypes,
 )
+from industrialmind.agent._planner.entities import norm
 from industrialmind.agent._planner.specs import ToolSpec, param_kind  # noqa: F401 - re-exported
 
 if TYPE_CHECKING:
@@ -190,6 +191,41 @@ class IntentRouter:
              + LEX_WEIGHT * lexp)
         order = np.argsort(-p)
         return [(self.classes[i], float(p[i])) for i in order], float(raw.max())
+
+
+def fit_to_entities(ranked: list[tuple[str, float]], specs: list[ToolSpec], ents: Any, text: str,
+                    ctx: Any = None) -> list[tuple[str, float]]:
+    """Weigh each tool by how well its parameters fit what the question names: a sensor, a time, a line or an
+    asset the tool cannot take make it less likely; an action needs one of its verbs."""
+    words = re.findall(r"[a-z]+", norm(text))
+    out = []
+    for name, p in ranked:
+        spec = next((s for s in specs if s.name == name), None)
+        if spec is None:
+            out.append((name, p))
+            continue
+        kinds = spec.kinds()
+        factor = 1.0
+        if ents.sensors and "sensor" not in kinds:
+            factor *= 0.5
+        if ents.time is not None and "time" not in kinds:
+            factor *= 0.5
+        if ents.time is None and ents.sensors and "sensor" in {param_kind(p) for p in spec.required} \
+                and "time" in kinds:
+            factor *= 0.7  # a series tool is asked with a period; a sensor without one means its value now
+        if (ents.assets or ents.unknown_ids) and not ({"asset", "scope", "text"} & kinds):
+            factor *= 0.5
+        if ents.lines and not ({"scope", "line"} & kinds):
+            factor *= 0.5
+        if ents.priority and "priority" not in kinds:
+            factor *= 0.7
+        if spec.is_action and not any(w.startswith(v[:5]) for v in spec.action_verbs() for w in words):
+            factor *= 0.4
+        if ctx is not None and ctx.job_id and any(p.endswith("job_id") for p in spec.params):
+            factor *= 2.0  # a follow-up right after a job started is most likely about that job
+        out.append((name, p * factor))
+    total = sum(p for _, p in out) or 1.0
+    return sorted(((n, p / total) for n, p in out), key=lambda x: -x[1])
 
 
 _STOPWORDS = set("""a an the of on in at for to by with from about and or is are was were be been do does did can
