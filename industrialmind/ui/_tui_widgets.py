@@ -46,6 +46,36 @@ def hhmm(ts: datetime | None) -> str:
     return ts.strftime("%H:%M") if ts is not None else "--:--"
 
 
+# the record lists a tool result may hold, in the order `chat` looks for them
+TABLE_KEYS = ("assets", "readings", "work_orders", "events", "anomalies", "failure_modes", "passages", "rows", "jobs",
+              "topics", "messages")
+
+
+def result_table(result: Any, max_rows: int = 6, max_columns: int = 4) -> Table | None:
+    """A compact table of the first record list in a tool result (a few rows and scalar columns), or None."""
+    if not isinstance(result, dict):
+        return None
+    for key in TABLE_KEYS:
+        rows = result.get(key)
+        if isinstance(rows, list) and rows and all(isinstance(r, dict) for r in rows):
+            columns = [c for c in rows[0] if not isinstance(rows[0][c], (list, dict))][:max_columns]
+            table = Table(box=None, padding=(0, 1), header_style="bold dim", show_edge=False)
+            for c in columns:  # one line per record: long names are cut, not wrapped
+                table.add_column(c, no_wrap=True, overflow="ellipsis")
+            for row in rows[:max_rows]:
+                table.add_row(*[_cell(row.get(c)) for c in columns])
+            if len(rows) > max_rows:
+                table.caption = f"… {len(rows) - max_rows} more"
+            return table
+    return None
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return "" if value is None else str(value)
+
+
 class UserMessage(Markdown):
     """A question as the person typed it."""
 

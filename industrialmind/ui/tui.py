@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Tree
+from textual.widgets import Footer, Header, Input, Static, Tree
 
 from industrialmind.ui._tui_data import TREND_HOURS, AlarmFeed, AlarmRow, PlantData, SiteNode
 from industrialmind.ui._tui_widgets import (
@@ -32,6 +32,7 @@ from industrialmind.ui._tui_widgets import (
     ToolCall,
     TrendsPanel,
     UserMessage,
+    result_table,
 )
 
 if TYPE_CHECKING:
@@ -502,9 +503,14 @@ class IndustrialMindApp(App[None]):
         if line is None:
             return
         line.finish(result)
+        log = self.main_widget("#chat-log", VerticalScroll)
         chart = result.get("chart") if isinstance(result, dict) else None
         if isinstance(chart, dict) and chart.get("series"):
-            self.main_widget("#chat-log", VerticalScroll).mount(ChartLine(chart), after=line)
+            log.mount(ChartLine(chart), after=line)
+            return
+        table = result_table(result)
+        if table is not None:
+            log.mount(Static(table, classes="tool-table"), after=line)
 
     def _ask_approval(self, request: dict[str, Any]) -> None:
         self._set_pending(None, "waiting for your approval…")

@@ -452,3 +452,17 @@ def test_tui_command_bad_brain_is_one_line_exit_2(tui_home: Path) -> None:
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "'bogus'" in lines[0] and "offline" in lines[0]
+
+
+async def test_tui_tool_result_with_records_shows_a_compact_table(tui_home: Path) -> None:
+    """A tool that returns a list of records (find_assets) gets a small table under its line, one row per record."""
+    app = make_app(tui_home, [{"content": "", "tool_calls": [tool_call("find_assets", {"line": "L2"})]},
+                              "Line 2 has 13 assets."])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.click("#prompt")
+        await pilot.press(*"what is on line 2?", "enter")
+        await settle(app, pilot, until=lambda: not app.busy)
+        tables = app.query(".tool-table")
+        assert len(tables) == 1
+        text = "\n".join(s.text for s in tables.first().render_lines(tables.first().region.reset_offset))
+        assert "TK-201" in text and "more" in text
