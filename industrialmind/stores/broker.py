@@ -18,11 +18,11 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
 
 from industrialmind.errors import BackendUnavailableError, ConfigError
 
@@ -290,7 +290,7 @@ class TansuBroker:
         """host:port for clients."""
         return f"{self.host}:{self.port}"
 
-    def start(self, wait_s: float = 10.0) -> "TansuBroker":
+    def start(self, wait_s: float = 10.0) -> TansuBroker:
         """Start (or restart) the broker on its port; its memory storage starts empty."""
         deadline = time.monotonic() + wait_s
         while True:
@@ -318,7 +318,7 @@ class TansuBroker:
             self.proc.wait()
         self.proc = None
 
-    def __enter__(self) -> "TansuBroker":
+    def __enter__(self) -> TansuBroker:
         return self.start() if self.proc is None else self
 
     def __exit__(self, *exc) -> None:

@@ -25,11 +25,12 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from industrialmind.errors import BackendUnavailableError, IndustrialMindError
 from industrialmind.stores.streams import INGEST_GROUP, Streams
@@ -89,11 +90,11 @@ class _Batch:
     """Messages consumed but not yet committed, and the next offset to commit per partition."""
 
     def __init__(self) -> None:
-        self.messages: list["Message"] = []
+        self.messages: list[Message] = []
         self.offsets: dict[tuple[str, int], int] = {}
         self.started = 0.0
 
-    def add(self, msgs: list["Message"]) -> None:
+    def add(self, msgs: list[Message]) -> None:
         if not self.messages:
             self.started = time.monotonic()
         self.messages.extend(msgs)
@@ -144,6 +145,8 @@ class IngestWorker:
         self._executor: ThreadPoolExecutor | None = None
         self._in_flight: tuple[Future, _Batch, float] | None = None
         self._paused = False
+        self.decode_in_reader = True
+        self._assigned_mono: float | None = None
         self._loop_thread: threading.Thread | None = None
         self._batch = _Batch()
 
@@ -182,6 +185,8 @@ class IngestWorker:
 
     def _on_assign(self, consumer, partitions) -> None:
         self.stats.assigned = sorted(tp.partition for tp in partitions)
+        if partitions:
+            self._assigned_mono = time.monotonic()
         if self.stats.assigned_at is None and partitions:
             self.stats.assigned_at = time.time()
         self._paused = False
@@ -260,7 +265,9 @@ class IngestWorker:
                     self._submit(batch)
                     self._batch = _Batch()
                 elif idle_exit_s is not None and not len(batch) and self._in_flight is None and (
-                        time.monotonic() - last_message >= idle_exit_s):
+                        self._assigned_mono is not None
+                        and time.monotonic() - max(last_message, self._assigned_mono) >= idle_exit_s):
+                    # Idle counts from the assignment: a group join can take longer than the idle time.
                     break
         finally:
             self._shutdown()
@@ -293,11 +300,13 @@ class IngestWorker:
             return
         # One batch in flight: wait for the previous one (and commit it) first, pausing the partitions so
         # librdkafka stops fetching while the writer catches up.
+        # Decode here, while the writer thread is busy with the previous batch: that balances the two threads.
+        decoded = self._decode(batch) if self.decode_in_reader else None
         if self._in_flight is not None and not self._in_flight[0].done():
             self._pause()
         self._reap_in_flight(block=True)
         self._resume()
-        future = self._executor.submit(self._write_batch, batch)
+        future = self._executor.submit(self._write_batch, batch, None, decoded)
         self._in_flight = (future, batch, time.monotonic())
 
     def _reap_in_flight(self, block: bool) -> None:
@@ -346,12 +355,18 @@ class IngestWorker:
         written, rejected, fast = self._write_batch(batch, retry_for)
         self._commit(batch, written, rejected, fast)
 
-    def _write_batch(self, batch: _Batch, retry_for: float | None = None) -> tuple[int, int, bool]:
-        """Decode, dead-letter the rejected messages, write the points; retries until durable (or stop)."""
+    @staticmethod
+    def _decode(batch: _Batch):
         from industrialmind.stores.messages import decode_telemetry
 
+        return decode_telemetry([m.value() for m in batch.messages])
+
+    def _write_batch(self, batch: _Batch, retry_for: float | None = None, decoded=None) -> tuple[int, int, bool]:
+        """Decode (unless done already), dead-letter the rejected messages, write the points; retries until
+        durable (or stop)."""
         msgs = batch.messages
-        decoded = decode_telemetry([m.value() for m in msgs])
+        if decoded is None:
+            decoded = self._decode(batch)
         if decoded.rejected:
             self._dead_letter(msgs, decoded.rejected, retry_for)
         points = decoded.points
@@ -396,13 +411,14 @@ class IngestWorker:
         topic = self.streams.topic("deadletter")
         start = time.monotonic()
         todo = list(rejected)
+        failed: list = []
+
+        def report(err, _msg, item) -> None:
+            if err is not None:
+                failed.append(item)
+
         while todo:
-            failed: list = []
-
-            def report(err, _msg, item) -> None:
-                if err is not None:
-                    failed.append(item)
-
+            failed.clear()
             for r in todo:
                 m = msgs[r.index]
                 headers = dead_letter_headers(r.reason, m.topic(), m.partition(), m.offset(), self.group)
@@ -414,7 +430,7 @@ class IngestWorker:
             if self.stop.is_set() or (retry_for is not None and time.monotonic() - start > retry_for):
                 raise BackendUnavailableError(f"could not deliver {len(failed) or remaining} message(s) to the "
                                               f"dead-letter topic {topic!r}")
-            todo = failed if remaining == 0 else todo  # undelivered after flush: send again (at least once)
+            todo = list(failed) if remaining == 0 else todo  # undelivered after flush: send again (at least once)
             time.sleep(0.5)
         self.stats.rejected += len(rejected)
 

@@ -112,7 +112,7 @@ class AlarmV1(BaseModel):
 
     @classmethod
     def from_event(cls, event: Any, state: Literal["raised", "cleared"] = "raised",
-                   threshold: float | None = None) -> "AlarmV1":
+                   threshold: float | None = None) -> AlarmV1:
         """An alarm message from a records-store Event."""
         return cls(id=event.id, asset_id=event.asset_id, kind=event.kind if event.kind in ("alarm", "alert")
                    else "anomaly", state=state, severity=event.severity, message=event.message,
@@ -143,7 +143,7 @@ def encode_point(asset: str, sensor: str, ts: datetime, value: float | None, qua
             f'"value":{_format_value(value)},"quality":{int(quality)}}}').encode()
 
 
-def encode_telemetry(points: "pd.DataFrame") -> tuple[list[bytes], list[bytes]]:
+def encode_telemetry(points: pd.DataFrame) -> tuple[list[bytes], list[bytes]]:
     """Encode a long frame (asset, sensor, ts, value[, quality]) to (keys, values) for the telemetry topic.
 
     Vectorised: timestamps are formatted once per column, not per row; NaN values become null.
@@ -194,7 +194,7 @@ class Rejected:
 class DecodedBatch:
     """The result of decoding a batch: a points frame of the valid messages and the rejected ones."""
 
-    points: "pd.DataFrame"
+    points: pd.DataFrame
     rejected: list[Rejected] = field(default_factory=list)
     fast_path: bool = True
 
@@ -206,7 +206,7 @@ def _arrow_schema():
                       ("value", pa.float64()), ("quality", pa.int64())])
 
 
-def empty_points() -> "pd.DataFrame":
+def empty_points() -> pd.DataFrame:
     """An empty points frame with the time-series store's column types."""
     import pandas as pd
 
@@ -275,7 +275,7 @@ def _fast_decode(values: list[bytes]):
         table.schema.get_field_index("quality"), "quality", quality), ok
 
 
-def _frame(table) -> "pd.DataFrame":
+def _frame(table) -> pd.DataFrame:
     import pandas as pd
     import pyarrow.compute as pc
 
@@ -288,7 +288,7 @@ def _frame(table) -> "pd.DataFrame":
     })
 
 
-def _slow_decode(values: list[bytes | None], indices: list[int]) -> tuple["pd.DataFrame", list[Rejected]]:
+def _slow_decode(values: list[bytes | None], indices: list[int]) -> tuple[pd.DataFrame, list[Rejected]]:
     """Validate the given messages one at a time with the pydantic model."""
     import pandas as pd
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 
 
@@ -37,12 +35,12 @@ def ingest_cmd(
     hold_store: bool = typer.Option(False, "--hold-store", help="Keep the DuckDB file open (fastest; one ingest "
                                     "process only, and readers of that file wait until it stops)."),
     pipeline: bool = typer.Option(True, "--pipeline/--no-pipeline", help="Write one batch while consuming the next."),
-    broker_wait: Optional[float] = typer.Option(None, "--broker-wait", help="Give up after S seconds when the broker "
+    broker_wait: float | None = typer.Option(None, "--broker-wait", help="Give up after S seconds when the broker "
                                                 "is unreachable at start (default: keep retrying)."),
     session_timeout: float = typer.Option(10.0, "--session-timeout", help="Seconds after which the group gives a "
                                           "silent (crashed) member's partitions to the others."),
-    max_messages: Optional[int] = typer.Option(None, "--max-messages", help="Stop after N messages."),
-    idle_exit: Optional[float] = typer.Option(None, "--idle-exit", help="Stop after S seconds without messages."),
+    max_messages: int | None = typer.Option(None, "--max-messages", help="Stop after N messages."),
+    idle_exit: float | None = typer.Option(None, "--idle-exit", help="Stop after S seconds without messages (counted from the partition assignment)."),
     json_out: bool = typer.Option(False, "--json", help="Print the run's counters as JSON when it stops."),
 ) -> None:
     """Consume telemetry into the time-series store (at least once, idempotent); Ctrl-C or SIGTERM stops cleanly."""
@@ -87,13 +85,13 @@ def ingest_cmd(
 
 def up_cmd(
     speed: float = typer.Option(1.0, "--speed", help="Simulated seconds per wall-clock second (60: an hour a minute)."),
-    rate: Optional[float] = typer.Option(None, "--rate", help="Target points published per second (sets the sample "
+    rate: float | None = typer.Option(None, "--rate", help="Target points published per second (sets the sample "
                                          "step; default every sensor once per simulated minute)."),
     seed: int = typer.Option(1, "--seed", help="Simulator seed."),
     workers: int = typer.Option(1, "--workers", help="Ingest processes in the consumer group."),
-    scorer: Optional[bool] = typer.Option(None, "--scorer/--no-scorer", help="Start the streaming scorer (default: "
+    scorer: bool | None = typer.Option(None, "--scorer/--no-scorer", help="Start the streaming scorer (default: "
                                           "when the `score` command exists)."),
-    duration: Optional[float] = typer.Option(None, "--duration", help="Stop after S seconds (default: Ctrl-C)."),
+    duration: float | None = typer.Option(None, "--duration", help="Stop after S seconds (default: Ctrl-C)."),
     interval: float = typer.Option(2.0, "--interval", help="Seconds between status updates."),
     json_out: bool = typer.Option(False, "--json", help="Print a JSON summary when the stack stops."),
 ) -> None:
@@ -141,10 +139,10 @@ def up_cmd(
 
 def streams_cmd(
     interval: float = typer.Option(1.0, "--interval", help="Seconds between the two samples that give the rates."),
-    group: Optional[list[str]] = typer.Option(None, "--group", help="Only these consumer groups (repeatable)."),
-    tail: Optional[str] = typer.Option(None, "--tail", help="Show the last messages of a topic instead: telemetry, "
+    group: list[str] | None = typer.Option(None, "--group", help="Only these consumer groups (repeatable)."),
+    tail: str | None = typer.Option(None, "--tail", help="Show the last messages of a topic instead: telemetry, "
                                        "alarms or deadletter."),
-    asset: Optional[str] = typer.Option(None, "--asset", help="With --tail: only messages keyed by this asset."),
+    asset: str | None = typer.Option(None, "--asset", help="With --tail: only messages keyed by this asset."),
     limit: int = typer.Option(20, "--limit", "-n", help="With --tail: how many messages."),
     json_out: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
 ) -> None:

@@ -18,9 +18,10 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from industrialmind.errors import BackendUnavailableError, InvalidInputError, did_you_mean
 
@@ -77,21 +78,21 @@ def consumer_config(bootstrap: str, group: str, **overrides: Any) -> dict[str, A
     return config
 
 
-def make_producer(bootstrap: str, **overrides: Any) -> "Producer":
+def make_producer(bootstrap: str, **overrides: Any) -> Producer:
     """A confluent-kafka Producer (see producer_config)."""
     from confluent_kafka import Producer
 
     return Producer(producer_config(bootstrap, **overrides))
 
 
-def make_consumer(bootstrap: str, group: str, **overrides: Any) -> "Consumer":
+def make_consumer(bootstrap: str, group: str, **overrides: Any) -> Consumer:
     """A confluent-kafka Consumer in group (see consumer_config)."""
     from confluent_kafka import Consumer
 
     return Consumer(consumer_config(bootstrap, group, **overrides))
 
 
-def produce(producer: "Producer", topic: str, value: bytes, key: bytes | None = None,
+def produce(producer: Producer, topic: str, value: bytes, key: bytes | None = None,
             headers: list | None = None, on_delivery: Callable | None = None) -> None:
     """Produce one message, waiting (not dropping) while the producer's local queue is full."""
     while True:
@@ -123,7 +124,7 @@ class DeliveryTracker:
             self.next_offsets[key] = nxt
 
 
-def produce_points(producer: "Producer", topic: str, points: "pd.DataFrame",
+def produce_points(producer: Producer, topic: str, points: pd.DataFrame,
                    on_delivery: Callable | None = None) -> int:
     """Publish a long frame (asset, sensor, ts, value[, quality]) as telemetry v1 messages keyed by asset."""
     from industrialmind.stores.messages import encode_telemetry
@@ -168,7 +169,7 @@ class Streams:
         self.prefix = prefix
 
     @classmethod
-    def from_settings(cls, settings) -> "Streams":
+    def from_settings(cls, settings) -> Streams:
         """Streams configured by IM_KAFKA_BOOTSTRAP and IM_KAFKA_TOPIC_PREFIX."""
         from industrialmind.stores.broker import bootstrap_servers
 
@@ -191,11 +192,11 @@ class Streams:
         raise InvalidInputError(f"unknown topic {kind!r}" + did_you_mean(kind, list(TOPIC_KINDS)))
 
     # -- clients -----------------------------------------------------------------------------------------
-    def producer(self, **overrides: Any) -> "Producer":
+    def producer(self, **overrides: Any) -> Producer:
         """A producer on this bootstrap."""
         return make_producer(self.bootstrap, **overrides)
 
-    def consumer(self, group: str, **overrides: Any) -> "Consumer":
+    def consumer(self, group: str, **overrides: Any) -> Consumer:
         """A consumer in group on this bootstrap."""
         return make_consumer(self.bootstrap, group, **overrides)
 

@@ -23,7 +23,9 @@ CLI = [sys.executable, "-c", "from industrialmind.cli import main; main()"]
 
 def _start_ingest(*args: str) -> subprocess.Popen:
     env = dict(os.environ)
-    return subprocess.Popen([*CLI, "ingest", "--session-timeout", "3", *args], env=env,
+    # The topic prefix is unique per test; so is the group (Tansu never reuses a group for other topics).
+    group = "ingest-" + env["IM_KAFKA_TOPIC_PREFIX"]
+    return subprocess.Popen([*CLI, "ingest", "--group", group, "--session-timeout", "3", *args], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -70,12 +72,12 @@ def test_ingest_survives_sigkill_mid_batch_without_loss_or_duplicates(streams, i
             kills += 1
     assert kills == 3 and all(p > 0 for p in progress_at_kill)
     final = _start_ingest("--idle-exit", "3", "--json")
-    out, err = final.communicate(timeout=90)
+    _out, err = final.communicate(timeout=90)
     assert final.returncode == 0, err
     rows, total = stored_keys(f"duckdb:///{im_home / 'timeseries.duckdb'}", frame["asset"])
     assert total == len(frame), f"store holds {total} rows for {len(frame)} produced points"
     assert rows == expected_keys(frame)
-    lag = streams.lag("im-ingest", streams.topic("telemetry"))
+    lag = streams.lag(f"ingest-{streams.prefix}", streams.topic("telemetry"))
     assert sum(r.lag for r in lag) == 0
 
 
@@ -93,4 +95,4 @@ def test_ingest_stops_cleanly_on_sigterm(streams, im_home):  # noqa: F811
     assert proc.returncode == 0, err
     assert json.loads(out)["written"] == len(frame)
     assert "stopped" in err
-    assert sum(r.lag for r in streams.lag("im-ingest", streams.topic("telemetry"))) == 0
+    assert sum(r.lag for r in streams.lag(f"ingest-{streams.prefix}", streams.topic("telemetry"))) == 0

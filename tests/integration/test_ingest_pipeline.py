@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -38,7 +38,9 @@ def _worker(settings, streams, url, **kwargs):
     from industrialmind.stores.ingest import IngestWorker
 
     kwargs.setdefault("consumer_overrides", {"session.timeout.ms": 3000, "heartbeat.interval.ms": 500})
-    return IngestWorker(settings, streams=streams, store_url=url, group=kwargs.pop("group", "im-ingest"), **kwargs)
+    # A group per test: Tansu never assigns partitions to a group that was used with other topics before.
+    group = kwargs.pop("group", f"ingest-{streams.prefix}")
+    return IngestWorker(settings, streams=streams, store_url=url, group=group, **kwargs)
 
 
 def _wait_for(predicate, timeout: float, what: str):
@@ -59,7 +61,7 @@ def test_ingest_writes_exactly_the_produced_points(streams, tmp_path):  # noqa: 
     assert stats.written == len(frame) and stats.rejected == 0 and stats.batches >= 5
     rows, total = stored_keys(url, frame["asset"])
     assert total == len(frame) and rows == expected_keys(frame)
-    assert sum(r.lag for r in streams.lag("im-ingest", streams.topic("telemetry"))) == 0
+    assert sum(r.lag for r in streams.lag(f"ingest-{streams.prefix}", streams.topic("telemetry"))) == 0
 
 
 def test_ingest_dead_letters_poison_messages_and_continues(streams, tmp_path):  # noqa: F811
@@ -83,7 +85,7 @@ def test_ingest_dead_letters_poison_messages_and_continues(streams, tmp_path):  
     reasons = " | ".join(m["headers"]["im-dlq-reason"] for m in dead)
     assert "JSON" in reasons and "timezone" in reasons and "v:" in reasons
     assert {m["headers"]["im-dlq-topic"] for m in dead} == {streams.topic("telemetry")}
-    assert sum(r.lag for r in streams.lag("im-ingest", streams.topic("telemetry"))) == 0
+    assert sum(r.lag for r in streams.lag(f"ingest-{streams.prefix}", streams.topic("telemetry"))) == 0
 
 
 class _Crash(BaseException):
@@ -106,7 +108,7 @@ def test_ingest_crash_between_write_and_commit_rewrites_without_duplicates(strea
         first.run(max_messages=len(frame))
     _rows, total = stored_keys(url, frame["asset"])
     assert total >= 500  # at least one batch reached the store before the "crash"
-    lag = streams.lag("im-ingest", streams.topic("telemetry"))
+    lag = streams.lag(f"ingest-{streams.prefix}", streams.topic("telemetry"))
     assert sum(r.lag for r in lag) == len(frame)  # nothing was committed
     stats = _worker(get_settings(), streams, url, batch_size=500).run(max_messages=len(frame))
     assert stats.written == len(frame)
@@ -240,7 +242,9 @@ def test_two_ingest_processes_split_the_partitions(kind, streams, tmp_path, im_h
     DuckDB file, taking turns on its lock; or into InfluxDB), and together store every point exactly once."""
     url = _store_url(kind, tmp_path)
     env = {**os.environ, "IM_TIMESERIES_URL": url}
-    procs = [subprocess.Popen([*CLI, "ingest", "--session-timeout", "3", "--batch-wait", "0.05", "--json"], env=env,
+    group = f"split-{uuid.uuid4().hex[:8]}"  # Tansu never reuses a group for other topics: one per test
+    procs = [subprocess.Popen([*CLI, "ingest", "--group", group, "--session-timeout", "3", "--batch-wait", "0.05",
+                               "--json"], env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
 
     def stats(p) -> dict:
@@ -250,6 +254,7 @@ def test_two_ingest_processes_split_the_partitions(kind, streams, tmp_path, im_h
             return {}
 
     frame = demo_points(8_000)
+    failure = None
     try:
         def split() -> bool:
             a, b = (stats(p).get("assigned") or [] for p in procs)
@@ -258,10 +263,13 @@ def test_two_ingest_processes_split_the_partitions(kind, streams, tmp_path, im_h
         _wait_for(split, 90, "both processes to hold partitions")
         produce(streams, frame)
         _wait_for(lambda: sum(stats(p).get("written", 0) for p in procs) >= len(frame), 90, "all points written")
+    except AssertionError as exc:
+        failure = f"{exc}; stats {[stats(p) for p in procs]}"
     finally:
         for p in procs:
             p.send_signal(signal.SIGTERM)
         outs = [p.communicate(timeout=30) for p in procs]
+    assert failure is None, f"{failure}; stderr: {[err for _out, err in outs]}"
     finals = [json.loads(out) for out, _err in outs]
     assert all(p.returncode == 0 for p in procs), [err for _out, err in outs]
     assert all(f["written"] > 0 for f in finals), finals
