@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 
     from industrialmind.config import Settings
 
+CONFIRMATIONS = {"", "y", "yes", "ok", "okay", "approve", "approved", "confirm", "do it", "yes do it", "go ahead",
+                 "yes please", "sure"}
+DECLINES = {"n", "no", "cancel", "stop", "don't", "do not", "no thanks", "decline", "reject"}
 RECURSION_LIMIT = 60  # graph super-steps per run; the plan step limit stops loops well before this
 
 
@@ -78,7 +81,11 @@ class Assistant:
         started = time.perf_counter()
         config = self._config(thread_id)
         if self.pending(thread_id) is not None:
-            # a new question on a thread waiting for approval answers it: yes with --approve, otherwise no
+            reply = " ".join(question.lower().strip(" .!").split())
+            if reply in CONFIRMATIONS or reply in DECLINES:
+                # "yes" (with approve) or "no" answers the waiting action; it is not a new question
+                return self.resume(thread_id, approved=approve and reply in CONFIRMATIONS)
+            # any other question on a thread waiting for approval answers it: yes with approve, otherwise no
             self.graph.invoke(_resume(approve), config)
         start_index = len(self._messages(thread_id))
         self.graph.invoke({"messages": [HumanMessage(content=question)], "steps": 0}, config)

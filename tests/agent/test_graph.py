@@ -209,3 +209,18 @@ def test_graph_approval_resumes_after_process_restart(im_home):
     assert second["answer"] == "Created." and second["pending_approval"] is None
     assert second["results"][0]["result"]["work_order_id"] == "WO-100"
     assert list(FakeRecords(im_home / "records.json").created) == ["call_restart"]
+
+
+def test_graph_yes_on_pending_thread_only_resumes(monkeypatch):
+    """'yes' with approve on a thread waiting for approval runs the action and is not asked as a new question;
+    'no' declines it."""
+    records, _ = install(monkeypatch)
+    model = ScriptedChatModel(responses=[
+        AIMessage(content="", tool_calls=[tool_call("create_work_order", WO_ARGS)]), "Created.",
+        AIMessage(content="", tool_calls=[tool_call("create_work_order", WO_ARGS)]), "Not created."])
+    assistant = _assistant(model)
+    assistant.ask("open a work order", thread_id="y")
+    assert assistant.ask("yes", thread_id="y", approve=True).answer == "Created."
+    assistant.ask("open another", thread_id="y")
+    assert assistant.ask("no", thread_id="y", approve=True).answer == "Not created."
+    assert len(records.created) == 1 and len(model.calls) == 4
