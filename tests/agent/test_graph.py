@@ -224,3 +224,20 @@ def test_graph_yes_on_pending_thread_only_resumes(monkeypatch):
     assistant.ask("open another", thread_id="y")
     assert assistant.ask("no", thread_id="y", approve=True).answer == "Not created."
     assert len(records.created) == 1 and len(model.calls) == 4
+
+
+def test_langgraph_json_points_at_lazily_built_graph(monkeypatch):
+    """langgraph.json names agent/graph.py:graph, which is built on first access (not at import) as a compiled
+    graph with the plan, approve, act and answer nodes."""
+    import importlib
+
+    spec = json.loads((REPO / "langgraph.json").read_text())
+    path, _, attr = spec["graphs"]["industrialmind"].partition(":")
+    assert (REPO / path).exists() and attr == "graph"
+    monkeypatch.setenv("IM_LLM", "openai/tiny")
+    monkeypatch.setenv("IM_OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    module = importlib.reload(importlib.import_module("industrialmind.agent.graph"))
+    assert "graph" not in vars(module)
+    compiled = module.graph
+    assert {"plan", "approve", "act", "answer"} <= set(compiled.get_graph().nodes)
+    vars(module).pop("graph")
