@@ -147,6 +147,10 @@ def ask(question: str = typer.Argument(..., help="The question, in plain words."
 
     for call in result.tool_calls:
         out.print(f"[dim]-> {_call_text(call)}[/]", highlight=False)
+    for item in result.tool_results:
+        table = result_table(item["result"])
+        if table is not None:
+            out.print(table)
     if result.pending_approval:
         out.print(f"[bold yellow]Needs approval:[/] {result.pending_approval['question']}", highlight=False)
         out.print(f"[dim]Run again with --approve --thread {result.thread_id}, or answer in "
