@@ -103,7 +103,8 @@ def detect_anomalies(settings, scope_id: str, start: datetime | None = None,
         unscored: dict[str, str] = {}
         for asset in assets:
             try:
-                if promoted_version(settings, asset.id) is None:
+                promoted = promoted_version(settings, asset.id)
+                if promoted is None:
                     raise ModelError(f"no promoted model (train one with `industrialmind train --asset {asset.id}`)")
                 scorer = _cached_scorer(fetch_bundle(settings, asset.id), Scorer)
                 period = float(scorer.meta.get("period_s") or 60.0)
@@ -115,7 +116,8 @@ def detect_anomalies(settings, scope_id: str, start: datetime | None = None,
                     raise
                 unscored[asset.id] = str(exc)
                 continue
-            per_asset[asset.id] = {"version": scorer.meta.get("version"), "intervals": len(found)}
+            per_asset[asset.id] = {"version": promoted["version"], "kind": scorer.meta["kind"],
+                                   "threshold": scorer.threshold, "intervals": len(found)}
             anomalies.extend(found)
     finally:
         _close(store)

@@ -31,9 +31,14 @@ def _client(settings):
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     # MLflow writes a lock file in $TMPDIR; keep its tracking data under IM_HOME
     settings.ensure_home()
+    import logging
+
     import mlflow
     from mlflow import MlflowClient
 
+    # MLflow and alembic log every schema migration at INFO on stderr; keep the CLI's output to our own lines
+    for name in ("mlflow", "alembic"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     uri = settings.resolved.mlflow
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
