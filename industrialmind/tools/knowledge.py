@@ -83,12 +83,22 @@ def search_documents(ctx: ToolContext,
     sources = []
     for p in passages:
         if isinstance(p, dict):
-            cite = p.get("citation") or p.get("source") or p.get("document")
+            cite = _cite(p.get("citation") or p.get("source") or p.get("document"))
+            p["cite"] = cite
             if cite and cite not in sources:
                 sources.append(cite)
     summary = (f"{len(passages)} passage(s) for {query!r}" + (f" about {asset_id}" if asset_id else "")
                + (": " + "; ".join(str(s) for s in sources[:3]) if sources else ""))
     return {"summary": summary, "query": query, "asset_id": asset_id, "passages": passages, "sources": sources}
+
+
+def _cite(citation: Any) -> str:
+    """'Title - section (or p. N)' for a passage's citation dict; plain text passes through."""
+    if not isinstance(citation, dict):
+        return str(citation or "")
+    where = f"p. {citation['page']}" if citation.get("page") else citation.get("section", "")
+    title = citation.get("title") or citation.get("doc") or "document"
+    return f"{title} - {where}" if where else title
 
 
 TOOLS = [failure_modes, related_assets, search_documents]
