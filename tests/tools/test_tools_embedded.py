@@ -99,3 +99,21 @@ def test_embedded_graph_tools(embedded):
     assert modes["count"] >= 1 and "cavitation" in " ".join(str(m).lower() for m in modes["failure_modes"])
     rows = tools["query_graph"].invoke({"cypher": "MATCH (a:Asset) WHERE a.id = 'P-101' RETURN a.name AS name"})
     assert rows["rows"] == [{"name": "Feed pump A"}]
+
+
+def test_embedded_jobs_and_anomalies_without_a_model(embedded):
+    """job_status reads jobs recorded in SQLite through the models room's API; detect_anomalies on an asset
+    with no trained model returns an error saying how to train one."""
+    ctx, tools = embedded
+    pytest.importorskip("mlflow")
+    from industrialmind.stores.records import open_records
+
+    records = open_records(ctx.settings.resolved.records)
+    job_id = records.create_job("train", {"scope_id": "P-101"})
+    records.close()
+    one = tools["job_status"].invoke({"job_id": str(job_id)})
+    assert one["job"]["status"] == "queued" and str(job_id) in one["summary"]
+    assert str(job_id) in tools["job_status"].invoke({})["summary"]
+    assert "unknown job" in tools["job_status"].invoke({"job_id": "JOB-999999"})["error"]
+    result = tools["detect_anomalies"].invoke({"scope_id": "P-101", "start": "2h"})
+    assert "no promoted model" in result["error"] and "train" in result["error"]
