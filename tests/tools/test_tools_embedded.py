@@ -117,3 +117,35 @@ def test_embedded_jobs_and_anomalies_without_a_model(embedded):
     assert "unknown job" in tools["job_status"].invoke({"job_id": "JOB-999999"})["error"]
     result = tools["detect_anomalies"].invoke({"scope_id": "P-101", "start": "2h"})
     assert "no promoted model" in result["error"] and "train" in result["error"]
+
+
+def test_embedded_stream_tools(im_home):
+    """stream_status and tail_stream read the bundled Tansu broker: message counts, and one asset's latest
+    messages by key."""
+    pytest.importorskip("confluent_kafka")
+    import json
+
+    from industrialmind.stores.broker import stop_broker
+    from industrialmind.stores.streams import Streams, produce
+
+    settings = get_settings()
+    settings.ensure_home()
+    try:
+        streams = Streams.from_settings(settings)
+        streams.ensure_topics()
+        producer = streams.producer()
+        for i in range(5):
+            produce(producer, streams.topic("telemetry"), json.dumps({"asset": "P-101", "i": i}).encode(),
+                    key=b"P-101")
+        produce(producer, streams.topic("telemetry"), b'{"asset": "P-102"}', key=b"P-102")
+        producer.flush(10)
+        tools = {t.name: t for t in build_tools(settings)}
+        tail = tools["tail_stream"].invoke({"topic": "telemetry", "asset_id": "p101", "limit": 3})
+        assert [m["value"]["i"] for m in tail["messages"]] == [2, 3, 4]
+        assert tail["topic"] == "im.telemetry"
+        status = tools["stream_status"].invoke({"topic": "telemetry"})
+        assert status["topics"][0]["topic"] == "im.telemetry" and status["topics"][0]["messages"] >= 6
+        bad = tools["tail_stream"].invoke({"topic": "telemtry"})
+        assert "telemetry" in bad["error"]
+    finally:
+        stop_broker(settings.home)
