@@ -30,6 +30,9 @@ class WebRuntime:
         self._assistants: dict[str, "Assistant"] = {}
         self._build_lock = threading.Lock()
         self.turn_lock = threading.Lock()
+        self._warming = False
+        self._checkpointer: Any = None
+        self._checkpointer_lock = threading.Lock()
 
     def brains(self) -> list[str]:
         """The brains a person may pick: the configured one and the offline planner (always available)."""
@@ -51,11 +54,17 @@ class WebRuntime:
                 from industrialmind.agent.models import make_chat_model
                 from industrialmind.agent.runner import Assistant
 
-                shared = next(iter(self._assistants.values()), None)
-                self._assistants[llm] = Assistant(
-                    self.settings, llm=make_chat_model(llm, self.settings),
-                    checkpointer=shared.checkpointer if shared is not None else None)
+                self._assistants[llm] = Assistant(self.settings, llm=make_chat_model(llm, self.settings),
+                                                  checkpointer=self.checkpointer())
             return self._assistants[llm]
+
+    def warm_up_in_background(self) -> None:
+        """Start warm_up once in a daemon thread (the first person to open the chat triggers it)."""
+        with self._build_lock:
+            if self._warming:
+                return
+            self._warming = True
+        threading.Thread(target=self.warm_up, name="warm-up", daemon=True).start()
 
     def warm_up(self) -> None:
         """Build the default brain's Assistant now and, for the offline planner, train or load its router, so the
@@ -117,13 +126,24 @@ class WebRuntime:
                 raise item
             yield item
 
+    def checkpointer(self) -> Any:
+        """The checkpointer every Assistant of this process shares (opened on first use; cheap, unlike a brain)."""
+        # its own lock: listing threads must not wait while a brain is being built under _build_lock
+        with self._checkpointer_lock:
+            if self._checkpointer is None:
+                from industrialmind.agent.graph import open_checkpointer
+
+                self._checkpointer = open_checkpointer(self.settings)
+            return self._checkpointer
+
     def recent_threads(self, limit: int = 8) -> list[dict[str, Any]]:
-        """The most recent conversation threads in the checkpointer (newest first): id, title, message count."""
-        assistant = self.assistant()
+        """The most recent conversation threads in the checkpointer (newest first): id, title, message count,
+        whether an action waits for approval. Reads checkpoints only, so it never waits for a brain to load."""
+        saver = self.checkpointer()
         latest: dict[str, str] = {}
         # checkpoint ids are time-ordered (uuid6), so the newest id per thread orders the threads; savers list
         # checkpoints in different orders (SQLite newest first, memory by thread), hence the explicit sort
-        checkpoints = assistant.checkpointer.list(None)
+        checkpoints = saver.list(None)
         try:
             for n, checkpoint in enumerate(checkpoints):
                 conf = checkpoint.config["configurable"]
@@ -137,22 +157,28 @@ class WebRuntime:
             close = getattr(checkpoints, "close", None)
             if close is not None:
                 close()
-        seen = sorted(latest, key=latest.__getitem__, reverse=True)[:limit]
         out = []
-        for thread_id in seen:
-            history = assistant.history(thread_id)
-            first = next((m["content"] for m in history if m["role"] == "human"), "")
-            if not first:
+        for thread_id in sorted(latest, key=latest.__getitem__, reverse=True)[:limit]:
+            found = saver.get_tuple({"configurable": {"thread_id": thread_id, "checkpoint_ns": ""}})
+            if found is None:
                 continue
-            out.append({"thread_id": thread_id, "title": first[:80], "messages": len(history),
-                        "pending": assistant.pending(thread_id) is not None})
+            messages = list((found.checkpoint.get("channel_values") or {}).get("messages") or [])
+            first = next((m.content for m in messages if getattr(m, "type", "") == "human"), "")
+            if not isinstance(first, str) or not first:
+                continue
+            pending = any(write[1] == "__interrupt__" for write in found.pending_writes or ())
+            out.append({"thread_id": thread_id, "title": first[:80], "messages": len(messages), "pending": pending})
         return out
 
     def close(self) -> None:
         """Close every Assistant (stores and checkpointer)."""
         for assistant in self._assistants.values():
-            assistant.close()
+            assistant.close()  # closes the shared checkpointer's connection too
         self._assistants.clear()
+        conn = getattr(self._checkpointer, "conn", None)
+        if conn is not None and hasattr(conn, "close"):
+            conn.close()
+        self._checkpointer = None
 
 
 _RUNTIME: list[WebRuntime] = []  # set once by the server at start; Chainlit loads web.py as a plain module

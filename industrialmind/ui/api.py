@@ -222,7 +222,6 @@ def serve(settings: "Settings", host: str | None = None, port: int | None = None
     """Run the web chat and the REST API on one port until interrupted (headless: no browser is opened)."""
     import asyncio
     import logging
-    import threading
 
     import uvicorn
 
@@ -232,7 +231,9 @@ def serve(settings: "Settings", host: str | None = None, port: int | None = None
     port = port or settings.web_port
     app = build_server_app(settings, llm=llm, host=host, port=port)
     logging.getLogger("chainlit").setLevel(logging.WARNING)
-    threading.Thread(target=_web_runtime.current().warm_up, name="warm-up", daemon=True).start()
+    # load the brain while the first person opens the page (started from on_chat_start instead, the first
+    # session's composer stayed disabled on a cold server until the build finished)
+    _web_runtime.current().warm_up_in_background()
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", ws="auto"))
     if on_ready is not None:
         on_ready(f"http://{host}:{port}")

@@ -75,7 +75,9 @@ async def start() -> None:
 
 
 async def _send_recent() -> None:
-    threads = await current().call(lambda a: current().recent_threads())
+    import asyncio
+
+    threads = await asyncio.to_thread(current().recent_threads)
     if not threads:
         return
     lines = ["**Recent conversations** (resume one, or just ask a new question):"]

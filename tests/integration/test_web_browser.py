@@ -50,9 +50,14 @@ def _shot(page, name: str) -> None:
     page.screenshot(path=str(folder / f"web-{name}.png"))
 
 
+SENT = """() => { const e = document.querySelector('#chat-input');
+                  return !!e && (e.value !== undefined ? e.value === '' : e.innerText.trim() === ''); }"""
+
+
 def _ask(page, question: str) -> None:
     page.fill("#chat-input", question)
     page.keyboard.press("Enter")
+    page.wait_for_function(SENT)  # the composer empties once the message is on its way
     page.get_by_text(question, exact=True).last.wait_for()
 
 
@@ -74,7 +79,8 @@ def _scenario(page) -> None:
     page.goto(server.url + "/")
     # starters are built from the registry: P-101 is the demo plant's most critical pump with a vibration sensor
     page.get_by_text("Plot P-101 vibration, drive end").wait_for()
-    page.locator("#chat-input").wait_for()
+    # the brain picker is sent by on_chat_start: once it shows, the session is live and Enter sends
+    page.locator("#chat-settings-open-modal").wait_for()
     page.wait_for_timeout(1000)  # let the welcome screen's fade-in finish before the picture
     _shot(page, "start")
 
@@ -108,10 +114,11 @@ def _scenario(page) -> None:
 
     page.reload()
     page.get_by_text("Recent conversations").wait_for()
+    page.locator("#chat-settings-open-modal").wait_for()
     resume = page.get_by_role("button", name=re.compile(r"Resume: Plot P-101 vibration"))
     resume.click()
     page.get_by_text(re.compile(r"Resumed thread")).wait_for()
-    assert page.get_by_text("Plot P-101 vibration over the last 6 hours", exact=True).count() >= 1
+    page.get_by_text("Plot P-101 vibration over the last 6 hours", exact=True).first.wait_for()  # replayed
     page.get_by_text(re.compile(r"P-101 vibration_de from .* UTC: min")).first.wait_for()
     page.locator(".js-plotly-plot").first.wait_for()  # the thread's chart is drawn again from its tool result
     page.get_by_text(re.compile(r"Resumed thread")).scroll_into_view_if_needed()

@@ -150,3 +150,10 @@ def test_web_chat_requires_login_when_auth_is_on(auth_server, server):
     token = cookie.split("access_token=", 1)[1].split(";", 1)[0]
     status, body = http("GET", auth_server.url + "/api/assets", headers={"Cookie": f"access_token={token}"})
     assert status == 200 and body["count"] == 46
+
+
+def test_web_command_prints_its_url(server):
+    """`industrialmind web` prints the chat URL and where the REST API and its docs are."""
+    out = server.output()
+    assert f"IndustrialMind web chat: {server.url}/" in out
+    assert f"{server.url}/api/docs" in out

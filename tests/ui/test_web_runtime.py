@@ -78,7 +78,7 @@ def test_runtime_recent_threads_lists_conversations_newest_first(im_home):
     settings = get_settings()  # the default SqliteSaver under IM_HOME
     runtime = WebRuntime(settings)
     model = ScriptedChatModel(responses=["Hello there.", "Second answer.", "Third answer."])
-    assistant = Assistant(settings, llm=model)
+    assistant = Assistant(settings, llm=model, checkpointer=runtime.checkpointer())
     runtime._assistants["offline"] = assistant
     try:
         assistant.ask("first question", thread_id="older")
@@ -90,3 +90,22 @@ def test_runtime_recent_threads_lists_conversations_newest_first(im_home):
     assert [t["thread_id"] for t in threads] == ["newer", "older"]
     assert threads[0]["title"] == "another question" and threads[0]["messages"] == 4
     assert threads[1] == {"thread_id": "older", "title": "first question", "messages": 2, "pending": False}
+
+
+def test_runtime_recent_threads_flags_a_thread_waiting_for_approval(im_home):
+    """A thread paused before an action is listed as pending, so the person can resume and decide."""
+    from industrialmind.agent.testing import tool_call
+
+    settings = get_settings()
+    runtime = WebRuntime(settings)
+    model = ScriptedChatModel(responses=[{"content": "", "tool_calls": [tool_call(
+        "create_work_order", {"asset_id": "P-101", "title": "Inspect bearing", "priority": "high"})]}])
+    assistant = Assistant(settings, llm=model, checkpointer=runtime.checkpointer())
+    try:
+        result = assistant.ask("open a work order for the bearing", thread_id="wo")
+        assert result.pending_approval is not None
+        threads = runtime.recent_threads()
+    finally:
+        assistant.close()
+    assert threads == [{"thread_id": "wo", "title": "open a work order for the bearing", "messages": 2,
+                        "pending": True}]
