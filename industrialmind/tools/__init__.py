@@ -53,12 +53,20 @@ def call_tool(func: Callable[..., dict], ctx: ToolContext, **kwargs: Any) -> dic
         return error(str(exc), exc.valid)
     except ToolUnavailable as exc:
         return error(f"{func.__name__} cannot run: {exc}", [])
-    except IndustrialMindError as exc:
-        return error(str(exc), [])
+    except IndustrialMindError as exc:  # another room's message: lift its suggestions into `valid`
+        return error(str(exc), _suggestions(str(exc)))
     except TypeError as exc:  # the model sent an argument the function does not take
         params = [p for p in inspect.signature(func).parameters if p != "ctx"]
         return error(f"bad arguments for {func.__name__}: {exc}", params)
     return jsonable(result)
+
+
+def _suggestions(message: str) -> list[str]:
+    """The quoted choices after 'did you mean' / 'valid choices:' / 'valid:' in an error message."""
+    import re
+
+    match = re.search(r"(did you mean|valid choices:|valid:|recent jobs:)(.*)$", message)
+    return re.findall(r"'([^']+)'", match.group(2)) if match else []
 
 
 def bind(func: Callable[..., dict], ctx: ToolContext) -> BaseTool:

@@ -168,3 +168,14 @@ def test_wrong_argument_names_the_parameters(tools):
 
     result = call_tool(get_asset, ToolContext(get_settings()), asset="P-101")
     assert result["valid"] == ["asset_id"]
+
+
+def test_backend_error_suggestions_become_valid():
+    """A store's own error ("...; did you mean 'x'?") keeps its message and lists the suggestions in `valid`."""
+    from industrialmind.errors import NotFoundError
+
+    def lookup(ctx):
+        raise NotFoundError("unknown topic 'telemtry'; did you mean 'telemetry' or 'alarms'?")
+
+    result = call_tool(lookup, ToolContext(get_settings()))
+    assert result["valid"] == ["telemetry", "alarms"] and result["error"].startswith("unknown topic")
