@@ -29,6 +29,7 @@ from industrialmind.agent._planner import answers
 from industrialmind.agent._planner.arguments import MissingArgument, content_words, describe_action, fill
 from industrialmind.agent._planner.context import CLARIFY_KEY, Context, ToolOutcome, read_context, result_of
 from industrialmind.agent._planner.entities import Entities, Registry, norm
+from industrialmind.agent._planner.framing import frame_cues
 from industrialmind.agent._planner.intents import (
     HELP, OUT_OF_SCOPE, IntentRouter, ToolSpec, fit_to_entities, param_kind,
 )
@@ -204,7 +205,7 @@ class OfflinePlanner(BaseChatModel):
         if spec is None:
             router = self.router()
             masked = router.correct(ents.masked or norm(text), set(registry.sensor_words) | set(registry.type_nouns))
-            ranked, nearest = router.scores(masked, ents.cues())
+            ranked, nearest = router.scores(masked, {**ents.cues(), **frame_cues(norm(text))})
             ranked = fit_to_entities(ranked, self._specs, ents, text, ctx if follow_up else None)
             has_entities = bool(ents.assets or ents.ambiguous or ents.unknown_ids or ents.lines or ents.sensors
                                 or ents.asset_types or ents.sites)
@@ -324,8 +325,10 @@ class OfflinePlanner(BaseChatModel):
         needs_asset = "asset" in kinds and kinds["asset"] in spec.required
         takes_asset = "asset" in kinds or "scope" in kinds
         targets: list[str | None] = list(ents.assets) + list(ents.unknown_ids)
+        # a search over free text does not need the asset: 'the compressor' narrows nothing worth a question
+        searches = any(param_kind(p) == "text" for p in spec.required) and not needs_asset and not spec.is_action
         if not targets and takes_asset:
-            if ents.ambiguous:
+            if ents.ambiguous and not searches:
                 mention = ents.ambiguous[0]
                 names = ", ".join(registry.describe(c) for c in mention.candidates[:8])
                 more = f" (and {len(mention.candidates) - 8} more)" if len(mention.candidates) > 8 else ""

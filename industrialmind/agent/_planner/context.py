@@ -35,6 +35,7 @@ class Context:
     previous_question: str | None = None
     clarify: dict[str, Any] | None = None
     job_id: str | None = None
+    job_pending: bool = False  # the latest tool turn started a job: a short follow-up most likely asks about it
 
     @property
     def has_history(self) -> bool:
@@ -71,6 +72,7 @@ def read_context(messages: Sequence[Any]) -> Context:
             if msg.tool_calls:
                 turn = [ToolOutcome(c["name"], dict(c.get("args") or {}), c.get("id") or "") for c in msg.tool_calls]
                 ctx.last_outcomes = turn
+                ctx.job_pending = False
                 ctx.last_tool = turn[0].name
                 for o in turn:
                     outcomes[o.call_id] = o
@@ -86,6 +88,8 @@ def read_context(messages: Sequence[Any]) -> Context:
                                             if isinstance(res.get("job"), dict) else None)
                 if job:
                     ctx.job_id = str(job)
+                    # a job started (a call that took a job id looked one up instead)
+                    ctx.job_pending = not any(k.endswith("job_id") for k in o.args)
     return ctx
 
 

@@ -43,7 +43,13 @@ _SHORTHAND = {"rn": "right now", "atm": "at the moment", "rite now": "right now"
               "ystdy": "yesterday", "tmrw": "tomorrow", "wo": "work order", "wos": "work orders", "wo's": "work orders",
               "hrs": "hours", "mins": "minutes", "pmp": "pump", "thx": "thanks", "info": "information", "nvm": "never mind",
               "whats": "what is", "what's": "what is", "hows": "how is", "how's": "how is", "wheres": "where is",
-              "isnt": "is not", "doesnt": "does not", "cant": "cannot", "pm'd": "maintained"}
+              "isnt": "is not", "doesnt": "does not", "cant": "cannot", "pm'd": "maintained",
+              "sup": "what is up", "wassup": "what is up", "whassup": "what is up", "wsup": "what is up",
+              "gimme": "give me", "lemme": "let me", "lookin": "looking", "doin": "doing", "goin": "going",
+              "runnin": "running", "wanna": "want to", "gotta": "have to", "gonna": "going to", "ya": "you",
+              "yo": "", "dunno": "do not know", "ppl": "people",
+              "tho": "though", "cuz": "because", "coz": "because", "bc": "because", "abt": "about",
+              "w/e": "whatever", "smth": "something", "sth": "something", "approx": "approximately"}
 _SHORTHAND_RE = re.compile(r"(?<![\w/'-])(" + "|".join(re.escape(k) for k in sorted(_SHORTHAND, key=len, reverse=True))
                            + r")(?![\w/'-])")
 

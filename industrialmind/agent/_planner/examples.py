@@ -8,6 +8,7 @@ import random
 import re
 
 from industrialmind.agent._planner.entities import ASSET_SLOT, LINE_SLOT, TIME_SLOT, TYPE_SLOT
+from industrialmind.agent._planner.framing import frame_cues, frame_examples, paraphrase, themes_of
 from industrialmind.agent._planner.specs import ToolSpec, param_kind
 
 # Generic request frames: how people wrap any request. {np} is a noun phrase, {vp} a verb phrase.
@@ -15,7 +16,8 @@ _NP_FRAMES = ["{np}", "show me {np}", "what are {np}", "what is {np}", "give me 
               "can i see {np}", "pull up {np}", "{np} please", "check {np}", "get {np}", "{np}?", "tell me {np}",
               "any {np}", "list {np}", "quick look at {np}", "i'd like {np}", "need {np} asap"]
 _VP_FRAMES = ["{vp}", "please {vp}", "can you {vp}", "could you {vp}", "i want to {vp}", "help me {vp}",
-              "go ahead and {vp}", "i need you to {vp}", "how do i {vp}", "{vp} for me", "let's {vp}"]
+              "go ahead and {vp}", "i need you to {vp}", "{vp} for me", "let's {vp}"]
+# ('how do i {vp}' is not a frame here: 'how do I ...' asks for written guidance, see framing.py)
 _LEADING_VERBS = ("return", "returns", "list", "lists", "find", "finds", "describe", "describes", "show", "shows",
                   "get", "gets", "give", "fetch", "read", "reads", "search", "searches", "detect", "detects",
                   "summarise", "summarize", "compute", "computes", "create", "creates", "open", "opens", "train",
@@ -36,6 +38,8 @@ _OUT_OF_SCOPE = [
     "draw me a picture of a dog", "how do i lose weight", "sing me a song", "what's the best phone to buy",
     "explain quantum physics to me", "give me dating advice", "what's the score of the cricket",
     "convert 100 dollars to euros", "write a limerick", "call my mom", "who are you dating",
+    "how do i change a flat tyre", "how to cook rice", "how do i tie a tie", "how can i learn guitar",
+    "steps to renew my passport", "is there a guide to knitting a scarf", "instructions for assembling ikea furniture",
 ]
 _HELP = [
     "what can you do", "help", "what are you able to help with", "how do i use you", "what questions can i ask",
@@ -140,6 +144,9 @@ def generate_examples(spec: ToolSpec, per_tool: int = 140, seed: int = 0) -> lis
     slots filled according to its parameters. Quoted examples from the docstring weigh more (several framings)."""
     rng = random.Random(f"{seed}:{spec.name}")
     nps, vps = _phrases(spec)
+    # the docstring's words and the words engineers use for them ('procedures' -> 'SOPs', 'checklists')
+    nps = list(dict.fromkeys(nps + [v for p in nps for v in paraphrase(p, rng)]))
+    vps = list(dict.fromkeys(vps + [v for p in vps for v in paraphrase(p, rng)]))
     quoted = [_delexicalise(q.lower()) for q in re.findall(r"'([^']{6,80})'", spec.description) if len(q.split()) >= 2]
     kinds = spec.kinds()
     required = {param_kind(p) for p in spec.required}
@@ -148,6 +155,8 @@ def generate_examples(spec: ToolSpec, per_tool: int = 140, seed: int = 0) -> lis
         out.append(q)
         for frame in rng.sample(_NP_FRAMES, 4):
             out.append(frame.format(np=q))
+    # requests framed the way the docstring's theme is asked about (causes, documents, values now)
+    out += frame_examples(themes_of(spec.description), rng, n=max(8, per_tool // 6))
     for _ in range(per_tool * 3):
         if len(out) >= per_tool:
             break
@@ -211,6 +220,7 @@ def cues_of_example(text: str, spec_kinds: set[str] | None = None) -> dict[str, 
         "sensor": float(any(canonical_quantity(w) for w in words if len(w) > 2)),
         "time": float(TIME_SLOT in text),
         "priority": float(bool(re.search(r"\b(urgent|priority|high|low)\b", text))),
+        **frame_cues(text),
     }
 
 

@@ -20,15 +20,16 @@ from industrialmind.agent._planner.examples import (
     _HELP, _OUT_OF_SCOPE, cues_of_example, generate_examples, prototypes,
 )
 from industrialmind.agent._planner.entities import norm
+from industrialmind.agent._planner.framing import CAUSE, DOCS, frames_of, synonym_text, themes_of
 from industrialmind.agent._planner.specs import ToolSpec, param_kind  # noqa: F401 - re-exported
 
 if TYPE_CHECKING:
     import numpy as np
 
-GENERATOR_VERSION = "15"
+GENERATOR_VERSION = "17"
 OUT_OF_SCOPE = "out_of_scope"
 HELP = "help"
-CUE_NAMES = ("asset", "multi_asset", "scope", "type", "sensor", "time", "priority")
+CUE_NAMES = ("asset", "multi_asset", "scope", "type", "sensor", "time", "priority", "cause", "docs")
 CUE_WEIGHT = 0.6
 KNN_K = 7
 KNN_WEIGHT = 0.3
@@ -110,7 +111,8 @@ class IntentRouter:
             proto_y += [classes.index(label)] * len(pool)
         router.proto_x = embedder.embed(proto_texts).astype(np.float32)
         router.proto_y = np.asarray(proto_y, dtype=np.int64)
-        router.lexicon = _lexicon(proto_texts, proto_y, len(classes))
+        # the lexical channel also knows the words engineers use for a docstring's words ('sop' for 'procedures')
+        router.lexicon = _lexicon([f"{t} {synonym_text(t)}" for t in proto_texts], proto_y, len(classes))
         router.vocabulary = sorted({w for t in texts for w in re.findall(r"[a-z]+", t)})
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -198,6 +200,8 @@ def fit_to_entities(ranked: list[tuple[str, float]], specs: list[ToolSpec], ents
     """Weigh each tool by how well its parameters fit what the question names: a sensor, a time, a line or an
     asset the tool cannot take make it less likely; an action needs one of its verbs."""
     words = re.findall(r"[a-z]+", norm(text))
+    # asked why, or for a document: a sensor or time named is what the free text is about, not a value to read
+    framed = frames_of(norm(text))
     out = []
     for name, p in ranked:
         spec = next((s for s in specs if s.name == name), None)
@@ -206,9 +210,18 @@ def fit_to_entities(ranked: list[tuple[str, float]], specs: list[ToolSpec], ents
             continue
         kinds = spec.kinds()
         factor = 1.0
-        if ents.sensors and "sensor" not in kinds:
+        takes_words = "text" in kinds and not spec.is_action
+        if framed:
+            if not takes_words:
+                factor *= 0.5  # a reading or a list does not explain why, nor say how to do a job
+            if spec.is_action and DOCS in framed:
+                factor *= 0.5  # 'how do I open ...' asks how, not to do it
+        themes = themes_of(spec.description)
+        if CAUSE in themes and CAUSE not in framed and not _FAILURE_WORDS.search(" ".join(words)):
+            factor *= 0.6  # a tool for explanations is asked with 'why', 'cause', 'fail', 'problem'...
+        if ents.sensors and "sensor" not in kinds and not (framed and takes_words):
             factor *= 0.5
-        if ents.time is not None and "time" not in kinds:
+        if ents.time is not None and "time" not in kinds and not (framed and takes_words):
             factor *= 0.5
         if ents.time is None and ents.sensors and "sensor" in {param_kind(p) for p in spec.required} \
                 and "time" in kinds:
@@ -223,10 +236,15 @@ def fit_to_entities(ranked: list[tuple[str, float]], specs: list[ToolSpec], ents
             factor *= 0.4
         if ctx is not None and ctx.job_id and any(p.endswith("job_id") for p in spec.params):
             factor *= 2.0  # a follow-up right after a job started is most likely about that job
+            if getattr(ctx, "job_pending", False) and not (ents.assets or ents.sensors or ents.lines or ents.time):
+                factor *= 4.0  # ...and nothing new is named: 'is it done?', 'any progress?'
+
         out.append((name, p * factor))
     total = sum(p for _, p in out) or 1.0
     return sorted(((n, p / total) for n, p in out), key=lambda x: -x[1])
 
+
+_FAILURE_WORDS = re.compile(r"\b(fail\w*|problems?|issues?|faults?|wrong|break\w*|broke\w*|wear\w*|damage\w*)\b")
 
 _STOPWORDS = set("""a an the of on in at for to by with from about and or is are was were be been do does did can
 could would should will what whats which who how when where any some me my our i we you your please show tell give

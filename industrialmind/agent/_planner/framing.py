@@ -1,0 +1,161 @@
+"""How a request is framed, independent of the plant: asking for a cause ('why', 'root cause', 'what could make'),
+asking for a document ('SOP', 'procedure', 'manual', 'how do I'), or asking how something is right now ('how is X
+looking'). Frames are English, not tools: a tool takes part in a frame when its own docstring speaks that way
+(a docstring about causes gets causal paraphrases, one about manuals and procedures gets document-noun
+paraphrases), so binding other tools keeps working.
+
+Also a small thesaurus of maintenance words, used to paraphrase docstring phrases into the words engineers use
+('procedure' -> 'SOP', 'checklist', 'work instruction'; 'current value' -> 'live data', 'numbers').
+"""
+
+from __future__ import annotations
+
+import random
+import re
+
+from industrialmind.agent._planner.entities import ASSET_SLOT, TYPE_SLOT
+
+CAUSE = "cause"
+DOCS = "docs"
+NOW = "now"
+FRAMES = (CAUSE, DOCS)
+
+# Asking for an explanation. A sensor word in such a question names the symptom, not a reading to fetch.
+_CAUSE_RE = re.compile(
+    r"\b(why|causes?|caused|causing|reasons?|root[- ]?cause|explain|explains|explanation|how come|culprit"
+    r"|what (?:would|could|might|can|does|do|will) (?:make|lead to|result in|trigger)|what makes"
+    r"|(?:can|could|might|would|will|does) go wrong|goes wrong|go wrong|to blame|responsible for)\b")
+# Asking for written guidance: a document noun, or 'how do I ...' / 'steps to ...'.
+_DOCS_RE = re.compile(
+    r"\b(sops?|procedures?|manuals?|handbooks?|guides?|guidance|guidelines?|checklists?|instructions?"
+    r"|documentation|documents?|docs|datasheets?|data sheets?|spec sheets?|literature|best practices?"
+    r"|how (?:do|should|can|would) (?:i|we|you|one)|how to|steps? (?:to|for)|according to|what does the \w+ say)\b")
+# Docstring words that mark a tool as the one for a frame.
+_DOC_THEME_RE = re.compile(r"\b(manuals|procedures|handbooks)\b")
+_CAUSE_THEME_RE = re.compile(r"\b(causes?|why|failure modes?)\b")
+_NOW_THEME_RE = re.compile(r"\b(current|latest)\b.{0,20}\bvalues?\b")
+
+
+def frames_of(text: str) -> set[str]:
+    """The frames a (normalised) request is in."""
+    out = set()
+    if _CAUSE_RE.search(text):
+        out.add(CAUSE)
+    if _DOCS_RE.search(text):
+        out.add(DOCS)
+    return out
+
+
+def frame_cues(text: str) -> dict[str, float]:
+    """Frames as classifier cue features (1.0 when present)."""
+    found = frames_of(text)
+    return {f: float(f in found) for f in FRAMES}
+
+
+def themes_of(description: str) -> set[str]:
+    """The frames a tool serves, read from its own docstring."""
+    d = description.lower()
+    out = set()
+    if _DOC_THEME_RE.search(d):
+        out.add(DOCS)
+    if _CAUSE_THEME_RE.search(d):
+        out.add(CAUSE)
+    if _NOW_THEME_RE.search(d):
+        out.add(NOW)
+    return out
+
+
+# Words of docstrings and the words engineers use for the same thing. Generic maintenance vocabulary.
+THESAURUS: dict[str, list[str]] = {
+    "manual": ["handbook", "guide", "sop", "documentation", "datasheet", "o&m manual", "vendor manual"],
+    "manuals": ["handbooks", "guides", "sops", "documentation", "docs", "vendor manuals", "datasheets"],
+    "procedure": ["sop", "checklist", "work instruction", "instructions", "method statement", "steps"],
+    "procedures": ["sops", "checklists", "work instructions", "instructions", "method statements"],
+    "causes": ["reasons for", "root causes of", "what leads to", "explanations for"],
+    "cause": ["reason", "root cause", "explanation", "culprit"],
+    "failure modes": ["common problems", "typical faults", "ways it can fail", "known issues", "weak points"],
+    "current": ["live", "present", "latest", "real-time"],
+    "value": ["reading", "numbers", "data", "figures", "measurement"],
+    "values": ["readings", "numbers", "data", "figures", "measurements"],
+    "work orders": ["tickets", "maintenance jobs", "jobs done", "maintenance records"],
+    "alarms": ["alerts", "trips", "warnings"],
+    "anomalies": ["abnormal behaviour", "odd behaviour", "irregularities", "weird readings"],
+    "history": ["trend", "log", "record over time"],
+    "describe": ["tell me about", "details of", "spec of"],
+    "sensors": ["instruments", "measurements", "tags", "transmitters"],
+}
+_THESAURUS_RE = re.compile(r"\b(" + "|".join(re.escape(k) for k in sorted(THESAURUS, key=len, reverse=True))
+                           + r")\b")
+
+
+def paraphrase(phrase: str, rng: random.Random, n: int = 2) -> list[str]:
+    """Up to n variants of a phrase with one thesaurus word swapped for a synonym."""
+    hits = list(_THESAURUS_RE.finditer(phrase))
+    out = []
+    for _ in range(n * 2):
+        if not hits or len(out) >= n:
+            break
+        m = rng.choice(hits)
+        alt = rng.choice(THESAURUS[m.group(1)])
+        out.append(phrase[:m.start()] + alt + phrase[m.end():])
+    return list(dict.fromkeys(out))
+
+
+def synonym_text(text: str) -> str:
+    """The thesaurus synonyms of the words a text uses, as one string (feeds the lexical channel)."""
+    return " ".join(" ".join(THESAURUS[m.group(1)]) for m in _THESAURUS_RE.finditer(text.lower()))
+
+
+# Frame paraphrases: generic sentence shapes, slots filled at random. {a}: one asset, {t}: a kind of equipment,
+# {s}: a sensor word, {d}: a direction, {v}: a symptom verb, {k}: a document noun, {w}: a maintenance task.
+_SENSORS = ["vibration", "temperature", "pressure", "flow", "current", "bearing temp", "discharge pressure",
+            "amps", "level", "speed", "power", "oil temp", "torque", "airflow"]
+_DIRECTIONS = ["high", "low", "rising", "dropping", "unstable", "erratic", "fluctuating", "increasing"]
+_SYMPTOM_VERBS = ["vibrate", "overheat", "trip", "leak", "surge", "lose pressure", "run rough", "make noise",
+                  "cavitate", "stall", "draw more current", "run hot", "seize"]
+_DOC_NOUNS = ["sop", "procedure", "manual", "guide", "checklist", "work instruction", "instructions", "handbook",
+              "documentation", "datasheet"]
+_TASKS = ["replacing the seal", "starting up", "shutting down", "lubricating", "inspecting", "calibrating",
+          "overhauling", "commissioning", "servicing", "repairing", "installing", "draining"]
+_TASK_VERBS = ["replace the seal on", "start up", "shut down", "lubricate", "inspect", "calibrate", "overhaul",
+               "commission", "service", "repair", "install", "drain"]
+
+_CAUSE_SHAPES = [
+    "why is {a} {s} so {d}", "why would {a} {v}", "what could make {a} {v}", "root cause of {d} {s} on {a}",
+    "reasons for {d} {s} on {t}", "what makes {t} {v}", "{a} {s} keeps {d}, what is the likely cause",
+    "what would explain {d} {s} on {a}", "why does {a} {v} so often", "what tends to go wrong with {a}",
+    "typical problems on {t}", "what could be behind the {d} {s} on {a}", "why might {a} {s} be {d}",
+    "what is causing the {s} on {a}", "how come {a} {s} is {d}",
+    "possible causes when {t} {v}", "{t} {v}, what could cause it",
+]
+_DOC_SHAPES = [
+    "is there a {k} for {w} {a}", "{k} for {w} {t}", "where is the {k} for {a}", "do we have a {k} on {w}",
+    "how do i {x} {a}", "how to {x} {t}", "steps to {x} {a}", "what does the {k} say about {w} {a}",
+    "find me the {k} for {w}", "{k} on {w} {t}", "got a {k} for {a}", "show me the {k} for {x} {a}",
+    "according to the {k} how do we {x} {t}", "instructions to {x} {a}",
+]
+_NOW_SHAPES = [
+    "how is {a} looking", "what is up with {a}", "where is {a} at", "{a} status right now", "numbers on {a}",
+    "live data from {a}", "what is {a} reading", "{a} right now", "what are the values on {a}", "{a} now",
+    "how is {a} doing at the moment", "give me the numbers for {a}", "what is {a} showing", "{a} {s} now",
+    "current {s} of {a}", "what is the {s} on {a}",
+]
+
+
+def frame_examples(themes: set[str], rng: random.Random, n: int = 30) -> list[str]:
+    """Paraphrases in the frames a tool serves (from its docstring), slots filled at random."""
+    shapes: list[str] = []
+    if CAUSE in themes:
+        shapes += _CAUSE_SHAPES
+    if DOCS in themes:
+        shapes += _DOC_SHAPES
+    if NOW in themes and not shapes:
+        shapes += _NOW_SHAPES
+    if not shapes:
+        return []
+    out = []
+    for _ in range(n):
+        out.append(rng.choice(shapes).format(
+            a=ASSET_SLOT, t=TYPE_SLOT, s=rng.choice(_SENSORS), d=rng.choice(_DIRECTIONS),
+            v=rng.choice(_SYMPTOM_VERBS), k=rng.choice(_DOC_NOUNS), w=rng.choice(_TASKS), x=rng.choice(_TASK_VERBS)))
+    return list(dict.fromkeys(re.sub(r"\s+", " ", o).strip() for o in out))
