@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from typing import TYPE_CHECKING, Any, AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from industrialmind.agent.runner import AgentEvent, Assistant
@@ -24,10 +25,10 @@ class WebRuntime:
     """What the web process holds: its settings, the default brain, and the Assistants built so far (one per brain,
     sharing one checkpointer so a thread can switch brains)."""
 
-    def __init__(self, settings: "Settings", llm: str | None = None) -> None:
+    def __init__(self, settings: Settings, llm: str | None = None) -> None:
         self.settings = settings
         self.default_llm = llm or settings.llm
-        self._assistants: dict[str, "Assistant"] = {}
+        self._assistants: dict[str, Assistant] = {}
         self._build_lock = threading.Lock()
         self.turn_lock = threading.Lock()
         self._warming = False
@@ -42,7 +43,7 @@ class WebRuntime:
                 out.append(extra)
         return out
 
-    def assistant(self, llm: str | None = None) -> "Assistant":
+    def assistant(self, llm: str | None = None) -> Assistant:
         """The Assistant for a brain, built on first use (blocking: call it from a worker thread)."""
         from industrialmind.errors import ConfigError, did_you_mean
 
@@ -80,21 +81,21 @@ class WebRuntime:
                 # the router is cached under IM_HOME by tool specs: the graph's own copy then loads it from disk
                 planner = make_chat_model("offline", self.settings)
                 planner.bind_tools(build_tools(self.settings)).warm_up()
-        except Exception:  # noqa: BLE001 - the first turn will report the problem to the person
+        except Exception:
             logging.getLogger(__name__).warning("warm-up failed", exc_info=True)
 
-    def run(self, fn: Callable[["Assistant"], Any], llm: str | None = None) -> Any:
+    def run(self, fn: Callable[[Assistant], Any], llm: str | None = None) -> Any:
         """Run fn(assistant) under the turn lock (blocking)."""
         assistant = self.assistant(llm)
         with self.turn_lock:
             return fn(assistant)
 
-    async def call(self, fn: Callable[["Assistant"], Any], llm: str | None = None) -> Any:
+    async def call(self, fn: Callable[[Assistant], Any], llm: str | None = None) -> Any:
         """Run fn(assistant) in a worker thread under the turn lock, without blocking the event loop."""
         return await asyncio.to_thread(self.run, fn, llm)
 
     async def stream(self, question: str | None, thread_id: str, approved: bool | None = None,
-                     llm: str | None = None) -> AsyncIterator["AgentEvent"]:
+                     llm: str | None = None) -> AsyncIterator[AgentEvent]:
         """The runner's events for one turn (or a resumed approval), produced in a worker thread."""
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[Any] = asyncio.Queue()

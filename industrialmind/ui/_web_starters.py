@@ -10,7 +10,7 @@ if TYPE_CHECKING:
 FALLBACK = [("What can you do?", "What can you do?")]
 
 
-def starter_prompts(settings: "Settings") -> list[tuple[str, str]]:
+def starter_prompts(settings: Settings) -> list[tuple[str, str]]:
     """(label, message) pairs: a line health check, a plot, a manual question and an action, on real asset ids."""
     from industrialmind.stores.records import open_records
 
@@ -32,7 +32,7 @@ def starter_prompts(settings: "Settings") -> list[tuple[str, str]]:
         crit = {"A": 0, "high": 0, "B": 1, "medium": 1}.get(str(a.criticality), 2)
         return (not any(s.quantity == "vibration" for s in a.sensors), "pump" not in a.type, crit, a.id)
 
-    star = sorted(assets, key=rank)[0]
+    star = min(assets, key=rank)
     sensor = next((s for s in star.sensors if s.quantity == "vibration"), star.sensors[0] if star.sensors else None)
     out: list[tuple[str, str]] = []
     line = next((ln for ln in lines if ln.id == star.line_id), lines[0] if lines else None)

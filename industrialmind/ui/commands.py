@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 
 
@@ -13,9 +11,9 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
     app.command("tui")(tui)
 
 
-def web(host: Optional[str] = typer.Option(None, "--host", help="Address to bind (default IM_WEB_HOST, 127.0.0.1)."),
-        port: Optional[int] = typer.Option(None, "--port", help="Port (default IM_WEB_PORT, 8000)."),
-        llm: Optional[str] = typer.Option(None, "--llm", help="Brain: offline, openai/<model>, ollama/<model>, "
+def web(host: str | None = typer.Option(None, "--host", help="Address to bind (default IM_WEB_HOST, 127.0.0.1)."),
+        port: int | None = typer.Option(None, "--port", help="Port (default IM_WEB_PORT, 8000)."),
+        llm: str | None = typer.Option(None, "--llm", help="Brain: offline, openai/<model>, ollama/<model>, "
                                                               "hf/<path>."),
         no_init: bool = typer.Option(False, "--no-init", help="Do not prepare the demo plant when IM_HOME is empty."),
         ) -> None:
@@ -39,9 +37,9 @@ def web(host: Optional[str] = typer.Option(None, "--host", help="Address to bind
     serve(cfg, host=host, port=port, llm=llm, on_ready=ready)
 
 
-def tui(llm: Optional[str] = typer.Option(None, "--llm", help="Brain: offline, openai/<model>, ollama/<model>, "
+def tui(llm: str | None = typer.Option(None, "--llm", help="Brain: offline, openai/<model>, ollama/<model>, "
                                                              "hf/<path>."),
-        thread: Optional[str] = typer.Option(None, "--thread", help="Continue this conversation thread."),
+        thread: str | None = typer.Option(None, "--thread", help="Continue this conversation thread."),
         no_init: bool = typer.Option(False, "--no-init", help="Do not prepare the demo plant when IM_HOME is empty."),
         ) -> None:
     """Open the terminal app: chat, asset tree with readings, live trends, alarms (Ctrl+P for commands)."""

@@ -17,7 +17,6 @@ from industrialmind.ui import _web_render as render
 from industrialmind.ui._web_runtime import current
 
 
-
 # --- authentication (registered only when configured: Chainlit turns auth on when a callback exists) -----------
 def _register_auth() -> None:
     settings = current().settings
@@ -50,9 +49,9 @@ _register_auth()
 @cl.set_starters
 async def starters(user: cl.User | None = None, language: str | None = None) -> list[cl.Starter]:
     """Starter prompts built from the loaded plant's registry (its first line, pump and assets)."""
-    from industrialmind.ui._web_starters import starter_prompts
-
     import asyncio
+
+    from industrialmind.ui._web_starters import starter_prompts
 
     # the registry only: no need to wait for the agent to be built
     prompts = await asyncio.to_thread(starter_prompts, current().settings)
@@ -182,7 +181,7 @@ async def _run_turn(question: str | None, approved: bool | None) -> None:
     except IndustrialMindError as exc:
         await cl.Message(content=f"**Error:** {exc}", author="IndustrialMind").send()
         return
-    except Exception as exc:  # noqa: BLE001 - a person sees one line, the log keeps the details
+    except Exception as exc:
         import logging
 
         logging.getLogger(__name__).exception("turn failed")

@@ -49,7 +49,7 @@ def demo_home() -> Path:
               "from industrialmind.tools import build_tools\n"
               "make_chat_model('offline', cfg).bind_tools(build_tools(cfg)).warm_up()\n"
               "(cfg.home / '.initialized').write_text('{}')\n")
-    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=600)
+    done = subprocess.run([sys.executable, "-c", script], check=False, env=env, capture_output=True, text=True, timeout=600)
     if done.returncode != 0:
         raise RuntimeError(f"building the demo home failed:\n{done.stderr[-3000:]}")
     _STATE["home"] = home
@@ -87,7 +87,7 @@ class WebServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = home.parent / f"web-{self.port}.log"
-        self._log_file = open(self.log, "w")
+        self._log_file = open(self.log, "w")  # noqa: SIM115 - the server writes to it for its whole life
         self.process = subprocess.Popen(
             [sys.executable, "-c", "from industrialmind.cli import main; main()", "web", "--host", "127.0.0.1", "--port", str(self.port),
              "--no-init"], env=_env(home, **env), stdout=self._log_file, stderr=subprocess.STDOUT, cwd=home.parent)
