@@ -221,3 +221,24 @@ def test_hf_local_model_parses_tool_calls(tiny_model_dir, monkeypatch):
     reply = llm.bind_tools(tools).invoke([SystemMessage(content=system_prompt(NOW)),
                                           HumanMessage(content="what is P-101")])
     assert [(c["name"], c["args"]) for c in reply.tool_calls] == [("get_asset", {"asset_id": "P-101"})]
+
+
+def test_hf_local_model_loads_a_lora_adapter(tiny_model_dir, tmp_path):
+    """'hf/<dir>@<adapter>' loads a PEFT LoRA adapter on the base (fresh LoRA B is zero, so the wired tool call
+    comes through unchanged)."""
+    peft = pytest.importorskip("peft")
+    from langchain_core.messages import HumanMessage
+    from transformers import AutoModelForCausalLM
+
+    from industrialmind.agent.models import make_chat_model
+    from industrialmind.config import get_settings
+    from industrialmind.tools import build_tools
+
+    base = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
+    lora = peft.get_peft_model(base, peft.LoraConfig(r=2, lora_alpha=4, target_modules=["q_proj", "v_proj"]))
+    lora.save_pretrained(tmp_path / "adapter")
+    llm = make_chat_model(f"hf/{tiny_model_dir}@{tmp_path / 'adapter'}", get_settings())
+    reply = llm.model_copy(update={"max_new_tokens": 16}).bind_tools(
+        [t for t in build_tools(get_settings()) if t.name == "get_asset"]).invoke([HumanMessage(content="P-101?")])
+    assert isinstance(llm._load()[1], peft.PeftModel)
+    assert [c["name"] for c in reply.tool_calls] == ["get_asset"]
