@@ -205,7 +205,8 @@ class OfflinePlanner(BaseChatModel):
         if spec is None:
             router = self.router()
             masked = router.correct(ents.masked or norm(text), set(registry.sensor_words) | set(registry.type_nouns))
-            ranked, nearest = router.scores(masked, {**ents.cues(), **frame_cues(norm(text))})
+            taken = set(registry.sensor_words) if ents.sensors else set()
+            ranked, nearest = router.scores(masked, {**ents.cues(), **frame_cues(norm(text))}, taken)
             ranked = fit_to_entities(ranked, self._specs, ents, text, ctx if follow_up else None)
             has_entities = bool(ents.assets or ents.ambiguous or ents.unknown_ids or ents.lines or ents.sensors
                                 or ents.asset_types or ents.sites)

@@ -8,7 +8,9 @@ import random
 import re
 
 from industrialmind.agent._planner.entities import ASSET_SLOT, LINE_SLOT, TIME_SLOT, TYPE_SLOT
-from industrialmind.agent._planner.framing import frame_cues, frame_examples, paraphrase, themes_of
+from industrialmind.agent._planner.framing import (
+    VERB_SYNONYMS, frame_cues, frame_examples, paraphrase, themes_of,
+)
 from industrialmind.agent._planner.specs import ToolSpec, param_kind
 
 # Generic request frames: how people wrap any request. {np} is a noun phrase, {vp} a verb phrase.
@@ -125,6 +127,9 @@ def _phrases(spec: ToolSpec) -> tuple[list[str], list[str]]:
         objects = [p for p in nps if 1 <= len(p.split()) <= 8 and p.split()[0] not in _LEADING_VERBS
                    and not p.startswith(("someone", "a person"))]
         vps += [f"{verb} {obj}" for verb in sorted(spec.action_verbs()) for obj in objects]
+        # and with the verbs engineers use for those ('refit the model', 'raise a ticket')
+        synonyms = sorted({s for v in spec.action_verbs() for s in VERB_SYNONYMS.get(v, [])})
+        vps += [f"{verb} {obj}" for verb in synonyms for obj in objects[:6]]
     one = bool({"asset", "scope"} & spec.kinds())
     return ([p for p in dict.fromkeys(_slot_asset(p, one) for p in nps) if _informative(p)],
             [p for p in dict.fromkeys(_slot_asset(p, one) for p in vps) if _informative(p)])

@@ -73,7 +73,14 @@ THESAURUS: dict[str, list[str]] = {
     "procedures": ["sops", "checklists", "work instructions", "instructions", "method statements"],
     "causes": ["reasons for", "root causes of", "what leads to", "explanations for"],
     "cause": ["reason", "root cause", "explanation", "culprit"],
-    "failure modes": ["common problems", "typical faults", "ways it can fail", "known issues", "weak points"],
+    "failure modes": ["usual problems", "typical faults", "ways it can fail", "known issues", "weak points"],
+    "abnormal": ["off", "strange", "unusual", "out of the ordinary", "misbehaving", "acting up", "wrong"],
+    "behaving normally": ["running fine", "ok", "acting normal", "healthy", "running right"],
+    "feeds": ["supplies", "sends to", "delivers to", "goes into"],
+    "feeds this": ["supplies this", "goes into this", "comes into this"],
+    "downstream": ["fed by", "after", "receiving from", "where the output of"],
+    "upstream": ["supplying", "feeding", "before", "sending to"],
+    "retrains": ["refits", "rebuilds", "recalibrates", "relearns"],
     "current": ["live", "present", "latest", "real-time"],
     "value": ["reading", "numbers", "data", "figures", "measurement"],
     "values": ["readings", "numbers", "data", "figures", "measurements"],
@@ -86,6 +93,21 @@ THESAURUS: dict[str, list[str]] = {
 }
 _THESAURUS_RE = re.compile(r"\b(" + "|".join(re.escape(k) for k in sorted(THESAURUS, key=len, reverse=True))
                            + r")\b")
+
+
+# Verbs engineers use for the verbs an action's docstring lists ('refit the model' asks to retrain it).
+VERB_SYNONYMS: dict[str, list[str]] = {
+    "retrain": ["refit", "rebuild", "recalibrate", "relearn", "refresh"],
+    "train": ["fit", "teach"],
+    "create": ["raise", "submit", "put in", "write up"],
+    "open": ["raise", "submit", "put in", "write up"],
+    "start": ["kick", "launch"],
+}
+
+
+def with_synonyms(verbs: set[str]) -> set[str]:
+    """The verbs and the first word of each of their synonyms."""
+    return set(verbs) | {syn.split()[0] for v in verbs for syn in VERB_SYNONYMS.get(v, [])}
 
 
 def paraphrase(phrase: str, rng: random.Random, n: int = 2) -> list[str]:

@@ -20,13 +20,13 @@ from industrialmind.agent._planner.examples import (
     _HELP, _OUT_OF_SCOPE, cues_of_example, generate_examples, prototypes,
 )
 from industrialmind.agent._planner.entities import norm
-from industrialmind.agent._planner.framing import CAUSE, DOCS, frames_of, synonym_text, themes_of
+from industrialmind.agent._planner.framing import CAUSE, DOCS, frames_of, synonym_text, themes_of, with_synonyms
 from industrialmind.agent._planner.specs import ToolSpec, param_kind  # noqa: F401 - re-exported
 
 if TYPE_CHECKING:
     import numpy as np
 
-GENERATOR_VERSION = "17"
+GENERATOR_VERSION = "18"
 OUT_OF_SCOPE = "out_of_scope"
 HELP = "help"
 CUE_NAMES = ("asset", "multi_asset", "scope", "type", "sensor", "time", "priority", "cause", "docs")
@@ -144,6 +144,10 @@ class IntentRouter:
         if not self._vocab:
             return text
         known = set(self._vocab)
+        if not hasattr(self, "_by_letters"):
+            self._by_letters: dict[str, list[str]] = {}
+            for v in self._vocab:
+                self._by_letters.setdefault("".join(sorted(v)), []).append(v)
 
         def fix(m: re.Match) -> str:
             word = m.group(0)
@@ -152,12 +156,19 @@ class IntentRouter:
             if any(v.startswith(word[:5]) or word.startswith(v[:5]) for v in self._vocab if len(v) >= 5):
                 return word  # an inflection of a known word ('retraining'), not a typo
             found = process.extractOne(word, self._vocab, scorer=fuzz.ratio, score_cutoff=84)
-            return found[0] if found else word
+            if found and found[0][0] == word[0]:  # typos rarely hit the first letter ('using' is not 'sing')
+                return found[0]
+            # two letters swapped ('alrams'): same letters, same first letter, same length
+            swapped = [v for v in self._by_letters.get("".join(sorted(word)), []) if v[0] == word[0]]
+            return swapped[0] if len(swapped) == 1 else word
 
         return re.sub(r"[a-z]+", fix, text)
 
-    def scores(self, text: str, cues: dict[str, float]) -> tuple[list[tuple[str, float]], float]:
-        """Classes with probabilities (best first) and the best cosine similarity to any training example."""
+    def scores(self, text: str, cues: dict[str, float], entity_words: set[str] | frozenset[str] = frozenset()
+               ) -> tuple[list[tuple[str, float]], float]:
+        """Classes with probabilities (best first) and the best cosine similarity to any training example.
+        entity_words (sensor words the linker took) say what the question is about, not which tool it wants,
+        so the lexical channel skips them ('flow' is a reading, not the process flow of a topology tool)."""
         import numpy as np
 
         emb = self.embedder.embed([text])[0].astype(np.float32)
@@ -184,7 +195,8 @@ class IntentRouter:
         proto /= proto.sum()
         # lexical part: words of the question that a tool's own docstring uses, weighted by their rarity
         lex = np.zeros(len(self.classes))
-        for stem in {_stem5(w) for w in re.findall(r"[a-z]+", text) if w not in _STOPWORDS and len(w) > 2}:
+        for stem in {_stem5(w) for w in re.findall(r"[a-z]+", text)
+                     if w not in _STOPWORDS and len(w) > 2 and w not in entity_words}:
             if stem in self._lex_index:
                 lex += self._lex_index[stem]
         lexp = np.exp(LEX_SHARPNESS * (lex - lex.max()))
@@ -217,6 +229,8 @@ def fit_to_entities(ranked: list[tuple[str, float]], specs: list[ToolSpec], ents
             if spec.is_action and DOCS in framed:
                 factor *= 0.5  # 'how do I open ...' asks how, not to do it
         themes = themes_of(spec.description)
+        if framed & themes:
+            factor *= 1.5  # asked why of a tool about causes, or for a procedure of a tool about procedures
         if CAUSE in themes and CAUSE not in framed and not _FAILURE_WORDS.search(" ".join(words)):
             factor *= 0.6  # a tool for explanations is asked with 'why', 'cause', 'fail', 'problem'...
         if ents.sensors and "sensor" not in kinds and not (framed and takes_words):
@@ -232,7 +246,7 @@ def fit_to_entities(ranked: list[tuple[str, float]], specs: list[ToolSpec], ents
             factor *= 0.5
         if ents.priority and "priority" not in kinds:
             factor *= 0.7
-        if spec.is_action and not any(w.startswith(v[:5]) for v in spec.action_verbs() for w in words):
+        if spec.is_action and not any(w.startswith(v[:5]) for v in with_synonyms(spec.action_verbs()) for w in words):
             factor *= 0.4
         if ctx is not None and ctx.job_id and any(p.endswith("job_id") for p in spec.params):
             factor *= 2.0  # a follow-up right after a job started is most likely about that job
