@@ -32,7 +32,7 @@ def _bench_kind(kind: str, quick: bool, threads: int) -> dict[str, Any]:
 
     sensors, window, batch_size = 8, 64, 256
     rng = np.random.default_rng(0)
-    t = np.arange(4000 if not quick else 1200)[:, None]
+    t = np.arange(4000 if not quick else 400)[:, None]
     train = (np.sin(t / (10 + np.arange(sensors))) + 0.1 * rng.normal(size=(len(t), sensors))).astype(np.float32)
     cfg = ModelConfig(kind=kind, window=window, epochs=1 if quick else 3, patience=10)
     with tempfile.TemporaryDirectory(prefix="im-bench-") as tmp:
@@ -46,17 +46,17 @@ def _bench_kind(kind: str, quick: bool, threads: int) -> dict[str, Any]:
             with torch.inference_mode():
                 return head(torch.from_numpy(x)).numpy()
 
-        min_s = 0.5 if quick else 2.0
+        min_s = 0.2 if quick else 2.0
         onnx_wps = _throughput(scorer.window_errors, batch, min_s)
         torch_wps = _throughput(torch_run, batch, min_s)
         one = batch[:1]
         lat = []
-        for _ in range(200 if quick else 2000):
+        for _ in range(50 if quick else 2000):
             t0 = time.perf_counter()
             scorer.window_errors(one)
             lat.append((time.perf_counter() - t0) * 1000)
         lat_t = []
-        for _ in range(100 if quick else 500):
+        for _ in range(20 if quick else 500):
             t0 = time.perf_counter()
             torch_run(one)
             lat_t.append((time.perf_counter() - t0) * 1000)

@@ -20,7 +20,7 @@ def test_streaming_scorer_emits_one_alarm_per_fault_episode(streams, tmp_path): 
     from tests.models.simdata import ASSET, split
 
     train, test, sensors, labels = split()
-    fit_bundle(train, sensors, tmp_path / "bundle", ModelConfig(window=16, hidden=16, epochs=8))
+    fit_bundle(train, sensors, tmp_path / "bundle", ModelConfig(window=8, hidden=16, epochs=8, smooth=3))
     long = test.stack(future_stack=True).rename("value").reset_index()
     long.columns = ["ts", "sensor", "value"]
     long.insert(0, "asset", ASSET)

@@ -8,6 +8,7 @@ from functools import lru_cache
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 ASSET = "P-101"
 TRAIN_DAYS = 2
+STEP = timedelta(minutes=5)
 
 
 def fault_specs():
@@ -22,13 +23,16 @@ def fault_specs():
 
 @lru_cache(maxsize=1)
 def pump_data():
-    """(wide frame of P-101 over three days at 1 min, sensors, fault labels); the first two days are healthy."""
+    """(wide frame of P-101 over three days at 5 min, sensors, fault labels); the first two days are healthy.
+
+    Five-minute steps keep the training sets small (576 rows) so every test trains in seconds on a busy machine.
+    """
     from industrialmind.plant.demo import demo_plant
     from industrialmind.plant.simulator import Simulator
 
     sim = Simulator(demo_plant(), seed=3, faults=fault_specs())
     end = T0 + timedelta(days=3)
-    wide = sim.wide(T0, end)[ASSET]
+    wide = sim.wide(T0, end, STEP)[ASSET]
     wide.columns = [str(c) for c in wide.columns]
     return wide, list(wide.columns), sim.fault_labels(T0, end)
 

