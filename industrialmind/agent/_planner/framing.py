@@ -146,7 +146,7 @@ _CAUSE_SHAPES = [
     "why is {a} {s} so {d}", "why would {a} {v}", "what could make {a} {v}", "root cause of {d} {s} on {a}",
     "reasons for {d} {s} on {t}", "what makes {t} {v}", "{a} {s} keeps {d}, what is the likely cause",
     "what would explain {d} {s} on {a}", "why does {a} {v} so often", "what tends to go wrong with {a}",
-    "typical problems on {t}", "what could be behind the {d} {s} on {a}", "why might {a} {s} be {d}",
+    "what typically goes wrong on {t}", "what could be causing the {d} {s} on {a}", "why might {a} {s} be {d}",
     "what is causing the {s} on {a}", "how come {a} {s} is {d}",
     "possible causes when {t} {v}", "{t} {v}, what could cause it",
 ]
