@@ -70,7 +70,7 @@ def detect_frame(scorer: Scorer, frame: pd.DataFrame, asset_id: str = "",
     found = describe_intervals(frame.index, scored, off_ratio=float(scorer.meta.get("off_ratio", 0.8)))
     out = []
     for item in found:
-        if since is not None and item["end"] < since:
+        if since is not None and isinstance(item["end"], datetime) and item["end"] < since:
             continue
         out.append({"asset_id": asset_id, **item, "score": item["peak_score"]} if asset_id else item)
     return out
@@ -191,8 +191,10 @@ def detect_csv(path: Path, timestamp_col: str | None = None, train_rows: int | N
     from industrialmind.models.training import ModelConfig, fit_bundle
 
     frame = read_csv(path, timestamp_col)
+    import pandas as pd
+
     if train_until is not None:
-        if not isinstance(frame.index, __import__("pandas").DatetimeIndex):
+        if not isinstance(frame.index, pd.DatetimeIndex):
             raise InvalidInputError("--train-until needs a timestamp column; use --train-rows instead")
         n_train = int((frame.index < _utc(train_until)).sum())
     else:
@@ -206,9 +208,6 @@ def detect_csv(path: Path, timestamp_col: str | None = None, train_rows: int | N
         fit_bundle(frame.iloc[:n_train].to_numpy(np.float32), list(frame.columns), Path(tmp), cfg)
         scorer = Scorer.load(Path(tmp))
         found = detect_frame(scorer, frame)
-    for item in found:
-        if not isinstance(frame.index, __import__("pandas").DatetimeIndex):
-            item["start"], item["end"] = int(item["start"].value), int(item["end"].value)
     summary = (f"{len(found)} anomalous interval(s) in {Path(path).name} ({len(frame)} rows, {frame.shape[1]} "
                f"series; fitted on the first {n_train} rows with {model})")
     return {"summary": summary, "file": str(path), "rows": len(frame), "train_rows": n_train,

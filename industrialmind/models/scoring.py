@@ -189,10 +189,15 @@ def find_intervals(flags_or_scores: np.ndarray, threshold: float, off_ratio: flo
 
 def describe_intervals(timestamps: Any, scored: Scored, top: int = 3, off_ratio: float = 0.8,
                        min_steps: int = 1, merge_gap: int = 0) -> list[dict[str, Any]]:
-    """Anomalous intervals as dicts: start, end, peak_score, threshold, top_sensors [{sensor, contribution}]."""
+    """Anomalous intervals as dicts: start, end, peak_score, threshold, top_sensors [{sensor, contribution}].
+
+    start and end are UTC datetimes for a time index, row positions (int) for any other index.
+    """
     import pandas as pd
 
-    ts = pd.to_datetime(pd.Index(timestamps), utc=True)
+    index = pd.Index(timestamps)
+    ts = index.tz_convert("UTC") if isinstance(index, pd.DatetimeIndex) and index.tz else \
+        index.tz_localize("UTC") if isinstance(index, pd.DatetimeIndex) else None
     out = []
     for a, b in find_intervals(scored.scores, scored.threshold, off_ratio, min_steps, merge_gap):
         seg = scored.scores[a:b + 1]
@@ -200,8 +205,8 @@ def describe_intervals(timestamps: Any, scored: Scored, top: int = 3, off_ratio:
         total = float(contrib.sum()) or 1.0
         order = np.argsort(-contrib)[:top]
         out.append({
-            "start": ts[a].to_pydatetime(),
-            "end": ts[b].to_pydatetime(),
+            "start": ts[a].to_pydatetime() if ts is not None else int(a),
+            "end": ts[b].to_pydatetime() if ts is not None else int(b),
             "peak_score": round(float(np.nanmax(seg)), 4),
             "threshold": round(float(scored.threshold), 4),
             "top_sensors": [{"sensor": scored.sensors[j], "contribution": round(float(contrib[j]) / total, 3)}

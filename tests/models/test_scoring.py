@@ -155,3 +155,16 @@ def test_detect_csv_rejects_too_few_training_rows(tmp_path):
     csv.write_text("x\n" + "\n".join(str(i % 7) for i in range(50)))
     with pytest.raises(InvalidInputError, match="training rows"):
         detect_csv(csv, train_rows=80)
+
+
+def test_detect_csv_without_timestamps_reports_row_positions(tmp_path):
+    """A CSV with no time column gets intervals as row numbers around the injected burst."""
+    from industrialmind.models.detection import detect_csv
+
+    rng = np.random.default_rng(2)
+    x = rng.normal(0, 1, 500)
+    x[300:320] += 9
+    csv = tmp_path / "plain.csv"
+    csv.write_text("x,y\n" + "\n".join(f"{a:.3f},{b:.3f}" for a, b in zip(x, rng.normal(0, 1, 500))))
+    found = detect_csv(csv, train_rows=200)["intervals"]
+    assert any(isinstance(r["start"], int) and 295 <= r["start"] <= 305 for r in found), found
