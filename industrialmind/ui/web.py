@@ -160,6 +160,7 @@ async def _run_turn(question: str | None, approved: bool | None) -> None:
     steps: dict[str, cl.Step] = cl.user_session.get("open_steps") or {}
     cl.user_session.set("open_steps", steps)
     charts: list[dict[str, Any]] = []
+    tables: list[str] = []
     try:
         async for event in runtime.stream(question, thread_id, approved=approved, llm=llm):
             if event.type == "token":
@@ -173,7 +174,7 @@ async def _run_turn(question: str | None, approved: bool | None) -> None:
                 await step.send()
                 steps[event.data["id"]] = step
             elif event.type == "tool_end":
-                await _finish_step(steps, event.data, charts)
+                await _finish_step(steps, event.data, charts, tables)
             elif event.type == "approval_request":
                 await _ask_approval(event.data)
             elif event.type == "answer" and answer is None and event.data.get("text"):
@@ -191,6 +192,9 @@ async def _run_turn(question: str | None, approved: bool | None) -> None:
     if charts:
         answer = answer or cl.Message(content="", author="IndustrialMind")
         answer.elements = _chart_elements(charts)
+    elif tables and answer is not None:
+        # records (readings, assets, work orders...) read better as a table under the answer than in a step
+        await answer.stream_token("\n\n" + "\n\n".join(tables[:2]))
     if answer is not None:
         await answer.send()
 
@@ -215,8 +219,12 @@ def _chunks(text: str, words: int = 6) -> list[str]:
     return ["".join(pieces[i:i + words]) for i in range(0, len(pieces), words)]
 
 
-async def _finish_step(steps: dict[str, cl.Step], data: dict[str, Any], charts: list[dict[str, Any]]) -> None:
+async def _finish_step(steps: dict[str, cl.Step], data: dict[str, Any], charts: list[dict[str, Any]],
+                       tables: list[str]) -> None:
     result = data.get("result")
+    found = render.result_records(result) if isinstance(result, dict) and "error" not in result else None
+    if found is not None:
+        tables.append(render.markdown_table(found[1], max_rows=10))
     step = steps.pop(data.get("id", ""), None)
     if step is None:  # a tool_end without its start (should not happen): show it anyway
         step = cl.Step(name=data.get("name", "tool"), type="tool")

@@ -129,6 +129,11 @@ def test_web_chat_requires_login_when_auth_is_on(auth_server, server):
     """With auth on, Chainlit asks for a login and refuses a wrong password; without auth it does not."""
     status, config = http("GET", auth_server.url + "/auth/config")
     assert status == 200 and config["requireLogin"] is True and config["passwordAuth"] is True
+    assert config["headerAuth"] is True
+    status, _ = http("POST", auth_server.url + "/auth/header")
+    assert status == 401  # no trusted header: no login
+    status, body = http("POST", auth_server.url + "/auth/header", headers={"X-Forwarded-User": "alice"})
+    assert status == 200 and body["success"] is True
     assert not http("GET", server.url + "/auth/config")[1]["requireLogin"]
     import urllib.parse
 
