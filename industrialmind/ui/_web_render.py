@@ -153,9 +153,11 @@ def passages_markdown(result: Any, max_chars: int = 400) -> str:
 def citation_text(passage: dict[str, Any]) -> str:
     """One readable citation for a passage: its citation string, else document title and section or page."""
     cite = passage.get("citation")
+    if isinstance(cite, dict):  # the retrieval layer's structured citation: {doc, title, section, page, ...}
+        return citation_text({k: v for k, v in cite.items() if k != "citation"})
     if cite:
         return str(cite)
-    doc = passage.get("title") or passage.get("document") or passage.get("source") or "document"
+    doc = passage.get("title") or passage.get("document") or passage.get("doc") or passage.get("source") or "document"
     where = passage.get("section") or (f"p. {passage['page']}" if passage.get("page") else "")
     return f"{doc}, {where}" if where else str(doc)
 

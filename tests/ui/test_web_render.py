@@ -90,3 +90,12 @@ def test_cell_text_formats_numbers_times_and_lists():
     assert render.cell_text("2026-11-25T02:00:00+00:00") == "2026-11-25 02:00"
     assert render.cell_text(["a", "b"]) == "a, b"
     assert render.cell_text(None) == ""
+
+
+def test_citation_text_formats_a_structured_citation():
+    """A citation given as a dict (retrieval's shape) reads as 'title, section' or 'title, p. N', never as a dict."""
+    section = {"citation": {"doc": "failure-modes-DEMO", "title": "Riverside Process Plant failure modes",
+                            "section": "bearing_de", "page": None, "chunk_id": "x", "source": "demo"}}
+    page = {"citation": {"doc": "manual-ksb", "title": "KSB Etanorm manual", "section": None, "page": 12}}
+    assert render.citation_text(section) == "Riverside Process Plant failure modes, bearing_de"
+    assert render.citation_text(page) == "KSB Etanorm manual, p. 12"
