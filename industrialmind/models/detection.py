@@ -107,6 +107,8 @@ def detect_anomalies(settings, scope_id: str, start: datetime | None = None,
                 if promoted is None:
                     raise ModelError(f"no promoted model (train one with `industrialmind train --asset {asset.id}`)")
                 scorer = _cached_scorer(fetch_bundle(settings, asset.id), Scorer)
+                # the registry's asset may have lost or renamed sensors since training: say so, not NaN scores
+                scorer.check_sensors([s.id for s in asset.sensors], asset.id)
                 period = float(scorer.meta.get("period_s") or 60.0)
                 warmup = timedelta(seconds=period * (scorer.window + int(scorer.meta.get("smooth", 1))))
                 frame = read_asset(store, asset.id, scorer.sensors, start - warmup, end, period)

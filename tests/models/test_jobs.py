@@ -85,3 +85,20 @@ def test_background_training_job_survives_its_caller(stores):
         status = job_status(stores, job_id)
     log = (stores.home / "logs" / f"job-{job_id}.log").read_text()
     assert status["status"] == "succeeded", log[-2000:]
+
+
+def test_detect_with_model_trained_on_other_sensors_is_a_clear_error(stores):
+    """When the asset no longer has a sensor its model was trained on, detect raises ModelError naming it."""
+    from industrialmind.errors import ModelError
+    from industrialmind.models import detect_anomalies, start_training_job
+    from industrialmind.stores.records import open_records
+
+    start_training_job(stores, ASSET, T0, T0 + timedelta(days=2), model="pca", background=False)
+    records = open_records(stores.resolved.records)
+    plant = records.load_plant("DEMO")
+    asset = plant.asset(ASSET)
+    asset.sensors = [s for s in asset.sensors if s.id != "bearing_temp"]
+    records.save_plant(plant)
+    records.close()
+    with pytest.raises(ModelError, match="bearing_temp"):
+        detect_anomalies(stores, ASSET, T0 + timedelta(days=2), T0 + timedelta(days=3))
