@@ -328,6 +328,16 @@ class OfflinePlanner(BaseChatModel):
         targets: list[str | None] = list(ents.assets) + list(ents.unknown_ids)
         # a search over free text does not need the asset: 'the compressor' narrows nothing worth a question
         searches = any(param_kind(p) == "text" for p in spec.required) and not needs_asset and not spec.is_action
+        if not targets and not ents.asset_types and "asset_type" in kinds and not needs_asset and not spec.is_action:
+            # 'the compressor' when there are several, 'compressor surge': a tool that takes a kind of equipment
+            # answers for the kind
+            if ents.ambiguous:
+                kinds_named = {registry.assets[c].type for c in ents.ambiguous[0].candidates if c in registry.assets}
+                if len(kinds_named) == 1:
+                    ents.asset_types = list(kinds_named)
+                    ents.ambiguous = []
+            elif ents.modifiers and not (ents.lines or ents.sites or (follow_up and ctx.assets)):
+                ents.asset_types = list(ents.modifiers[:1])
         if not targets and takes_asset:
             if ents.ambiguous and not searches:
                 mention = ents.ambiguous[0]

@@ -104,6 +104,7 @@ class Entities:
     time: TimeRange | None = None
     priority: str | None = None
     numbers: list[float] = field(default_factory=list)
+    modifiers: list[str] = field(default_factory=list)  # type nouns used as modifiers ('compressor surge')
     masked: str = ""  # the text with assets, lines and times replaced by neutral words, for the intent classifier
 
     def cues(self) -> dict[str, float]:
@@ -275,6 +276,8 @@ class Registry:
                     determined = re.search(r"\b(the|that|this|our|a|an|all|any|every|each|which|what)\s+"
                                            r"(?:[\w-]+\s+)?$", t[: m.start()])
                     if not plural and not determined:
+                        if noun not in ents.modifiers:
+                            ents.modifiers.append(noun)
                         continue  # a modifier ('motor insulation', 'compressor oil'), not equipment
                     taken.append((m.start(), m.end()))
                     if noun not in ents.asset_types:

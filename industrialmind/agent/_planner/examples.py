@@ -195,7 +195,7 @@ def generate_examples(spec: ToolSpec, per_tool: int = 140, seed: int = 0) -> lis
         if "time" in kinds and rng.random() < p_time:
             text += f" {TIME_SLOT}"
         out.append(re.sub(r"\s+", " ", text).strip())
-    return list(dict.fromkeys(out))
+    return list(dict.fromkeys(_without_sensor_words(spec, out)))
 
 
 def prototypes(spec: ToolSpec) -> list[str]:
@@ -209,7 +209,21 @@ def prototypes(spec: ToolSpec) -> list[str]:
         desc = str(schema.get("description") or "")
         if param_kind(name) == "text" and name in spec.required and len(desc.split()) >= 3:
             out.append(desc.lower())
-    return list(dict.fromkeys(p for p in out if p))
+    return list(dict.fromkeys(p for p in _without_sensor_words(spec, out) if p))
+
+
+def _without_sensor_words(spec: ToolSpec, texts: list[str]) -> list[str]:
+    """A tool that takes no sensor (nor free text) must not learn that a sensor word points to it: its docstring's
+    'process flow' or 'message rate' would pull every question about a flow or a rate reading."""
+    if {"sensor", "text"} & spec.kinds():
+        return texts
+    from industrialmind.plant.vocabulary import canonical_quantity
+
+    def strip(text: str) -> str:
+        kept = [w for w in text.split() if not (len(w) > 2 and w.isalpha() and canonical_quantity(w))]
+        return " ".join(kept)
+
+    return [strip(t) for t in texts]
 
 
 def cues_of_example(text: str, spec_kinds: set[str] | None = None) -> dict[str, float]:

@@ -75,7 +75,6 @@ THESAURUS: dict[str, list[str]] = {
     "cause": ["reason", "root cause", "explanation", "culprit"],
     "failure modes": ["usual problems", "typical faults", "ways it can fail", "known issues", "weak points"],
     "abnormal": ["off", "strange", "unusual", "out of the ordinary", "misbehaving", "acting up", "wrong"],
-    "behaving normally": ["running fine", "ok", "acting normal", "healthy", "running right"],
     "feeds": ["supplies", "sends to", "delivers to", "goes into"],
     "feeds this": ["supplies this", "goes into this", "comes into this"],
     "downstream": ["fed by", "after", "receiving from", "where the output of"],

@@ -26,7 +26,7 @@ from industrialmind.agent._planner.specs import ToolSpec, param_kind  # noqa: F4
 if TYPE_CHECKING:
     import numpy as np
 
-GENERATOR_VERSION = "20"
+GENERATOR_VERSION = "24"
 OUT_OF_SCOPE = "out_of_scope"
 HELP = "help"
 CUE_NAMES = ("asset", "multi_asset", "scope", "type", "sensor", "time", "priority", "cause", "docs")
