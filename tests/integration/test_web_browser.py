@@ -63,7 +63,7 @@ def _ask(page, question: str) -> None:
 
 def test_web_chat_plot_approve_and_resume(page):
     """Open the chat, see starters from the registry, ask for a plot (streamed answer, expandable step, rendered
-    chart), approve an action and see its result, then reload and resume the earlier thread."""
+    chart) and for readings (a table), approve an action and see its result, then reload and resume the thread."""
     try:
         _scenario(page)
     except Exception:
@@ -94,6 +94,13 @@ def _scenario(page) -> None:
     page.get_by_text('"asset_id": "P-101"').first.wait_for()
     page.get_by_text(re.compile(r"P-101 vibration_de from .*anomalous|P-101 vibration_de from .*mean")).last.wait_for()
     _shot(page, "chart")
+
+    _ask(page, "What are the latest readings of P-101?")
+    table = page.locator("table").filter(has_text="vibration_de").last  # the records as a table under the answer
+    table.wait_for()
+    assert "mm/s" in table.inner_text() and "normal" in table.inner_text()
+    page.wait_for_timeout(500)
+    _shot(page, "table")
 
     _ask(page, "Create a work order to inspect the bearing on P-101, high priority")
     approve = page.get_by_role("button", name="Approve")
