@@ -46,8 +46,9 @@ def hhmm(ts: datetime | None) -> str:
     return ts.strftime("%H:%M") if ts is not None else "--:--"
 
 
-# the record lists a tool result may hold, in the order `chat` looks for them
-TABLE_KEYS = ("assets", "readings", "work_orders", "events", "anomalies", "failure_modes", "passages", "rows", "jobs",
+# the record lists a tool result may hold, in the order `chat` looks for them; not readings: their summary lists
+# every value already, and the readings panel shows them
+TABLE_KEYS = ("assets", "work_orders", "events", "anomalies", "failure_modes", "passages", "rows", "jobs",
               "topics", "messages")
 
 

@@ -1,7 +1,7 @@
 """The terminal app (`industrialmind tui`): a thin Textual adapter over the agent and the stores.
 
 Layout: the asset tree and the selected asset's readings on the left, the chat in the middle, and the live panel
-(sparklines of the asset's key sensors) above the alarms on the right. Below 110 columns the right column hides and
+(sparklines of the asset's key sensors) above the alarms on the right. Below 120 columns the right column hides and
 F3 swaps it with the chat. Every blocking call (the agent, the stores, the alarms topic) runs in a thread worker that
 posts back with call_from_thread, so typing and scrolling never wait for the agent.
 """
@@ -80,7 +80,8 @@ class IndustrialMindApp(App[None]):
     CSS_PATH = "tui.tcss"
     TITLE = "IndustrialMind"
     COMMANDS = App.COMMANDS | {AssetCommands}
-    HORIZONTAL_BREAKPOINTS: ClassVar = [(0, "-narrow"), (110, "-wide")]
+    # below 120 columns the live column would squeeze the chat: it hides (F3 swaps it in); from 150 all widen
+    HORIZONTAL_BREAKPOINTS: ClassVar = [(0, "-narrow"), (120, "-wide"), (150, "-xwide")]
     BINDINGS: ClassVar = [
         Binding("ctrl+n", "new_thread", "New thread"),
         Binding("f2", "toggle_sidebar", "Tree"),
@@ -492,6 +493,9 @@ class IndustrialMindApp(App[None]):
 
     def _tool_started(self, data: dict[str, Any]) -> None:
         line = ToolCall(str(data.get("id", "")), str(data.get("name", "?")), data.get("args") or {})
+        asset_id = (data.get("args") or {}).get("asset_id")
+        if isinstance(asset_id, str) and asset_id != self.selected_asset and asset_id in dict(self._assets):
+            self.pick_asset(asset_id)  # the side panels follow the asset the conversation is about
         self._tools[line.call_id] = line
         log = self.main_widget("#chat-log", VerticalScroll)
         log.mount(line, before=self._current_answer)

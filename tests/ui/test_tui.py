@@ -110,7 +110,8 @@ def chat_text(app: IndustrialMindApp) -> str:
 
 
 async def test_tui_chat_question_shows_streamed_answer_and_tool_call(tui_home: Path) -> None:
-    """Typing a question and pressing Enter shows the tool call with its summary, then the answer."""
+    """Typing a question and pressing Enter shows the tool call with its summary, then the answer; the readings
+    panel switches to the asset the tool was called for."""
     app = make_app(tui_home, [{"content": "", "tool_calls": [tool_call("latest_readings", {"asset_id": "P-101"})]},
                               ANSWER])
     async with app.run_test(size=(100, 30)) as pilot:
@@ -122,6 +123,7 @@ async def test_tui_chat_question_shows_streamed_answer_and_tool_call(tui_home: P
         assert "latest_readings(asset_id='P-101')" in text and "P-101 latest:" in text
         assert text.rstrip().endswith(ANSWER)
         assert app.query_one("#prompt").value == ""
+        assert app.selected_asset == "P-101"  # the side panels follow the asset the tool was asked about
 
 
 async def test_tui_chat_stays_responsive_while_the_agent_works(tui_home: Path) -> None:
