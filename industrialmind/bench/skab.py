@@ -6,6 +6,11 @@ whole file; F1 / FAR / MAR over all labelled points of all 34 files together (tr
 changepoint score from the same labels. Hyperparameters (window 32, trailing smoothing 10, threshold 1.5 x the 99th
 percentile of the training scores, drop sensors trending with time in the training rows |r| >= 0.5) were chosen on
 valve1/ only, so the table also reports valve2/ + other/ (18 files never used for any choice) on their own.
+
+sensor_z (NumPy only, see models/skab.py SensorZConfig) is a batch model: per-sensor z-scores (training mean/std,
+trending sensors dropped as above), |z| smoothed by a centred 25-row mean (it looks 12 s ahead, which a batch
+benchmark may; the streaming scorer stays causal), each over its own training p99, max over sensors; threshold
+2.5 x p99 of the training scores, hysteresis 0.8. Chosen on valve1/ only, like the others.
 """
 
 from __future__ import annotations

@@ -129,12 +129,77 @@ def predict_file(f: SkabFile, cfg, work: Path, min_steps: int = 1) -> tuple[np.n
     return flags_from_intervals(len(f.values), spans), scored.scores
 
 
+@dataclass(frozen=True)
+class SensorZConfig:
+    """The 'sensor_z' batch model: per-sensor z-scores, centred smoothing, the worst sensor over its own limit.
+
+    Each kept sensor is standardised with its training mean/std, its |z| is smoothed by a centred mean over `smooth`
+    rows (so it looks smooth // 2 rows ahead: a batch rule, not a streaming one), divided by its own training
+    `quantile`; the row score is the maximum over sensors. Threshold: margin x the training quantile of that score.
+    """
+
+    smooth: int = 25
+    quantile: float = 0.99
+    margin: float = 2.5
+    off_ratio: float = 0.8
+    drop_trending: float | None = 0.5
+    kind: str = "sensor_z"
+
+
+def smooth_centred(values: np.ndarray, span: int) -> np.ndarray:
+    """Centred moving mean along axis 0 over `span` rows (shorter at the edges), NaNs ignored."""
+    values = np.asarray(values, dtype=np.float64)
+    if span <= 1:
+        return values
+    squeeze = values.ndim == 1
+    v = values[:, None] if squeeze else values
+    finite = np.isfinite(v)
+    csum = np.concatenate([np.zeros((1, v.shape[1])), np.cumsum(np.where(finite, v, 0.0), axis=0)])
+    ccnt = np.concatenate([np.zeros((1, v.shape[1])), np.cumsum(finite, axis=0)])
+    idx = np.arange(len(v))
+    lo = np.clip(idx - (span - 1) // 2, 0, len(v))
+    hi = np.clip(idx + span // 2 + 1, 0, len(v))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = (csum[hi] - csum[lo]) / (ccnt[hi] - ccnt[lo])
+    return out[:, 0] if squeeze else out
+
+
+def sensor_z_scores(values: np.ndarray, cfg: SensorZConfig, train_rows: int = TRAIN_ROWS
+                    ) -> tuple[np.ndarray, float, list[int]]:
+    """Row scores, threshold and kept sensor indices of the sensor_z model fitted on the leading train_rows."""
+    from industrialmind.models.training import trend_free
+    from industrialmind.models.windows import Normaliser
+
+    values = np.asarray(values, dtype=np.float64)
+    keep = list(range(values.shape[1]))
+    if cfg.drop_trending is not None:
+        keep = trend_free(values[:train_rows], cfg.drop_trending)
+    names = [str(j) for j in keep]
+    norm = Normaliser.fit(values[:train_rows, keep], names)
+    z = np.abs(smooth_centred(norm.transform(values[:, keep]), cfg.smooth))
+    limit = np.quantile(z[:train_rows], cfg.quantile, axis=0)
+    score = (z / np.where(limit < 1e-6, 1.0, limit)).max(axis=1)
+    return score, float(cfg.margin * np.quantile(score[:train_rows], cfg.quantile)), keep
+
+
+def predict_file_z(f: SkabFile, cfg: SensorZConfig) -> tuple[np.ndarray, np.ndarray]:
+    """The sensor_z model on one file: (0/1 labels, scores)."""
+    from industrialmind.models.scoring import find_intervals, flags_from_intervals
+
+    score, threshold, _ = sensor_z_scores(f.values, cfg)
+    spans = find_intervals(score, threshold, cfg.off_ratio)
+    return flags_from_intervals(len(score), spans), score
+
+
 def predict_all(files: list[SkabFile], cfg, on_file: Callable[[str], None] | None = None) -> list[np.ndarray]:
     """0/1 labels of every file under one model configuration (fit per file on its first 400 rows)."""
     preds = []
     with tempfile.TemporaryDirectory(prefix="im-skab-") as tmp:
         for f in files:
-            preds.append(predict_file(f, cfg, Path(tmp))[0])
+            if isinstance(cfg, SensorZConfig):
+                preds.append(predict_file_z(f, cfg)[0])
+            else:
+                preds.append(predict_file(f, cfg, Path(tmp))[0])
             if on_file:
                 on_file(f.name)
     return preds
@@ -163,6 +228,7 @@ def default_configs(quick: bool = False) -> dict[str, object]:
         "conv_ae": base,
         "lstm_ae": replace(base, kind="lstm_ae"),
         "pca": replace(base, kind="pca"),
+        "sensor_z": SensorZConfig(),
     }
 
 

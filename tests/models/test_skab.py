@@ -42,15 +42,15 @@ def test_nab_score_is_100_for_an_early_hit_and_0_for_no_detection():
 
 
 def test_bench_skab_quick_runs_every_model(shared_data):
-    """The quick SKAB benchmark returns F1, FAR and MAR for conv_ae, lstm_ae and pca."""
+    """The quick SKAB benchmark returns F1, FAR and MAR for conv_ae, lstm_ae, pca and sensor_z."""
     from industrialmind.bench import skab as bench
     from industrialmind.config import get_settings
 
     result = bench.run(get_settings(), quick=True, data=shared_data / "skab")
-    assert [m["name"] for m in result["models"]] == ["conv_ae", "lstm_ae", "pca"]
+    assert [m["name"] for m in result["models"]] == ["conv_ae", "lstm_ae", "pca", "sensor_z"]
     for m in result["models"]:
         assert 0 <= m["f1"] <= 1 and 0 <= m["far"] <= 100 and 0 <= m["mar"] <= 100
-    assert bench.render(result).row_count == 7
+    assert bench.render(result).row_count == 8
 
 
 def test_bench_scoring_quick_reports_throughput_and_latency():
@@ -63,3 +63,26 @@ def test_bench_scoring_quick_reports_throughput_and_latency():
         assert result[key] > 0, key
     assert all(m["max_abs_diff"] <= 1e-4 for m in result["models"])
     assert bench.render(result).row_count == 2
+
+
+def test_smooth_centred_looks_both_ways():
+    """The centred mean of a single spike spreads it to the rows before and after it, and keeps a constant."""
+    x = np.zeros(11)
+    x[5] = 5.0
+    out = skab.smooth_centred(x, 5)
+    assert np.allclose(out[3:8], 1.0) and out[2] == 0 and out[8] == 0
+    assert np.allclose(skab.smooth_centred(np.full((7, 2), 3.0), 4), 3.0)
+
+
+def test_sensor_z_flags_a_level_shift_and_not_the_training_rows():
+    """A 6-sigma shift of one sensor after the training rows is flagged; the noise-only training rows are not."""
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=(900, 3)).astype(np.float32)
+    values[600:700, 1] += 6.0
+    anomaly = np.zeros(900, int)
+    anomaly[600:700] = 1
+    f = skab.SkabFile("t/1", pd.date_range("2020-03-09", periods=900, freq="1s"), values, ["a", "b", "c"],
+                      anomaly, np.zeros(900, int))
+    labels, _ = skab.predict_file_z(f, skab.SensorZConfig())
+    assert labels[610:690].all()
+    assert labels[:400].sum() == 0 and labels[750:].sum() == 0
