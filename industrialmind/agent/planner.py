@@ -26,7 +26,9 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import ConfigDict, PrivateAttr
 
 from industrialmind.agent._planner import answers
-from industrialmind.agent._planner.arguments import MissingArgument, content_words, describe_action, fill
+from industrialmind.agent._planner.arguments import (
+    MissingArgument, content_words, describe_action, fill, kind_for_tool,
+)
 from industrialmind.agent._planner.context import CLARIFY_KEY, Context, ToolOutcome, read_context, result_of
 from industrialmind.agent._planner.entities import Entities, Registry, norm
 from industrialmind.agent._planner.framing import frame_cues
@@ -329,15 +331,7 @@ class OfflinePlanner(BaseChatModel):
         # a search over free text does not need the asset: 'the compressor' narrows nothing worth a question
         searches = any(param_kind(p) == "text" for p in spec.required) and not needs_asset and not spec.is_action
         if not targets and not ents.asset_types and "asset_type" in kinds and not needs_asset and not spec.is_action:
-            # 'the compressor' when there are several, 'compressor surge': a tool that takes a kind of equipment
-            # answers for the kind
-            if ents.ambiguous:
-                kinds_named = {registry.assets[c].type for c in ents.ambiguous[0].candidates if c in registry.assets}
-                if len(kinds_named) == 1:
-                    ents.asset_types = list(kinds_named)
-                    ents.ambiguous = []
-            elif ents.modifiers and not (ents.lines or ents.sites or (follow_up and ctx.assets)):
-                ents.asset_types = list(ents.modifiers[:1])
+            kind_for_tool(ents, registry, reuse_assets=follow_up and bool(ctx.assets))
         if not targets and takes_asset:
             if ents.ambiguous and not searches:
                 mention = ents.ambiguous[0]

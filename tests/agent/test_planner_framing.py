@@ -97,3 +97,10 @@ def test_planner_follow_up_after_a_started_job_asks_its_status(planner):
     """A short follow-up right after a training job started asks about that job."""
     calls = _follow_up(planner, "retrain the model for P-201", "finished?")
     assert [c["name"] for c in calls] == ["job_status"]
+
+
+def test_planner_fills_the_kind_from_a_kind_word_used_as_a_modifier(planner):
+    """'pump seal leaks' names no one pump: a tool that takes a kind of equipment gets the pumps' kind."""
+    calls = planner.invoke([HumanMessage("typical causes of pump seal leaks")]).tool_calls
+    assert [c["name"] for c in calls] == ["failure_modes"]
+    assert calls[0]["args"].get("asset_type") == "centrifugal_pump"

@@ -202,3 +202,15 @@ def describe_action(spec: ToolSpec, args: dict[str, Any], text: str, ents: Entit
             desc += " Evidence: " + "; ".join(str(e) for e in evidence[:3])
         args["description"] = desc
     return args
+
+
+def kind_for_tool(ents: Any, registry: Any, reuse_assets: bool = False) -> None:
+    """'the compressor' when there are several, or 'compressor surge': for a tool that takes a kind of equipment,
+    the kind is the answer (sets ents.asset_types; an ambiguous mention of one kind is then no longer ambiguous)."""
+    if ents.ambiguous:
+        kinds = {registry.assets[c].type for c in ents.ambiguous[0].candidates if c in registry.assets}
+        if len(kinds) == 1:
+            ents.asset_types = list(kinds)
+            ents.ambiguous = []
+    elif ents.modifiers and not (ents.lines or ents.sites or reuse_assets):
+        ents.asset_types = list(ents.modifiers[:1])

@@ -9,7 +9,11 @@ import re
 
 from industrialmind.agent._planner.entities import ASSET_SLOT, LINE_SLOT, TIME_SLOT, TYPE_SLOT
 from industrialmind.agent._planner.framing import (
-    VERB_SYNONYMS, frame_cues, frame_examples, paraphrase, themes_of,
+    VERB_SYNONYMS,
+    frame_cues,
+    frame_examples,
+    paraphrase,
+    themes_of,
 )
 from industrialmind.agent._planner.specs import ToolSpec, param_kind
 

@@ -16,11 +16,22 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
-from industrialmind.agent._planner.examples import (
-    _HELP, _OUT_OF_SCOPE, cues_of_example, generate_examples, prototypes,
-)
 from industrialmind.agent._planner.entities import norm
-from industrialmind.agent._planner.framing import CAUSE, DOCS, frames_of, synonym_text, themes_of, with_synonyms
+from industrialmind.agent._planner.examples import (
+    _HELP,
+    _OUT_OF_SCOPE,
+    cues_of_example,
+    generate_examples,
+    prototypes,
+)
+from industrialmind.agent._planner.framing import (
+    CAUSE,
+    DOCS,
+    frames_of,
+    synonym_text,
+    themes_of,
+    with_synonyms,
+)
 from industrialmind.agent._planner.specs import ToolSpec, param_kind  # noqa: F401 - re-exported
 
 if TYPE_CHECKING:
