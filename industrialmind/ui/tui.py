@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from industrialmind.config import Settings
 
 REFRESH_S = 15.0  # readings of the selected asset are re-read this often (the live stack writes every few seconds)
+FEED_RETRY_S = 10.0  # how often the alarms panel looks again for a broker when none is running
 FLUSH_S = 0.05  # streamed tokens are drawn at most this often, so a fast model does not flood the event loop
 WELCOME = ("**Ask about the plant**, e.g. *is anything abnormal on line 2?*, *plot P-101 vibration since "
            "yesterday*, *what usually causes cavitation?*, *open a work order for P-101*. "
@@ -345,25 +346,30 @@ class IndustrialMindApp(App[None]):
 
         panel = self.main_widget(AlarmsPanel)
         worker = get_current_worker()
-        try:
-            bootstrap = self.alarm_feed.bootstrap()
-        except Exception as exc:  # noqa: BLE001
-            bootstrap, why = None, f"live feed off ({exc})"
-        else:
-            why = "live feed off: no broker running (start `industrialmind up`)"
-        if bootstrap is None:
-            self.call_from_thread(panel.set_feed_state, why)
-            return
-        self.call_from_thread(panel.set_feed_state, f"live from {bootstrap}")
 
         def on_alarm(row: AlarmRow) -> None:
             self.call_from_thread(self._live_alarm, row)
 
-        try:
-            self.alarm_feed.run(on_alarm, stop=lambda: worker.is_cancelled)
-        except Exception as exc:  # noqa: BLE001 - the broker went away: say so, keep the stored list
-            if not worker.is_cancelled:
-                self.call_from_thread(panel.set_feed_state, f"live feed stopped: {exc}")
+        # checked again every FEED_RETRY_S, so a stack started (or a broker back) after the app opened is picked up
+        while not worker.is_cancelled:
+            try:
+                bootstrap = self.alarm_feed.bootstrap()
+            except Exception as exc:  # noqa: BLE001
+                bootstrap, why = None, f"live feed off ({exc})"
+            else:
+                why = "live feed off: no broker running (start `industrialmind up`)"
+            if bootstrap is None:
+                self.call_from_thread(panel.set_feed_state, why)
+            else:
+                self.call_from_thread(panel.set_feed_state, f"live from {bootstrap}")
+                try:
+                    self.alarm_feed.run(on_alarm, stop=lambda: worker.is_cancelled)
+                except Exception as exc:  # noqa: BLE001 - the broker went away: say so, keep the stored list
+                    if not worker.is_cancelled:
+                        self.call_from_thread(panel.set_feed_state, f"live feed stopped ({exc}); retrying")
+            deadline = time.monotonic() + FEED_RETRY_S
+            while time.monotonic() < deadline and not worker.is_cancelled:
+                time.sleep(0.1)
 
     def _live_alarm(self, row: AlarmRow) -> None:
         self.main_widget(AlarmsPanel).add(row)

@@ -468,3 +468,28 @@ async def test_tui_tool_result_with_records_shows_a_compact_table(tui_home: Path
         assert len(tables) == 1
         text = "\n".join(s.text for s in tables.first().render_lines(tables.first().region.reset_offset))
         assert "TK-201" in text and "more" in text
+
+
+async def test_tui_alarm_feed_starts_when_a_broker_appears_later(tui_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A broker started after the app opened (`industrialmind up` in another terminal) is picked up on the next look."""
+    import industrialmind.ui.tui as tui_module
+
+    monkeypatch.setattr(tui_module, "FEED_RETRY_S", 0.2)
+
+    class LateBroker(AlarmFeed):
+        looks = 0
+
+        def bootstrap(self) -> str | None:
+            LateBroker.looks += 1
+            return None if LateBroker.looks < 3 else "late.test:9092"
+
+        def run(self, on_alarm: Any, stop: Any, poll_s: float = 0.5) -> None:
+            while not stop():
+                threading.Event().wait(0.05)
+
+    app = make_app(tui_home, alarm_feed=LateBroker(Settings(home=tui_home)))
+    async with app.run_test(size=(140, 40)) as pilot:
+        panel = app.query_one(AlarmsPanel)
+        await settle(app, pilot, until=lambda: "live feed off" in panel.feed_state)
+        await settle(app, pilot, until=lambda: panel.feed_state == "live from late.test:9092")
+        assert LateBroker.looks == 3
