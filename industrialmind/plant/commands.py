@@ -299,7 +299,7 @@ def render_summary(data: dict[str, Any]):
 def register(app: typer.Typer, import_app: typer.Typer) -> None:
     """Add `simulate` and `start`."""
     app.command("simulate")(simulate)
-    app.command("start")(start)
+    app.command("status")(status)
 
 
 def simulate(
@@ -350,14 +350,14 @@ def _live_runner() -> Callable[..., Any]:
     return run_live
 
 
-def start(
+def status(
     once: bool = typer.Option(False, "--once", help="Print the summary once and exit."),
     json_out: bool = typer.Option(False, "--json", help="Print the summary once as JSON and exit."),
     days: float = typer.Option(7.0, "--days", help="Days of history to simulate when the data home is empty."),
     seed: int = typer.Option(1, "--seed", help="Seed of the demo history (when it is first simulated)."),
     interval: float = typer.Option(5.0, "--interval", help="Seconds between refreshes of the live summary."),
 ) -> None:
-    """Start the demo: simulate its history if IM_HOME holds none, then show a live summary until Ctrl-C."""
+    """Live plant summary: lines, key readings, faults in progress (simulates demo history if IM_HOME holds none)."""
     import time
 
     from industrialmind.cli import console, emit_json, settings

@@ -7,6 +7,7 @@ import typer
 
 def register(app: typer.Typer, import_app: typer.Typer) -> None:
     """Add the UI commands to the CLI."""
+    app.command("start")(start)
     app.command("web")(web)
     app.command("tui")(tui)
 
@@ -35,6 +36,31 @@ def web(host: str | None = typer.Option(None, "--host", help="Address to bind (d
         err_console().print("[dim]Ctrl+C stops the server.[/]")
 
     serve(cfg, host=host, port=port, llm=llm, on_ready=ready)
+
+
+def start(host: str | None = typer.Option(None, "--host", help="Address to bind (default IM_WEB_HOST, 127.0.0.1)."),
+          port: int | None = typer.Option(None, "--port", help="Port (default IM_WEB_PORT, 8000)."),
+          llm: str | None = typer.Option(None, "--llm", help="Brain: offline, openai/<model>, ollama/<model>, "
+                                                                "hf/<path>."),
+          ) -> None:
+    """The main job: prepare the demo plant if needed (history, knowledge, models), show its state, open the web chat."""
+    from industrialmind.agent.commands import MARKER, run_init
+    from industrialmind.cli import console, err_console, settings
+
+    cfg = settings()
+    if not (cfg.home / MARKER).exists():
+        err_console().print(f"[dim]Preparing {cfg.home} with the demo plant (industrialmind init --demo)...[/]")
+        for step in run_init(cfg, demo=True):
+            if step["status"] != "done":
+                err_console().print(f"[yellow]{step['step']}: {step['status']} ({step['detail']})[/]")
+    from industrialmind.plant.commands import catch_up, read_marker, render_summary, summary
+
+    marker = read_marker(cfg)
+    if marker is not None:  # the demo history exists: bring it up to now and show where the plant stands
+        seed = int(marker.get("seed", 1))
+        catch_up(cfg, seed)
+        console().print(render_summary(summary(cfg, seed)))
+    web(host=host, port=port, llm=llm, no_init=True)
 
 
 def tui(llm: str | None = typer.Option(None, "--llm", help="Brain: offline, openai/<model>, ollama/<model>, "

@@ -1,4 +1,4 @@
-"""The `simulate` and `start` commands: history and labels in the stores, idempotent re-runs, a summary."""
+"""The `simulate` and `status` commands: history and labels in the stores, idempotent re-runs, a summary."""
 
 from __future__ import annotations
 
@@ -95,9 +95,9 @@ def test_simulate_live_without_streaming_module_is_a_clear_error(monkeypatch):
     assert "industrialmind.plant.live" in str(result.exception)
 
 
-def test_start_once_json_summarises_the_demo_plant():
-    """`start --json` simulates a short history into an empty home and summarises lines, readings and faults."""
-    result = CliRunner().invoke(app, ["start", "--json", "--days", "0.05"])
+def test_status_once_json_summarises_the_demo_plant():
+    """`status --json` simulates a short history into an empty home and summarises lines, readings and faults."""
+    result = CliRunner().invoke(app, ["status", "--json", "--days", "0.05"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["site"]["id"] == "DEMO" and len(data["lines"]) >= 3 and data["sensors"] >= 150
@@ -118,9 +118,9 @@ def test_ensure_demo_data_is_a_no_op_when_history_exists():
     assert second["simulated"] is False and second["points"] > 0
 
 
-def test_start_once_prints_tables():
-    """`start --once` prints the plant header, the lines and the key readings."""
-    result = CliRunner().invoke(app, ["start", "--once", "--days", "0.02"])
+def test_status_once_prints_tables():
+    """`status --once` prints the plant header, the lines and the key readings."""
+    result = CliRunner().invoke(app, ["status", "--once", "--days", "0.02"])
     assert result.exit_code == 0, result.output
     assert "Riverside Process Plant" in result.output and "P-101" in result.output
 
