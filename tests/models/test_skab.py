@@ -66,11 +66,12 @@ def test_bench_scoring_quick_reports_throughput_and_latency():
 
 
 def test_smooth_centred_looks_both_ways():
-    """The centred mean of a single spike spreads it to the rows before and after it, and keeps a constant."""
+    """The centred mean spreads a spike to its neighbours, keeps a constant and stays full-length at the edges."""
     x = np.zeros(11)
     x[5] = 5.0
     out = skab.smooth_centred(x, 5)
     assert np.allclose(out[3:8], 1.0) and out[2] == 0 and out[8] == 0
+    assert np.allclose(skab.smooth_centred(np.arange(6.0), 3)[[0, 5]], [1.0, 4.0])  # full-length at the edges
     assert np.allclose(skab.smooth_centred(np.full((7, 2), 3.0), 4), 3.0)
 
 
@@ -86,3 +87,17 @@ def test_sensor_z_flags_a_level_shift_and_not_the_training_rows():
     labels, _ = skab.predict_file_z(f, skab.SensorZConfig())
     assert labels[610:690].all()
     assert labels[:400].sum() == 0 and labels[750:].sum() == 0
+
+
+def test_sensor_z_reads_a_drifting_slow_sensor_by_its_rate_not_its_level():
+    """A slow sensor warming past its training range raises no alarm, while scoring its level would."""
+    rng = np.random.default_rng(1)
+    n = 900
+    values = np.c_[rng.normal(size=n), 20 + 0.01 * np.arange(n) + 0.01 * rng.normal(size=n)].astype(np.float32)
+    f = skab.SkabFile("t/2", pd.date_range("2020-03-09", periods=n, freq="1s"), values, ["noise", "temp"],
+                      np.zeros(n, int), np.zeros(n, int))
+    assert skab.lag1_autocorrelation(values[:400])[1] > 0.9
+    labels, _ = skab.predict_file_z(f, skab.SensorZConfig())
+    assert labels.sum() == 0
+    level, _ = skab.predict_file_z(f, skab.SensorZConfig(drop_trending=None, slow_lag1=None))
+    assert level[700:].all()
