@@ -42,6 +42,18 @@ class Citation(BaseModel):
         return f"{self.title or self.doc} - {where} [{self.chunk_id}]"
 
 
+def cite(citation: Any) -> str:
+    """A readable citation ('Title - section (or p. N) [chunk id]') for a Citation, its dict form, or plain text."""
+    if isinstance(citation, Citation):
+        return str(citation)
+    if not isinstance(citation, dict):
+        return str(citation or "")
+    where = f"p. {citation['page']}" if citation.get("page") else citation.get("section", "")
+    title = citation.get("title") or citation.get("doc") or "document"
+    text = f"{title} - {where}" if where else str(title)
+    return f"{text} [{citation['chunk_id']}]" if citation.get("chunk_id") else text
+
+
 class Passage(BaseModel):
     """A retrieved passage with its fused score, citation, linked asset ids and how it was found."""
 

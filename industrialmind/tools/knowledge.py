@@ -93,12 +93,10 @@ def search_documents(ctx: ToolContext,
 
 
 def _cite(citation: Any) -> str:
-    """'Title - section (or p. N)' for a passage's citation dict; plain text passes through."""
-    if not isinstance(citation, dict):
-        return str(citation or "")
-    where = f"p. {citation['page']}" if citation.get("page") else citation.get("section", "")
-    title = citation.get("title") or citation.get("doc") or "document"
-    return f"{title} - {where}" if where else title
+    """A readable citation for a passage (see knowledge.retrieval.cite)."""
+    from industrialmind.knowledge.retrieval import cite
+
+    return cite(citation)
 
 
 TOOLS = [failure_modes, related_assets, search_documents]

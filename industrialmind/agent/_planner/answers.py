@@ -75,8 +75,15 @@ def _sources(res: dict[str, Any]) -> list[str]:
         if isinstance(s, dict):
             s = s.get("citation") or s.get("document") or s.get("source")
         if s:
-            out.append(str(s))
+            out.append(_cite(s))
     return out
+
+
+def _cite(citation: Any) -> str:
+    # retrieval hands citations over as dicts (document, section/page, chunk id): quote them readably
+    from industrialmind.knowledge.retrieval import cite
+
+    return cite(citation)
 
 
 def _details(name: str, res: dict[str, Any]) -> list[str]:
@@ -87,7 +94,7 @@ def _details(name: str, res: dict[str, Any]) -> list[str]:
             if not isinstance(p, dict):
                 continue
             text = str(p.get("text") or p.get("content") or "").strip().replace("\n", " ")
-            cite = p.get("citation") or p.get("source") or p.get("document") or ""
+            cite = _cite(p.get("citation") or p.get("source") or p.get("document") or "")
             if text:
                 snippet = text if len(text) <= 300 else text[:300].rsplit(" ", 1)[0] + " ..."
                 out.append(f"  \"{snippet}\"" + (f" ({cite})" if cite else ""))
