@@ -11,8 +11,8 @@ sensor_z (NumPy only, see models/skab.py SensorZConfig) is a batch model: per-se
 trending levels dropped as above; slow sensors, lag-1 autocorrelation >= 0.9 in the training rows, i.e. the
 thermal channels, enter as their 30-row rate of change instead of their level), |z| smoothed by a centred 25-row
 mean (it looks 12 s ahead, which a batch benchmark may; the streaming scorer stays causal), each over its own
-training p99, max over features; threshold 2.5 x p99 of the training scores, hysteresis 0.8. Chosen on valve1/
-only, like the others.
+training p99, max over features; threshold 2.5 x p99 of the training scores, hysteresis 0.8, then a 20-row
+off-delay. Chosen on valve1/ only, like the others.
 """
 
 from __future__ import annotations

@@ -139,7 +139,8 @@ class SensorZConfig:
     instead of their level, trending or not. Each feature is standardised with its training mean/std, its |z|
     smoothed by a centred mean over `smooth` rows (so it looks smooth // 2 rows ahead: a batch rule, not a
     streaming one) and divided by its own training `quantile`; the row score is the maximum over features.
-    Threshold: margin x the training quantile of that score; an interval closes below off_ratio x threshold.
+    Threshold: margin x the training quantile of that score; an interval closes below off_ratio x threshold and is
+    then held for `hold` more rows (an alarm off-delay: SKAB's labels end some seconds after the signal recovers).
     """
 
     smooth: int = 25
@@ -149,6 +150,7 @@ class SensorZConfig:
     drop_trending: float | None = 0.5
     slow_lag1: float | None = 0.9
     slow_diff_span: int = 30
+    hold: int = 20
     kind: str = "sensor_z"
 
 
@@ -216,7 +218,7 @@ def predict_file_z(f: SkabFile, cfg: SensorZConfig) -> tuple[np.ndarray, np.ndar
     from industrialmind.models.scoring import find_intervals, flags_from_intervals
 
     score, threshold, _ = sensor_z_scores(f.values, cfg)
-    spans = find_intervals(score, threshold, cfg.off_ratio)
+    spans = [(a, min(b + cfg.hold, len(score) - 1)) for a, b in find_intervals(score, threshold, cfg.off_ratio)]
     return flags_from_intervals(len(score), spans), score
 
 

@@ -101,3 +101,16 @@ def test_sensor_z_reads_a_drifting_slow_sensor_by_its_rate_not_its_level():
     assert labels.sum() == 0
     level, _ = skab.predict_file_z(f, skab.SensorZConfig(drop_trending=None, slow_lag1=None))
     assert level[700:].all()
+
+
+def test_sensor_z_holds_an_alarm_for_hold_rows_after_it_clears():
+    """The off-delay keeps an interval open `hold` rows past the row where the score fell back."""
+    rng = np.random.default_rng(2)
+    values = rng.normal(size=(900, 2)).astype(np.float32)
+    values[600:700, 0] += 8.0
+    f = skab.SkabFile("t/3", pd.date_range("2020-03-09", periods=900, freq="1s"), values, ["a", "b"],
+                      np.zeros(900, int), np.zeros(900, int))
+    short, _ = skab.predict_file_z(f, skab.SensorZConfig(hold=0))
+    held, _ = skab.predict_file_z(f, skab.SensorZConfig(hold=20))
+    end = int(np.where(short)[0].max())
+    assert held[end + 1:end + 21].all() and held.sum() == short.sum() + 20
