@@ -94,6 +94,7 @@ class ToolCall(Static):
 
     def __init__(self, call_id: str, name: str, args: dict[str, Any]) -> None:
         self.call_id = call_id
+        self.tool_name = name
         self.call_text = f"{name}(" + ", ".join(f"{k}={v!r}" for k, v in (args or {}).items()) + ")"
         super().__init__(Text.assemble(("⚙ ", "bold"), (self.call_text, "dim"), (" …", "dim")), markup=False)
         self.done = False
@@ -217,8 +218,10 @@ class AlarmsPanel(VerticalScroll):
         self.query_one("#feed-state", Static).update(Text(text, style="dim"))
 
     def set_rows(self, rows: list[AlarmRow]) -> None:
-        """Show these alarms (newest first)."""
-        self.rows = list(rows)
+        """Show these stored alarms (newest first) under the live ones already received (a refresh, or a first
+        load finishing after a live alarm arrived, must not drop those)."""
+        stored_ids = {r.id for r in rows}  # the store's copy of an alarm is the newer one (it records the clear)
+        self.rows = [r for r in self.rows if r.source == "live" and r.id not in stored_ids] + list(rows)
         self._draw()
 
     def add(self, row: AlarmRow) -> None:

@@ -383,13 +383,20 @@ class IndustrialMindApp(App[None]):
         try:
             self._assistant = self.assistant_factory()
             if self.resumed:
-                history = self._assistant.history(self.thread_id)
-                pending = self._assistant.pending(self.thread_id)
-                self.call_from_thread(self._show_history, history, pending)
+                try:
+                    history = self._assistant.history(self.thread_id)
+                    pending = self._assistant.pending(self.thread_id)
+                    self.call_from_thread(self._show_history, history, pending)
+                except Exception as exc:  # noqa: BLE001 - the thread cannot be shown, but new turns still work
+                    self.call_from_thread(self._note_error, f"could not reopen thread {self.thread_id}: "
+                                                            f"{type(exc).__name__}: {exc}")
         except Exception as exc:  # noqa: BLE001 - every turn will say why
             self._assistant_error = f"{type(exc).__name__}: {exc}"
         finally:
             self._assistant_ready.set()
+
+    def _note_error(self, message: str) -> None:
+        self.main_widget("#chat-log", VerticalScroll).mount(ErrorMessage(f"error: {message}"))
 
     def _show_history(self, history: list[dict[str, Any]], pending: dict[str, Any] | None) -> None:
         if not history and pending is None:  # a new thread named on the command line
@@ -410,6 +417,15 @@ class IndustrialMindApp(App[None]):
                 unfinished.pop(0).finish(m["result"])
         log.anchor()
         if pending is not None:
+            # the calls waiting for approval are the thread's last unanswered ones: give them their ids, so the
+            # resumed turn's results land on them
+            self._tools = {}
+            for action in pending.get("actions") or []:
+                match = next((line for line in unfinished if line.tool_name == action.get("name")), None)
+                if match is not None and action.get("id"):
+                    unfinished.remove(match)
+                    match.call_id = str(action["id"])
+                    self._tools[match.call_id] = match
             self._current_answer = AssistantMessage("", classes="pending")
             log.mount(self._current_answer)
             self.busy = True

@@ -271,7 +271,9 @@ async def test_tui_resumed_thread_asks_for_its_pending_approval(tui_home: Path) 
         assert "open a work order for P-102" in chat_text(app)
         await pilot.press("n")
         await settle(app, pilot, until=lambda: not app.busy)
-        assert chat_text(app).rstrip().endswith("Rejected, nothing done.")
+        text = chat_text(app)
+        assert text.rstrip().endswith("Rejected, nothing done.")
+        assert "create_work_order was declined" in text  # the result lands on the call shown from the history
 
 
 async def test_tui_palette_picks_an_asset(tui_home: Path) -> None:
@@ -319,7 +321,7 @@ async def test_tui_alarms_panel_lists_stored_alarms_and_says_feed_is_off(tui_hom
 
 
 async def test_tui_live_alarm_appears_on_top(tui_home: Path) -> None:
-    """An alarm from the live feed goes on top of the stored ones, while the app keeps running."""
+    """An alarm from the live feed goes on top of the stored ones and stays there when they are re-read."""
 
     class OneAlarm(AlarmFeed):
         def bootstrap(self) -> str | None:
@@ -338,6 +340,9 @@ async def test_tui_live_alarm_appears_on_top(tui_home: Path) -> None:
         panel = app.query_one(AlarmsPanel)
         assert panel.rows[0].id == "a-1" and panel.rows[0].source == "live"
         assert "live from broker.test:9092" in panel.feed_state
+        await pilot.press("f5")  # re-reading the stored alarms keeps the live one on top
+        await settle(app, pilot)
+        assert [r.id for r in panel.rows] == ["a-1", "alarm-P-201-1", "alarm-P-101-1"]
 
 
 def test_tui_parse_alarm_reads_alarm_messages_and_ignores_junk() -> None:
