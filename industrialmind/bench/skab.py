@@ -60,6 +60,7 @@ def run(settings, quick: bool = False, data: Path | None = None, **options: Any)
                 seen[group] = seen.get(group, 0) + 1
         files = picked
     held = [i for i, f in enumerate(files) if not f.name.startswith(TUNE_GROUP + "/")]
+    tune = [i for i in range(len(files)) if i not in held]
     rows = []
     for name, cfg in skab.default_configs(quick).items():
         t0 = time.perf_counter()
@@ -67,10 +68,12 @@ def run(settings, quick: bool = False, data: Path | None = None, **options: Any)
         seconds = time.perf_counter() - t0
         all_m = skab.metrics(files, preds)
         held_m = skab.metrics([files[i] for i in held], [preds[i] for i in held]) if held else None
+        tune_m = skab.binary_metrics([files[i].anomaly for i in tune], [preds[i] for i in tune]) if tune else None
         rows.append({"name": name, "f1": all_m["f1"], "far": all_m["far"], "mar": all_m["mar"],
                      "nab": all_m["nab"]["Standard"], "nab_profiles": all_m["nab"],
                      "held_out": {k: held_m[k] for k in ("f1", "far", "mar")} | {"nab": held_m["nab"]["Standard"]}
                      if held_m else None,
+                     "tuning": {k: tune_m[k] for k in ("f1", "far", "mar")} if tune_m else None,
                      "confusion": {k: all_m[k] for k in ("tp", "tn", "fp", "fn")}, "seconds": round(seconds, 1)})
     return {"models": rows, "leaderboard": LEADERBOARD, "files": len(files), "held_out_files": len(held),
             "quick": quick, "tuned_on": TUNE_GROUP,
@@ -83,14 +86,16 @@ def render(result: dict[str, Any]):
     """Our models (all files and held-out files) beside the published leaderboard."""
     from rich.table import Table
 
-    table = Table("model", "F1", "FAR %", "MAR %", "NAB", "held-out F1 / FAR / MAR", "s",
+    table = Table("model", "F1", "FAR %", "MAR %", "NAB", f"{result['tuned_on']}/ F1 / FAR / MAR",
+                  "held-out F1 / FAR / MAR", "s",
                   title=f"SKAB ({result['files']} files; held-out = {result['held_out_files']} files outside "
                         f"{result['tuned_on']}/){' QUICK' if result['quick'] else ''}")
     for r in result["models"]:
-        h = r["held_out"]
+        h, t = r["held_out"], r.get("tuning")
         table.add_row(r["name"], f"{r['f1']:.2f}", f"{r['far']:.2f}", f"{r['mar']:.2f}", f"{r['nab']:.2f}",
+                      f"{t['f1']:.2f} / {t['far']:.2f} / {t['mar']:.2f}" if t else "-",
                       f"{h['f1']:.2f} / {h['far']:.2f} / {h['mar']:.2f}" if h else "-", f"{r['seconds']:.0f}")
     for r in result["leaderboard"]:
         table.add_row(f"[dim]{r['name']}[/]", f"{r['f1']:.2f}", f"{r['far']:.2f}", f"{r['mar']:.2f}",
-                      f"{r['nab']:.2f}" if r["nab"] is not None else "-", "", "")
+                      f"{r['nab']:.2f}" if r["nab"] is not None else "-", "", "", "")
     return table

@@ -50,6 +50,7 @@ def test_bench_skab_quick_runs_every_model(shared_data):
     assert [m["name"] for m in result["models"]] == ["conv_ae", "lstm_ae", "pca", "sensor_z"]
     for m in result["models"]:
         assert 0 <= m["f1"] <= 1 and 0 <= m["far"] <= 100 and 0 <= m["mar"] <= 100
+        assert 0 <= m["tuning"]["f1"] <= 1 and 0 <= m["held_out"]["f1"] <= 1
     assert bench.render(result).row_count == 8
 
 
