@@ -78,13 +78,16 @@ def detect_frame(scorer: Scorer, frame: pd.DataFrame, asset_id: str = "",
 
 def detect_anomalies(settings, scope_id: str, start: datetime | None = None,
                      end: datetime | None = None) -> dict[str, Any]:
-    """Score an asset, line or site with each asset's promoted model; intervals per asset and a one-line summary.
+    """Check an asset, line or site: each asset with its promoted model, else against its sensors' normal ranges.
 
     Returns {"summary", "scope", "start", "end", "anomalies": [{asset_id, start, end, score, peak_score, threshold,
-    top_sensors: [{sensor, contribution}]}], "assets": {asset_id: {"version", "intervals"}}, "unscored":
-    {asset_id: reason}}. Assets without a promoted model are listed in "unscored", not an error, unless the scope
-    is a single asset.
+    top_sensors: [{sensor, contribution}], method: "model"|"limits", ...}], "assets": {asset_id: {"method", ...}},
+    "unscored": {asset_id: why it has no model}, "unchecked": {asset_id: why it was not checked at all}}.
+    An asset without a promoted model (or whose model no longer fits its sensors) gets the limit check of
+    `industrialmind.models.limits` (sustained out-of-range readings, stuck sensors, data gaps). A single asset with
+    neither a model nor readings in range raises ModelError saying how to train one.
     """
+    from industrialmind.models.limits import check_limits
     from industrialmind.models.registry import fetch_bundle, promoted_version
     from industrialmind.models.scoring import Scorer
     from industrialmind.stores.records import open_records
@@ -101,11 +104,14 @@ def detect_anomalies(settings, scope_id: str, start: datetime | None = None,
         anomalies: list[dict[str, Any]] = []
         per_asset: dict[str, Any] = {}
         unscored: dict[str, str] = {}
+        fallback: list[tuple[Any, str]] = []
         for asset in assets:
+            promoted = None
             try:
                 promoted = promoted_version(settings, asset.id)
                 if promoted is None:
-                    raise ModelError(f"no promoted model (train one with `industrialmind train --asset {asset.id}`)")
+                    raise ModelError(f"no promoted model for asset {asset.id!r} (train one with "
+                                     f"`industrialmind train --asset {asset.id}`)")
                 scorer = _cached_scorer(fetch_bundle(settings, asset.id), Scorer)
                 # the registry's asset may have lost or renamed sensors since training: say so, not NaN scores
                 scorer.check_sensors([s.id for s in asset.sensors], asset.id)
@@ -113,31 +119,102 @@ def detect_anomalies(settings, scope_id: str, start: datetime | None = None,
                 warmup = timedelta(seconds=period * (scorer.window + int(scorer.meta.get("smooth", 1))))
                 frame = read_asset(store, asset.id, scorer.sensors, start - warmup, end, period)
                 found = detect_frame(scorer, frame, asset.id, since=start)
-            except (ModelError, InvalidInputError) as exc:
+            except ModelError as exc:
+                if kind == "asset" and promoted is not None:
+                    raise  # a model that no longer fits its asset is worth an error, not a quiet fallback
+                unscored[asset.id] = str(exc)
+                fallback.append((asset, str(exc)))
+                continue
+            except InvalidInputError as exc:
                 if kind == "asset":
                     raise
                 unscored[asset.id] = str(exc)
+                fallback.append((asset, str(exc)))
                 continue
-            per_asset[asset.id] = {"version": promoted["version"], "kind": scorer.meta["kind"],
+            for item in found:
+                item["method"] = "model"
+            per_asset[asset.id] = {"method": "model", "version": promoted["version"], "kind": scorer.meta["kind"],
                                    "threshold": scorer.threshold, "intervals": len(found)}
             anomalies.extend(found)
+        unchecked = _limit_fallback(store, fallback, start, end, kind, check_limits, per_asset, anomalies)
     finally:
         _close(store)
         _close(records)
-    anomalies.sort(key=lambda a: -a["score"])
-    span = f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC"
-    if anomalies:
-        top = anomalies[0]
-        sensors = ", ".join(s["sensor"] for s in top["top_sensors"][:2])
-        summary = (f"{len(anomalies)} anomalous interval(s) on {len({a['asset_id'] for a in anomalies})} of "
-                   f"{len(per_asset)} scored asset(s) of {kind} {scope_id} from {span}; strongest: "
-                   f"{top['asset_id']} score {top['score']:.2f} (threshold {top['threshold']:.2f}) driven by {sensors}")
-    else:
-        summary = f"no anomalies on {len(per_asset)} scored asset(s) of {kind} {scope_id} from {span}"
-    if unscored:
-        summary += f" ({len(unscored)} asset(s) without a model)"
+    anomalies.sort(key=lambda a: -(a["score"] / (a.get("threshold") or 1.0)))
+    summary = _summary(kind, scope_id, start, end, anomalies, per_asset, unchecked)
     return {"summary": summary, "scope": {"kind": kind, "id": scope_id}, "start": start, "end": end,
-            "anomalies": anomalies, "assets": per_asset, "unscored": unscored}
+            "anomalies": anomalies, "assets": per_asset, "unscored": unscored, "unchecked": unchecked}
+
+
+def _limit_fallback(store, fallback: list, start: datetime, end: datetime, kind: str, check_limits,
+                    per_asset: dict[str, Any], anomalies: list) -> dict[str, str]:
+    """Run the limit check on the assets without a usable model; returns {asset_id: why it was not checked}."""
+    unchecked: dict[str, str] = {}
+    frames = {}
+    for asset, why in fallback:
+        sensors = [s.id for s in asset.sensors]
+        if not sensors:
+            unchecked[asset.id] = "no sensors"
+            continue
+        period = min((s.sample_period_s for s in asset.sensors), default=60.0)
+        try:
+            frames[asset.id] = read_asset(store, asset.id, sensors, start, end, period)
+        except InvalidInputError:
+            unchecked[asset.id] = f"no data between {start:%Y-%m-%d %H:%M} and {end:%Y-%m-%d %H:%M} UTC"
+            if kind == "asset":
+                raise ModelError(f"{why}; and no readings between {start:%Y-%m-%d %H:%M} and {end:%Y-%m-%d %H:%M} UTC "
+                                 "to check against its normal ranges") from None
+    # a feed that stopped early shows as a trailing gap only against the latest reading of the scope, so a
+    # demo history that ends an hour ago is not a dropout on every asset
+    latest = max((f.index[-1].to_pydatetime() for f in frames.values()), default=None)
+    for asset, _why in fallback:
+        frame = frames.get(asset.id)
+        if frame is None:
+            continue
+        result = check_limits(frame, asset.sensors, asset.id, since=start, until=latest)
+        if not result["checked"]:
+            unchecked[asset.id] = ("no normal range on any sensor" if result["no_range"] else
+                                   "no readings from any sensor with a normal range")
+            # flat lines and gaps were still looked for; keep what they found
+        else:
+            per_asset[asset.id] = {"method": "limits", "sensors_checked": result["checked"],
+                                   "no_range": result["no_range"], "no_data": result["no_data"],
+                                   "intervals": len(result["intervals"])}
+        anomalies.extend(result["intervals"])
+    return unchecked
+
+
+def _summary(kind: str, scope_id: str, start: datetime, end: datetime, anomalies: list, per_asset: dict,
+             unchecked: dict[str, str]) -> str:
+    """One paragraph: what was found, by which method, and which assets were not checked and why."""
+    span = f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC"
+    by_model = sum(1 for v in per_asset.values() if v["method"] == "model")
+    by_limits = len(per_asset) - by_model
+    how = f"{len(per_asset)} asset(s) of {kind} {scope_id} checked ({by_model} by model, {by_limits} by normal-range " \
+          f"limits) from {span}"
+    if anomalies:
+        assets = []
+        for a in anomalies:
+            if a["asset_id"] not in assets:
+                assets.append(a["asset_id"])
+        parts = []
+        for a in anomalies[:3]:
+            if a.get("method") == "limits":
+                parts.append(f"{a['asset_id']}: {a['detail']}")
+            else:
+                sensors = ", ".join(s["sensor"] for s in a["top_sensors"][:2])
+                parts.append(f"{a['asset_id']}: model score {a['score']:.2f} (threshold {a['threshold']:.2f}) "
+                             f"driven by {sensors}")
+        summary = (f"{len(anomalies)} abnormal interval(s) on {len(assets)} asset(s) ({', '.join(assets[:8])}"
+                   f"{', ...' if len(assets) > 8 else ''}); {how}. Strongest: " + "; ".join(parts))
+    else:
+        summary = f"no anomalies found; {how}"
+    if unchecked:
+        reasons: dict[str, list[str]] = {}
+        for asset_id, why in unchecked.items():
+            reasons.setdefault(why, []).append(asset_id)
+        summary += ". Not checked: " + "; ".join(f"{', '.join(ids)} ({why})" for why, ids in reasons.items())
+    return summary
 
 
 _SCORERS: dict[str, Any] = {}

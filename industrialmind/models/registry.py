@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -65,11 +66,13 @@ def log_and_register(settings, asset_id: str, bundle: Path, params: dict[str, An
         exp_id = exp.experiment_id if exp else client.create_experiment(EXPERIMENT, _artifact_location(settings))
         if run_id is None:
             run_id = client.create_run(exp_id, tags={"asset_id": asset_id, "mlflow.runName": f"train-{asset_id}"}).info.run_id
-        for key, value in params.items():
-            client.log_param(run_id, key, str(value)[:500])
-        for key, value in metrics.items():
-            if value is not None:
-                client.log_metric(run_id, key, float(value))
+        # one batch, not a call per value: each call is its own SQLite commit (~25 ms), which dominated the
+        # ~0.6 s of registering a PCA model that fits in 0.02 s
+        from mlflow.entities import Metric, Param
+
+        now_ms = int(time.time() * 1000)
+        client.log_batch(run_id, params=[Param(k, str(v)[:500]) for k, v in params.items()],
+                         metrics=[Metric(k, float(v), now_ms, 0) for k, v in metrics.items() if v is not None])
         client.log_artifacts(run_id, str(bundle), "bundle")
         client.set_terminated(run_id)
         name = model_name(asset_id)
@@ -103,6 +106,19 @@ def promote(settings, asset_id: str, version: int, alias: str = ALIAS) -> None:
     """Point the alias of an asset's model at a version."""
     _, client = _client(settings)
     client.set_registered_model_alias(model_name(asset_id), alias, str(version))
+
+
+def promoted_assets(settings, alias: str = ALIAS) -> set[str]:
+    """Ids of the assets whose anomaly model has a promoted version, in one registry query."""
+    _, client = _client(settings)
+    found: set[str] = set()
+    token = None
+    while True:  # pages of 1000: an imported plant can have more assets than one page holds
+        page = client.search_registered_models(f"name LIKE '{PREFIX}%'", max_results=1000, page_token=token)
+        found |= {rm.name[len(PREFIX):] for rm in page if alias in (rm.aliases or {})}
+        token = getattr(page, "token", None)
+        if not token:
+            return found
 
 
 def promoted_version(settings, asset_id: str, alias: str = ALIAS) -> dict[str, Any] | None:

@@ -102,3 +102,29 @@ def test_detect_with_model_trained_on_other_sensors_is_a_clear_error(stores):
     records.close()
     with pytest.raises(ModelError, match="bearing_temp"):
         detect_anomalies(stores, ASSET, T0 + timedelta(days=2), T0 + timedelta(days=3))
+
+
+def test_detect_line_reports_model_and_limit_results_together(stores):
+    """On a line, the asset with a model is scored by it and a neighbour without one is checked against its
+    normal ranges: its sustained over-range current is reported with method 'limits' next to the model's results,
+    and the summary counts both methods and names the assets that had no data."""
+    import pandas as pd
+
+    from industrialmind.models import detect_anomalies, start_training_job
+    from industrialmind.stores.timeseries import open_timeseries
+
+    start_training_job(stores, ASSET, T0, T0 + timedelta(days=3), model="pca", background=False)
+    ts = pd.date_range(T0 + timedelta(days=2), T0 + timedelta(days=3), freq="60s", tz="UTC", inclusive="left")
+    current = 60.0 + (ts >= T0 + timedelta(days=2, hours=6)) * (ts < T0 + timedelta(days=2, hours=7)) * 50.0
+    store = open_timeseries(stores.resolved.timeseries)
+    store.write(pd.DataFrame({"ts": ts, "asset": "M-101", "sensor": "current", "value": current}))
+    store.close()
+    line = detect_anomalies(stores, "L1", T0 + timedelta(days=2), T0 + timedelta(days=3))
+    methods = {a["asset_id"]: a["method"] for a in line["anomalies"]}
+    assert methods.get(ASSET) == "model" and methods.get("M-101") == "limits", line["summary"]
+    limit = next(a for a in line["anomalies"] if a["asset_id"] == "M-101")
+    assert limit["sensor"] == "current" and limit["observed"] == 110.0
+    assert limit["start"] == T0 + timedelta(days=2, hours=6) and limit["normal_max"] is not None
+    assert line["assets"]["M-101"]["method"] == "limits" and line["assets"][ASSET]["method"] == "model"
+    assert "1 by model, 1 by normal-range limits" in line["summary"] and "Not checked: " in line["summary"]
+    assert "P-102" in line["unchecked"] and "no data" in line["unchecked"]["P-102"]
