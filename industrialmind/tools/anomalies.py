@@ -15,6 +15,8 @@ def detect_anomalies(ctx: ToolContext,
     """Score sensor data with the trained anomaly models over an asset, a line or a whole site and return the
     anomalous intervals (asset, start, end, score, the sensors that contributed most). Use it for 'is anything
     abnormal', 'any anomalies on line 2', 'is P-101 behaving normally'."""
+    # (assets without a model are checked against their normal ranges by the models room; the docstring stays as
+    # it is because the offline planner's router is trained on it)
     kind, scope, assets = ctx.scope(scope_id)
     now = ctx.now()
     t0 = parse_time(start, now, now - timedelta(hours=24))
@@ -38,7 +40,7 @@ def detect_anomalies(ctx: ToolContext,
                    f"asset(s); strongest on {top.get('asset_id', scope)} (score {top.get('score', 'n/a')})")
     else:
         summary = f"no anomalies on {kind} {scope} ({len(assets)} asset(s)) from {span}"
-    extra = {k: v for k, v in raw.items() if k in ("assets", "unscored")} if isinstance(raw, dict) else {}
+    extra = {k: v for k, v in raw.items() if k in ("assets", "unscored", "unchecked")} if isinstance(raw, dict) else {}
     return jsonable({"summary": summary, "scope": {"kind": kind, "id": scope, "assets": [a.id for a in assets]},
                      "time_range": {"start": t0, "end": t1}, "anomalies": found, "count": len(found),
                      "per_asset": per_asset, **extra, "sources": [f"anomaly-models:{scope}"]})
