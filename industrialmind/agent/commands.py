@@ -163,7 +163,7 @@ def ask(question: str = typer.Argument(..., help="The question, in plain words."
     for call in result.tool_calls:
         out.print(f"[dim]-> {_call_text(call)}[/]", highlight=False)
     for item in result.tool_results:
-        table = result_table(item["result"])
+        table = result_table(item["result"], width=out.width)
         if table is not None:
             out.print(table)
     if result.pending_approval:
@@ -225,7 +225,7 @@ def _render(out: Any, events: Any, assistant: Any, thread_id: str) -> None:
             colour = "red" if isinstance(result, dict) and "error" in result else "dim"
             summary = result.get("summary", "") if isinstance(result, dict) else str(result)
             out.print(f"[{colour}]   {summary}[/]", highlight=False, markup=True)
-            table = result_table(result)
+            table = result_table(result, width=out.width)
             if table is not None:
                 out.print(table)
         elif event.type == "approval_request":
@@ -249,28 +249,104 @@ def _call_text(call: dict[str, Any]) -> str:
 
 _TABLE_KEYS = ("assets", "readings", "work_orders", "events", "anomalies", "failure_modes", "passages", "rows", "jobs",
                "topics", "messages")
+# The few most informative fields per kind of result, in order; other kinds rank their fields by _PRIORITY.
+_KIND_COLUMNS = {
+    "failure_modes": ("name", "symptoms", "rpn", "recommended_action"),
+    "passages": ("cite", "text", "score"),
+    "readings": ("sensor", "sensor_id", "value", "unit", "status", "quality", "time", "ts"),
+    "work_orders": ("id", "wo_id", "asset_id", "status", "priority", "title", "created_at", "opened_at"),
+    "events": ("time", "ts", "asset_id", "sensor", "severity", "priority", "message", "kind"),
+    "anomalies": ("asset_id", "sensor", "start", "end", "score", "severity"),
+    "assets": ("asset_id", "id", "name", "type", "steps", "line_id", "status"),
+    "jobs": ("job_id", "id", "kind", "status", "progress", "started_at"),
+}
+_PRIORITY = ("asset_id", "id", "name", "sensor", "topic", "title", "status", "value", "unit", "severity", "priority",
+             "score", "time", "ts", "start", "end", "type", "kind", "message", "text", "description")
+_CELL_CHARS = 60  # a cell never wraps into a paragraph: long text ends in an ellipsis
+_MIN_COLUMNS = 2
 
 
-def result_table(result: Any, max_rows: int = 10) -> Any:
-    """A Rich table for a tool result that holds a list of records (assets, readings, work orders...), or None."""
+def result_table(result: Any, max_rows: int = 10, width: int = 80) -> Any:
+    """A compact Rich table for a tool result that holds a list of records (assets, readings, work orders...):
+    the few most informative columns of that kind of result that fit `width` characters, one line per row (long
+    text cut with an ellipsis), at most max_rows rows and an 'N more' line; None when the result has no records."""
     if not isinstance(result, dict):
         return None
     for key in _TABLE_KEYS:
         rows = result.get(key)
         if isinstance(rows, list) and rows and all(isinstance(r, dict) for r in rows):
-            from rich.table import Table
-
-            columns = [c for c in rows[0] if not isinstance(rows[0][c], (list, dict))][:7]
-            table = Table(*columns, title=key.replace("_", " "), title_justify="left", show_lines=False)
-            for row in rows[:max_rows]:
-                table.add_row(*[_cell(row.get(c)) for c in columns])
-            if len(rows) > max_rows:
-                table.caption = f"{len(rows) - max_rows} more"
-            return table
+            return _compact_table(key, rows, max_rows, width)
     return None
 
 
+def _compact_table(key: str, rows: list[dict[str, Any]], max_rows: int, width: int) -> Any:
+    from rich.table import Table
+
+    shown = rows[:max_rows]
+    fields = list(dict.fromkeys(k for r in shown for k in r if _cell(r.get(k))))
+    wanted = [c for c in _KIND_COLUMNS.get(key, ()) if c in fields]
+    rest = sorted((c for c in fields if c not in wanted and not isinstance(shown[0].get(c), dict)),
+                  key=lambda c: (_PRIORITY.index(c) if c in _PRIORITY else len(_PRIORITY), fields.index(c)))
+    cells = {c: [_cell(r.get(c)) for r in shown] for c in [*wanted, *rest]}
+    natural = {c: max(len(c), *(len(v) for v in vals)) for c, vals in cells.items()}
+    columns: list[str] = []
+    used = 1  # the table's left border
+    for c in [*wanted, *rest]:
+        need = min(natural[c], 24 if len(columns) < _MIN_COLUMNS else _CELL_CHARS) + 3
+        if len(columns) >= _MIN_COLUMNS and (used + need > width or len(columns) >= 5):
+            break
+        columns.append(c)
+        used += need
+    widths = _fit_widths(columns, natural, width)
+    table = Table(title=key.replace("_", " "), title_justify="left", show_lines=False, pad_edge=False)
+    for c in columns:
+        numeric = all(_is_number(r.get(c)) for r in shown)
+        table.add_column(_short(c.replace("_", " "), widths[c]), no_wrap=True, overflow="ellipsis",
+                         justify="right" if numeric else "left", max_width=widths[c])
+    for r_i in range(len(shown)):
+        table.add_row(*[_short(cells[c][r_i], widths[c]) for c in columns])
+    if len(rows) > max_rows:
+        table.caption = f"{len(rows) - max_rows} more"
+        table.caption_justify = "left"
+    return table
+
+
+def _fit_widths(columns: list[str], natural: dict[str, int], width: int) -> dict[str, int]:
+    """Column widths that fit `width` with the borders and padding: short columns keep their width, long ones share
+    what is left in proportion to their natural width (never under 6 characters)."""
+    budget = max(width - (len(columns) + 1) - 2 * len(columns) + 2, 6 * len(columns))
+    want = {c: min(natural[c], _CELL_CHARS) for c in columns}
+    if sum(want.values()) <= budget:
+        return want
+    fixed = {c: w for c, w in want.items() if w <= 10}
+    flexible = [c for c in columns if c not in fixed]
+    left = budget - sum(fixed.values())
+    total = sum(want[c] for c in flexible) or 1
+    out = dict(fixed)
+    for c in flexible:
+        out[c] = max(6, left * want[c] // total)
+    return out
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _short(text: str, limit: int = _CELL_CHARS) -> str:
+    return text if len(text) <= limit else text[: max(limit - 1, 1)].rstrip() + "…"
+
+
 def _cell(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, float):
         return f"{value:.4g}"
-    return "" if value is None else str(value)
+    if isinstance(value, (list, tuple)):
+        return "; ".join(_cell(v) for v in value if not isinstance(v, (dict, list)))
+    if isinstance(value, dict):
+        return ""
+    text = "" if value is None else " ".join(str(value).split())
+    # ISO timestamps: minutes are enough in a table
+    if len(text) >= 19 and text[4] == "-" and text[10] in "T " and text[13] == ":":
+        return text[:10] + " " + text[11:16]
+    return text

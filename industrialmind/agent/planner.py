@@ -29,6 +29,7 @@ from industrialmind.agent._planner import answers
 from industrialmind.agent._planner.arguments import (
     MissingArgument, content_words, describe_action, fill, kind_for_tool,
 )
+from industrialmind.agent._planner import compound
 from industrialmind.agent._planner.context import CLARIFY_KEY, Context, ToolOutcome, read_context, result_of
 from industrialmind.agent._planner.entities import Entities, Registry, norm
 from industrialmind.agent._planner.framing import frame_cues
@@ -64,6 +65,9 @@ class OfflinePlanner(BaseChatModel):
     """Generated training examples per tool for the router (fewer: faster first bind, coarser routing)."""
     clarify_margin: float = 0.04
     """When the two best tools are closer than this (and neither is confident), ask which one is meant."""
+    compound_confidence: float = 0.35
+    """Each clause of a compound request must route with at least this probability ('who makes P-101 and what
+    model is it' is one request: its first clause routes weakly, so it is not split)."""
 
     _specs: list[ToolSpec] = PrivateAttr(default_factory=list)
     _tools: list[Any] = PrivateAttr(default_factory=list)
@@ -203,6 +207,10 @@ class OfflinePlanner(BaseChatModel):
             if resumed is not None:
                 text, ents = resumed
         follow_up = self._is_follow_up(text, ents, ctx)
+        if not ctx.clarify:
+            several = self._compound(text, ents, ctx, registry, now, follow_up)
+            if several is not None:
+                return several
         spec = self._repeat_previous(text, ents, ctx, registry) if follow_up else None
         if spec is None:
             router = self.router()
@@ -232,6 +240,51 @@ class OfflinePlanner(BaseChatModel):
                                  {"question": text, "tools": [a.name, b.name]})
             spec = self._spec(top)
         return self._calls(spec, text, ents, ctx, registry, now, follow_up)
+
+    def _compound(self, text: str, ents: Entities, ctx: Context, registry: Registry, now: datetime,
+                  follow_up: bool) -> AIMessage | None:
+        """Several requests in one message: one routed call (or fan-out) per clause, in one AIMessage; None when
+        the message is one request (see `_planner/compound.py`)."""
+        pieces = compound.split_clauses(text)
+        if len(pieces) < 2:
+            return None
+        merged: list[str] = []
+        for piece in pieces:
+            pe = registry.link(piece, now)
+            if merged and not compound.is_request(piece, pe, registry, content_words(piece, pe, registry)):
+                merged[-1] = f"{merged[-1]} and {piece}"  # 'P-102' in 'compare P-101 and P-102' stays with it
+            else:
+                merged.append(piece)
+        if len(merged) < 2:
+            return None
+        routed = []
+        for clause in merged:
+            ce = compound.share_entities(registry.link(clause, now), ents)
+            tool = self._route_clause(clause, ce, registry)
+            if tool is None:
+                return None
+            routed.append((clause, ce, tool))
+        if not compound.route_pairs(routed):
+            return None
+        words = [content_words(c, e, registry) for c, e, _ in routed]
+        calls: list[dict] = []
+        for i, (clause, ce, tool) in enumerate(routed):
+            fill_text = compound.with_borrowed_topic(clause, words[i], words[:i] + words[i + 1:])
+            msg = self._calls(self._spec(tool), fill_text, ce, ctx, registry, now, follow_up)
+            if not msg.tool_calls:
+                return None  # a clause needs a question back: plan the message as one request instead
+            calls.extend(msg.tool_calls)
+        return AIMessage(content="", tool_calls=calls, response_metadata={"planner": "tools", "compound": True})
+
+    def _route_clause(self, clause: str, ents: Entities, registry: Registry) -> str | None:
+        """The tool one clause of a compound message asks for, or None (help, out of scope)."""
+        router = self.router()
+        masked = router.correct(ents.masked or norm(clause), set(registry.sensor_words) | set(registry.type_nouns))
+        taken = set(registry.sensor_words) if ents.sensors else set()
+        ranked, _ = router.scores(masked, {**ents.cues(), **frame_cues(norm(clause))}, taken)
+        ranked = fit_to_entities(ranked, self._specs, ents, clause, None)
+        top, p_top = ranked[0]
+        return None if top in (HELP, OUT_OF_SCOPE) or p_top < self.compound_confidence else top
 
     def _example_asset(self) -> str | None:
         return next(iter(self.registry().assets), None)

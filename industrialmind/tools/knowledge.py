@@ -32,15 +32,89 @@ def failure_modes(ctx: ToolContext,
             wanted = near[0]
         asset_type = wanted
     backend = backend_function("failure_modes", *_RETRIEVAL)
-    raw = backend(ctx.settings, asset_id=asset_id, asset_type=asset_type, symptom=symptom)
+    # every mode of the type, ranked here: the backend drops all modes when none shares a word with the symptom
+    raw = backend(ctx.settings, asset_id=asset_id, asset_type=asset_type, symptom=None)
     modes = jsonable(raw.get("failure_modes", raw) if isinstance(raw, dict) else list(raw or []))
-    names = [m.get("name", m.get("id", "?")) for m in modes if isinstance(m, dict)]
     what = asset_id or asset_type
-    summary = (f"{len(modes)} failure mode(s) for {what}" + (f" matching {symptom!r}" if symptom else "")
-               + (": " + ", ".join(names[:5]) if names else ""))
+    matched = match_symptom(modes, symptom, asset_type) if symptom else []
+    if matched:
+        note = f" matching {symptom!r} (of {len(modes)})"
+        modes = matched
+    elif symptom:
+        note = f"; none matches {symptom!r}, so all are listed"
+    else:
+        note = ""
+    names = [m.get("name", m.get("id", "?")) for m in modes if isinstance(m, dict)]
+    summary = f"{len(modes)} failure mode(s) for {what}{note}" + (": " + ", ".join(names[:5]) if names else "")
     sources = sorted({m.get("source", "fmea") for m in modes if isinstance(m, dict)}) or ["fmea"]
     return {"summary": summary, "asset_id": asset_id, "asset_type": asset_type, "symptom": symptom,
             "failure_modes": modes, "count": len(modes), "sources": sources}
+
+
+# Symptom words engineers use and the words FMEA rows use for the same thing (stems: matched as prefixes).
+_SYMPTOM_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "vibr": ("vibration", "shak", "rough"), "shak": ("vibration",), "rough": ("vibration",),
+    "cavit": ("cavitation", "npsh", "vapour", "gravel"), "hot": ("temperature", "overheat", "heat", "warm"),
+    "overheat": ("temperature", "hot", "heat"), "heat": ("temperature", "overheat"), "warm": ("temperature",),
+    "temp": ("temperature",), "nois": ("noise", "sound", "audible"), "loud": ("noise", "audible"),
+    "sound": ("noise", "audible"), "leak": ("leakage", "drip"), "drip": ("leak",), "trip": ("overload", "current"),
+    "amp": ("current",), "surg": ("surge", "pulsat"), "pulsat": ("surge",), "flow": ("flow", "throughput"),
+    "pressur": ("pressure",), "stuck": ("frozen", "flat"), "frozen": ("stuck", "flat"), "flat": ("stuck", "frozen"),
+    "drift": ("drift", "calibration"), "missing": ("dropout", "lost"), "dropout": ("missing", "lost"),
+    "seiz": ("seiz", "lock", "jam"), "jam": ("seiz", "block"), "clog": ("foul", "block", "plug"),
+    "foul": ("clog", "deposit"), "wear": ("wear", "worn"), "worn": ("wear",), "slip": ("slip",),
+}
+_WEAK = {"high", "low", "rising", "falling", "increasing", "dropping", "erratic", "unstable", "bad", "more", "less",
+         "very", "keeps", "keep", "lose", "losing", "loses", "lost", "running", "runs", "run"}
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ations", "ation", "ating", "ing", "ies", "es", "ed", "s", "y"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
+def _terms(text: str) -> set[str]:
+    import re
+
+    return {_stem(w) for w in re.findall(r"[a-z]+", text.lower().replace("_", " ")) if len(w) > 2}
+
+
+def _same(a: str, b: str) -> bool:
+    short, long_ = sorted((a, b), key=len)
+    return len(short) >= 4 and long_.startswith(short) or a == b
+
+
+def match_symptom(modes: list[Any], symptom: str, asset_type: str | None = None) -> list[dict[str, Any]]:
+    """The failure modes that match a symptom, best first: its words (stemmed, with maintenance synonyms) against
+    each mode's name, symptoms, revealing sensors and mechanism; words of the equipment type never count. Each
+    match gets 'symptom_match' (a score). Empty when none matches."""
+    type_words = _terms(asset_type or "") | {"pump", "motor", "fan", "compressor", "centrifugal"}
+    wanted = {w for w in _terms(symptom) if w not in type_words}
+    strong = {w for w in wanted if w not in _WEAK}
+    expanded = {w: {w, *(syn for key, syns in _SYMPTOM_SYNONYMS.items() if _same(key, w) for syn in syns)}
+                for w in (strong or wanted)}
+    rows = []
+    for i, mode in enumerate(modes):
+        if not isinstance(mode, dict):
+            continue
+        fields = [(3.0, str(mode.get("name") or "")), (2.0, " ".join(mode.get("symptoms") or [])),
+                  (1.0, str(mode.get("mechanism") or ""))]
+        said = sum(weight * _hits(expanded, _terms(text) - type_words) for weight, text in fields)
+        said += 0.5 * sum(1 for w in wanted - strong if any(_same(w, t) for t in _terms(fields[1][1])))
+        # a sensor-fault mode lists every sensor: the sensors only rank, or decide when no text matches at all
+        sensors = _hits(expanded, _terms(" ".join(mode.get("revealing_sensors") or [])))
+        rows.append((said, sensors, i, mode))
+    textual = any(said > 0 and (said >= 1 or not strong) for said, _, _, _ in rows)
+    kept = [(said + 0.5 * sensors, i, mode) for said, sensors, i, mode in rows
+            if (said >= 1 if textual else sensors > 0)]
+    kept.sort(key=lambda t: (-t[0], t[1]))
+    return [{**mode, "symptom_match": round(score, 1)} for score, _, mode in kept]
+
+
+def _hits(expanded: dict[str, set[str]], terms: set[str]) -> int:
+    return sum(1 for alts in expanded.values() if any(_same(a, t) for a in alts for t in terms))
 
 
 def related_assets(ctx: ToolContext,

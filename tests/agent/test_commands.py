@@ -131,3 +131,43 @@ def test_chat_declined_action_is_not_run(monkeypatch, initialised_home):
     out = CliRunner().invoke(app, ["chat"], input="open a work order\nn\n/exit\n")
     assert out.exit_code == 0, out.output
     assert "Not created." in out.stdout and records.created == {}
+
+
+def _render_80(result) -> list[str]:
+    from io import StringIO
+
+    from rich.console import Console
+
+    from industrialmind.agent.commands import result_table
+
+    out = Console(width=80, file=StringIO(), record=True)
+    out.print(result_table(result, width=80))
+    return out.export_text().splitlines()
+
+
+def test_result_table_fits_80_columns_with_few_columns():
+    """A result of long failure modes renders within 80 columns, one line per row, its most informative columns."""
+    long = "Rolling-element bearing fatigue and lubricant breakdown spalls the races " * 3
+    modes = [{"id": f"pump.m{i}", "name": f"centrifugal pump mode {i}", "asset_type": "centrifugal_pump",
+              "mechanism": long, "symptoms": ["rising overall vibration at the drive end", "audible noise"],
+              "revealing_sensors": ["vibration_de"], "recommended_action": long, "severity": 7, "rpn": 140}
+             for i in range(3)]
+    lines = _render_80({"failure_modes": modes})
+    assert max(len(line) for line in lines) <= 80
+    assert "name" in lines[2] and "symptoms" in lines[2] and "mechanism" not in lines[2]
+    assert len(lines) == 3 + 3 + 1 + 1  # title, header box, three rows, bottom border (plus a blank line)
+    assert any("…" in line for line in lines)
+
+
+def test_result_table_caps_rows_with_a_more_line():
+    """More than ten records show ten rows and an 'N more' line."""
+    rows = [{"asset_id": f"P-{i}", "name": f"pump {i}", "type": "centrifugal_pump"} for i in range(14)]
+    lines = _render_80({"assets": rows})
+    assert sum("P-" in line for line in lines) == 10 and any("4 more" in line for line in lines)
+
+
+def test_result_table_none_without_records():
+    """A result without a list of records gives no table."""
+    from industrialmind.agent.commands import result_table
+
+    assert result_table({"summary": "ok", "count": 0}) is None and result_table("text") is None

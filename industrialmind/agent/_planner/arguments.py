@@ -131,11 +131,8 @@ def fill(spec: ToolSpec, ents: Entities, ctx: Context, registry: Registry, text:
             if ents.asset_types and not asset:
                 value = _registry_type(registry, ents.asset_types[0])
         elif p == "symptom":
-            words = content_words(text, ents, registry)
-            nouns = set(registry.type_nouns)
-            words = [w for w in words if w.rstrip("s") not in nouns and w not in nouns]
-            words = [w for w in words if w not in ("cause", "causes", "caused", "causing", "fail", "failure",
-                                                   "failures", "modes", "mode", "wrong", "problem", "issue")]
+            words = [w for w in content_words(text, ents, registry) if w not in _not_symptom(ents, registry)
+                     and w.rstrip("s") not in registry.type_nouns]
             sensors = [s.replace("_", " ") for s in ents.sensors]
             symptom = " ".join(dict.fromkeys([*words[:4]] + sensors)).strip()
             value = symptom or None
@@ -162,6 +159,27 @@ def fill(spec: ToolSpec, ents: Entities, ctx: Context, registry: Registry, text:
         if value is not None:
             args[p] = value
     return args
+
+
+def _not_symptom(ents: Entities, registry: Registry) -> set[str]:
+    """Words of a question that name no symptom: the kinds of equipment (every word of every type, so
+    'centrifugal' goes with 'pump'), the named assets' names and aliases, and the words that frame a request
+    ('causes', 'manual', 'what does it say')."""
+    from industrialmind.agent._planner.compound import FRAME_WORDS
+
+    out = set(registry.type_nouns) | set(FRAME_WORDS) | _SYMPTOM_FRAME
+    for a in registry.assets.values():
+        out.update(a.type.lower().split("_"))
+    for aid in ents.assets:
+        a = registry.assets.get(aid)
+        if a is not None:
+            for name in [a.name, *a.aliases]:
+                out.update(re.findall(r"[a-z]+", norm(name)))
+    return out
+
+
+_SYMPTOM_FRAME = {"fail", "fails", "failing", "failure", "failures", "mode", "modes", "tend", "tends", "typical",
+                  "common", "known", "things", "ways"}
 
 
 def _registry_type(registry: Registry, noun: str) -> str:
