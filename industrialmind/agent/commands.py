@@ -252,7 +252,7 @@ _TABLE_KEYS = ("assets", "readings", "work_orders", "events", "anomalies", "fail
 # The few most informative fields per kind of result, in order; other kinds rank their fields by _PRIORITY.
 _KIND_COLUMNS = {
     "failure_modes": ("name", "symptoms", "rpn", "recommended_action"),
-    "passages": ("cite", "text", "score"),
+    "passages": ("cite", "text"),
     "readings": ("sensor", "sensor_id", "value", "unit", "status", "quality", "time", "ts"),
     "work_orders": ("id", "wo_id", "asset_id", "status", "priority", "title", "created_at", "opened_at"),
     "events": ("time", "ts", "asset_id", "sensor", "severity", "priority", "message", "kind"),
@@ -285,9 +285,13 @@ def _compact_table(key: str, rows: list[dict[str, Any]], max_rows: int, width: i
     shown = rows[:max_rows]
     fields = list(dict.fromkeys(k for r in shown for k in r if _cell(r.get(k))))
     wanted = [c for c in _KIND_COLUMNS.get(key, ()) if c in fields]
-    rest = sorted((c for c in fields if c not in wanted and not isinstance(shown[0].get(c), dict)),
-                  key=lambda c: (_PRIORITY.index(c) if c in _PRIORITY else len(_PRIORITY), fields.index(c)))
+    # a kind with its own columns shows only those; others rank their fields
+    rest = [] if len(wanted) >= _MIN_COLUMNS else sorted(
+        (c for c in fields if c not in wanted and not isinstance(shown[0].get(c), dict)),
+        key=lambda c: (_PRIORITY.index(c) if c in _PRIORITY else len(_PRIORITY), fields.index(c)))
     cells = {c: [_cell(r.get(c)) for r in shown] for c in [*wanted, *rest]}
+    if "text" in cells:  # 'Title | body' passages: the title is in the citation column
+        cells["text"] = [v.split(" | ", 1)[1] if " | " in v[:120] else v for v in cells["text"]]
     natural = {c: max(len(c), *(len(v) for v in vals)) for c, vals in cells.items()}
     columns: list[str] = []
     used = 1  # the table's left border

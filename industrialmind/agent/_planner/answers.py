@@ -40,7 +40,10 @@ def compose(outcomes: list[ToolOutcome], describe: Any = None) -> str:
         if "error" in res:
             lines.append(_error_line(o, res))
             continue
-        lines.append(_summary(res) or f"{o.name} returned no summary.")
+        lead = _summary(res) or f"{o.name} returned no summary."
+        if o.name == "search_documents" and res.get("passages") and ": " in lead:
+            lead = lead.split(": ", 1)[0] + ":"  # the sources it lists are cited once, under Sources
+        lines.append(lead)
         lines.extend(_details(o.name, res))
         for src in _sources(res):
             if src not in cited:
@@ -48,9 +51,13 @@ def compose(outcomes: list[ToolOutcome], describe: Any = None) -> str:
     if len(lines) == 1:
         text = lines[0]
     else:
-        text = "\n".join(f"- {line}" if not line.startswith("  ") else line for line in lines)
+        # details are nested bullets: Markdown would otherwise run them into the line above as one paragraph
+        text = "\n".join(f"- {line}" if not line.startswith("  ") else f"  - {line.strip()}" for line in lines)
     if cited and any(o.name == "search_documents" for o in outcomes):
-        text += "\n\nSources: " + "; ".join(f"[{i + 1}] {s}" for i, s in enumerate(cited[:5]))
+        refs = [f"[{i + 1}] {s}" for i, s in enumerate(cited[:5])]
+        # one source on the line; several one per line (a run-on paragraph of citations is unreadable)
+        text += "\n\nSources: " + refs[0] if len(refs) == 1 else "\n\nSources:\n\n" + "\n".join(
+            f"- {r}" for r in refs)
     if any(o.name in ("create_work_order", "train_model") and "error" not in (o.result or {}) for o in outcomes):
         text += "\n\nDone, as you approved."
     return text
@@ -93,10 +100,12 @@ def _details(name: str, res: dict[str, Any]) -> list[str]:
         for i, p in enumerate((res.get("passages") or [])[:2]):
             if not isinstance(p, dict):
                 continue
-            text = str(p.get("text") or p.get("content") or "").strip().replace("\n", " ")
+            text = " ".join(str(p.get("text") or p.get("content") or "").split())
+            if " | " in text[:120]:
+                text = text.split(" | ", 1)[1]  # 'Title | body': the title is in the citation already
             cite = _cite(p.get("citation") or p.get("source") or p.get("document") or "")
             if text:
-                snippet = text if len(text) <= 300 else text[:300].rsplit(" ", 1)[0] + " ..."
+                snippet = text if len(text) <= 240 else text[:240].rsplit(" ", 1)[0] + " ..."
                 out.append(f"  \"{snippet}\"" + (f" ({cite})" if cite else ""))
     elif name == "failure_modes":
         for m in (res.get("failure_modes") or [])[:3]:
