@@ -205,7 +205,7 @@ def _summary(kind: str, scope_id: str, start: datetime, end: datetime, anomalies
                 sensors = ", ".join(s["sensor"] for s in a["top_sensors"][:2])
                 parts.append(f"{a['asset_id']}: model score {a['score']:.2f} (threshold {a['threshold']:.2f}) "
                              f"driven by {sensors}")
-        summary = (f"{len(anomalies)} abnormal interval(s) on {len(assets)} asset(s) ({', '.join(assets[:8])}"
+        summary = (f"{len(anomalies)} anomalous interval(s) on {len(assets)} asset(s) ({', '.join(assets[:8])}"
                    f"{', ...' if len(assets) > 8 else ''}); {how}. Strongest: " + "; ".join(parts))
     else:
         summary = f"no anomalies found; {how}"

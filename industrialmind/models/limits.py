@@ -115,7 +115,7 @@ def check_limits(frame: pd.DataFrame, sensors: list, asset_id: str, since: datet
 
     index = frame.index
     period = period_of(index)
-    steps = lambda d: max(1, int(round(d.total_seconds() / period)))  # noqa: E731
+    steps = lambda d: max(1, round(d.total_seconds() / period))
     found: list[dict[str, Any]] = []
     checked, no_range, no_data = [], [], []
     for sensor in sensors:

@@ -103,7 +103,7 @@ def test_embedded_graph_tools(embedded):
 
 def test_embedded_jobs_and_anomalies_without_a_model(embedded):
     """job_status reads jobs recorded in SQLite through the models room's API; detect_anomalies on an asset
-    with no trained model returns an error saying how to train one."""
+    with no trained model checks it against its normal ranges and says how to train a model."""
     ctx, tools = embedded
     pytest.importorskip("mlflow")
     from industrialmind.stores.records import open_records
@@ -116,7 +116,9 @@ def test_embedded_jobs_and_anomalies_without_a_model(embedded):
     assert str(job_id) in tools["job_status"].invoke({})["summary"]
     assert "unknown job" in tools["job_status"].invoke({"job_id": "JOB-999999"})["error"]
     result = tools["detect_anomalies"].invoke({"scope_id": "P-101", "start": "2h"})
-    assert "no promoted model" in result["error"] and "train" in result["error"]
+    assert "error" not in result and result["assets"]["P-101"]["method"] == "limits", result
+    assert "no promoted model" in result["unscored"]["P-101"] and "train" in result["unscored"]["P-101"]
+    assert "0 by model, 1 by normal-range limits" in result["summary"]
 
 
 def test_embedded_stream_tools(im_home):
