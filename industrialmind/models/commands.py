@@ -130,11 +130,15 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
             return
         from rich.table import Table
 
-        table = Table("asset", "start", "end", "peak score", "threshold", "top sensors", title=result["summary"])
+        table = Table("asset", "start", "end", "method", "peak score", "threshold", "top sensors / finding",
+                      title=result["summary"])
         for r in rows:
-            table.add_row(r.get("asset_id", ""), str(r["start"]), str(r["end"]), f"{r['peak_score']:.3g}",
-                          f"{r['threshold']:.3g}",
-                          ", ".join(f"{t['sensor']} {t['contribution']:.0%}" for t in r["top_sensors"]))
+            # a limit-check episode says what it saw in words; a model interval shows its sensors' shares
+            finding = r.get("detail") or ", ".join(f"{t['sensor']} {t['contribution']:.0%}" for t in r["top_sensors"])
+            table.add_row(r.get("asset_id", ""), f"{r['start']:%Y-%m-%d %H:%M}" if hasattr(r["start"], "year")
+                          else str(r["start"]), f"{r['end']:%Y-%m-%d %H:%M}" if hasattr(r["end"], "year")
+                          else str(r["end"]), r.get("method", "model"), f"{r['peak_score']:.3g}",
+                          f"{r['threshold']:.3g}", finding)
         console().print(table)
 
     @app.command("score")
