@@ -68,6 +68,8 @@ class OfflinePlanner(BaseChatModel):
     compound_confidence: float = 0.35
     """Each clause of a compound request must route with at least this probability ('who makes P-101 and what
     model is it' is one request: its first clause routes weakly, so it is not split)."""
+    compound_noun_confidence: float = 0.6
+    """A clause that does not open like a request ('mttr for P-201') stands alone only when it routes this surely."""
 
     _specs: list[ToolSpec] = PrivateAttr(default_factory=list)
     _tools: list[Any] = PrivateAttr(default_factory=list)
@@ -249,12 +251,22 @@ class OfflinePlanner(BaseChatModel):
         if len(pieces) < 2:
             return None
         merged: list[str] = []
+        says_first = True  # whether the first piece asks something itself, or only names entities
         for piece in pieces:
             pe = registry.link(piece, now)
-            if merged and not compound.is_request(piece, pe, registry, content_words(piece, pe, registry)):
+            words = content_words(piece, pe, registry)
+            alone = compound.says_something(registry, words) and (
+                compound.opens_like_request(piece)
+                or self._route_clause(piece, compound.share_entities(pe, ents), registry,
+                                      self.compound_noun_confidence) is not None)
+            if merged and not alone:
                 merged[-1] = f"{merged[-1]} and {piece}"  # 'P-102' in 'compare P-101 and P-102' stays with it
+            elif merged and not says_first:
+                merged[-1] = f"{merged[-1]} and {piece}"  # 'are FN-301 and FN-302 behaving normally'
+                says_first = True
             else:
                 merged.append(piece)
+                says_first = bool(words) if len(merged) == 1 else says_first  # a sensor word is enough here
         if len(merged) < 2:
             return None
         routed = []
@@ -276,7 +288,8 @@ class OfflinePlanner(BaseChatModel):
             calls.extend(msg.tool_calls)
         return AIMessage(content="", tool_calls=calls, response_metadata={"planner": "tools", "compound": True})
 
-    def _route_clause(self, clause: str, ents: Entities, registry: Registry) -> str | None:
+    def _route_clause(self, clause: str, ents: Entities, registry: Registry,
+                      confidence: float | None = None) -> str | None:
         """The tool one clause of a compound message asks for, or None (help, out of scope)."""
         router = self.router()
         masked = router.correct(ents.masked or norm(clause), set(registry.sensor_words) | set(registry.type_nouns))
@@ -284,7 +297,8 @@ class OfflinePlanner(BaseChatModel):
         ranked, _ = router.scores(masked, {**ents.cues(), **frame_cues(norm(clause))}, taken)
         ranked = fit_to_entities(ranked, self._specs, ents, clause, None)
         top, p_top = ranked[0]
-        return None if top in (HELP, OUT_OF_SCOPE) or p_top < self.compound_confidence else top
+        floor = self.compound_confidence if confidence is None else confidence
+        return None if top in (HELP, OUT_OF_SCOPE) or p_top < floor else top
 
     def _example_asset(self) -> str | None:
         return next(iter(self.registry().assets), None)

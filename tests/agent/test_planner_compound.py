@@ -57,3 +57,22 @@ def test_planner_symptom_drops_equipment_and_frame_words(planner):
     """The symptom argument is the symptom, not the kind of equipment or the words that frame the question."""
     calls = _calls(planner, "what usually causes cavitation in a centrifugal pump")
     assert calls[0]["name"] == "failure_modes" and calls[0]["args"]["symptom"] == "cavitation"
+
+
+def test_planner_compound_noun_phrases_and_entity_only_pieces(planner):
+    """'open work orders and mttr for P-201' asks two things (a confident noun phrase stands alone); 'are FN-301
+    and FN-302 behaving normally' is one request fanned out (a piece that only names an asset is no request)."""
+    calls = _calls(planner, "open work orders and mttr for P-201")
+    assert sorted(c["name"] for c in calls) == ["list_work_orders", "work_order_kpis"]
+    assert all(c["args"]["asset_id"] == "P-201" for c in calls)
+    calls = _calls(planner, "are FN-301 and FN-302 behaving normally")
+    assert sorted((c["name"], c["args"]["scope_id"]) for c in calls) == [
+        ("detect_anomalies", "FN-301"), ("detect_anomalies", "FN-302")]
+
+
+def test_planner_compound_then_splits_history_and_anomalies(planner):
+    """'plot X since 6am then look for anomalies': the history keeps its time, the anomaly scan the asset."""
+    calls = {c["name"]: c["args"] for c in _calls(planner, "plot M-101 current since 6am then look for anomalies")}
+    assert calls["sensor_history"]["asset_id"] == "M-101" and calls["sensor_history"]["start"].startswith(
+        "2026-11-26T06:00")
+    assert calls["detect_anomalies"]["scope_id"] == "M-101"

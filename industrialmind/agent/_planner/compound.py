@@ -2,8 +2,9 @@
 manual say', 'plot C-201 vibration and check for anomalies', 'P-101 readings plus any open work orders on it').
 
 The message is cut at coordinating conjunctions ('and', 'plus', 'also', 'as well as', ';'); a piece counts as a
-request of its own only when it opens like one (a question word, an auxiliary, an imperative, a possessive 'its
-...') or is in a request frame (a cause, a document) AND says something besides entities. Pieces that are not
+request of its own when it says something besides entities AND opens like one (a question word, an auxiliary, an
+imperative, a possessive 'its ...') or is in a request frame (a cause, a document), or else routes confidently to
+a tool of its own (a bare noun phrase: 'open work orders and MTTR for P-201'). Pieces that are not
 requests ('P-102' in 'compare P-101 and P-102', 'fans' in 'pumps and fans') stay with the piece before them, so
 fan-out over several assets is untouched. Entities are shared: a clause that names no asset, line, site or kind of
 equipment takes the whole message's ('list its work orders'); a clause with nothing to search for ('what does the
@@ -20,8 +21,8 @@ from industrialmind.agent._planner.entities import Entities, Registry, norm
 from industrialmind.agent._planner.framing import frames_of
 
 # where one request may end and the next begin; 'or' is left out (it lists alternatives: 'P-101, P-102 or P-103')
-_SPLIT_RE = re.compile(r"\s*(?:;|,?\s+and\s+(?:then\s+|also\s+)?|,?\s+plus\s+|,?\s+as well as\s+|,\s+(?:then|also)\s+"
-                       r"|\s+&\s+)\s*")
+_SPLIT_RE = re.compile(r"\s*(?:;|,?\s+and\s+(?:then\s+|also\s+)?|,?\s+plus\s+|,?\s+as well as\s+|,?\s+then\s+"
+                       r"|,\s+also\s+|\s+&\s+)\s*")
 _LEADING_RE = re.compile(r"^(?:also|then|and|plus|too)\s+")
 _STARTER_RE = re.compile(
     r"^(?:what|whats|what's|why|how|which|when|where|who|is|are|was|were|did|does|do|can|could|would|should|will"
@@ -42,15 +43,22 @@ def split_clauses(text: str) -> list[str]:
     return [p for p in parts if p]
 
 
-def is_request(clause: str, ents: Entities, registry: Registry, words: list[str]) -> bool:
-    """Whether a piece asks for something by itself (see the module docstring); words: its content words."""
+def says_something(registry: Registry, words: list[str]) -> bool:
+    """Whether a piece says more than entities: a content word that is no sensor word nor kind of equipment."""
     sensor_words = set(registry.sensor_words)
     nouns = set(registry.type_nouns)
-    said = [w for w in words if w not in sensor_words and w.rstrip("s") not in nouns and w not in nouns
-            and not any(w in sw.split() for sw in sensor_words)]
-    if not said:
-        return False
+    return any(w not in sensor_words and w.rstrip("s") not in nouns and w not in nouns
+               and not any(w in sw.split() for sw in sensor_words) for w in words)
+
+
+def opens_like_request(clause: str) -> bool:
+    """Whether a piece opens like a request (question word, auxiliary, imperative, 'its ...') or is framed as one."""
     return bool(_STARTER_RE.search(clause) or frames_of(clause))
+
+
+def is_request(clause: str, ents: Entities, registry: Registry, words: list[str]) -> bool:
+    """Whether a piece asks for something by itself (see the module docstring); words: its content words."""
+    return says_something(registry, words) and opens_like_request(clause)
 
 
 def share_entities(clause_ents: Entities, whole: Entities) -> Entities:
