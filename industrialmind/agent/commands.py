@@ -302,7 +302,7 @@ def _compact_table(key: str, rows: list[dict[str, Any]], max_rows: int, width: i
         columns.append(c)
         used += need
     widths = _fit_widths(columns, natural, width)
-    table = Table(title=key.replace("_", " "), title_justify="left", show_lines=False, pad_edge=False)
+    table = Table(title=key.replace("_", " "), title_justify="left", show_lines=False)
     for c in columns:
         numeric = all(_is_number(r.get(c)) for r in shown)
         table.add_column(_short(c.replace("_", " "), widths[c]), no_wrap=True, overflow="ellipsis",
@@ -318,7 +318,7 @@ def _compact_table(key: str, rows: list[dict[str, Any]], max_rows: int, width: i
 def _fit_widths(columns: list[str], natural: dict[str, int], width: int) -> dict[str, int]:
     """Column widths that fit `width` with the borders and padding: short columns keep their width, long ones share
     what is left in proportion to their natural width (never under 6 characters)."""
-    budget = max(width - (len(columns) + 1) - 2 * len(columns) + 2, 6 * len(columns))
+    budget = max(width - (len(columns) + 1) - 2 * len(columns), 6 * len(columns))
     want = {c: min(natural[c], _CELL_CHARS) for c in columns}
     if sum(want.values()) <= budget:
         return want
