@@ -197,5 +197,5 @@ def _td(seconds: float) -> timedelta:
 
 
 def _minutes(delta) -> str:
-    minutes = int(round(delta.total_seconds() / 60))
+    minutes = round(delta.total_seconds() / 60)
     return f"{minutes} min" if minutes < 120 else f"{minutes / 60:.1f} h"

@@ -7,11 +7,10 @@ def test_train_demo_models_trains_every_demo_asset_with_sensors(im_home, monkeyp
     """Every asset of the demo plant that has sensors gets one training job (counted against the demo plant),
     and an asset whose training fails is listed under 'failed' without stopping the others."""
     import industrialmind.cli  # noqa: F401  (agent.commands is imported through the CLI, as at run time)
-    from industrialmind.models import jobs
-    from industrialmind.models import registry
     from industrialmind.agent.commands import train_demo_models
     from industrialmind.config import get_settings
     from industrialmind.errors import InvalidInputError
+    from industrialmind.models import jobs, registry
     from industrialmind.plant.demo import demo_plant
     from industrialmind.stores.records import open_records
 
