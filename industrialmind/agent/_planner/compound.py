@@ -83,7 +83,11 @@ def with_borrowed_topic(clause: str, own_words: list[str], others: list[list[str
     if topic_words(own_words):
         return clause
     borrowed = list(dict.fromkeys(w for ws in others for w in topic_words(ws)))
-    return f"{clause} {' '.join(borrowed)}".strip() if borrowed else clause
+    if not borrowed:
+        return clause
+    # the frame words ('manual', 'say') routed the clause already; as search words they only dilute the topic
+    bare = " ".join(w for w in clause.split() if w not in FRAME_WORDS)
+    return f"{bare} {' '.join(borrowed)}".strip()
 
 
 def route_pairs(clauses: list[tuple[str, Any, str]]) -> bool:
