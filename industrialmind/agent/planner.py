@@ -25,16 +25,24 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMe
 from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import ConfigDict, PrivateAttr
 
-from industrialmind.agent._planner import answers
+from industrialmind.agent._planner import answers, compound
 from industrialmind.agent._planner.arguments import (
-    MissingArgument, content_words, describe_action, fill, kind_for_tool,
+    MissingArgument,
+    content_words,
+    describe_action,
+    fill,
+    kind_for_tool,
 )
-from industrialmind.agent._planner import compound
 from industrialmind.agent._planner.context import CLARIFY_KEY, Context, ToolOutcome, read_context, result_of
 from industrialmind.agent._planner.entities import Entities, Registry, norm
 from industrialmind.agent._planner.framing import frame_cues
 from industrialmind.agent._planner.intents import (
-    HELP, OUT_OF_SCOPE, IntentRouter, ToolSpec, fit_to_entities, param_kind,
+    HELP,
+    OUT_OF_SCOPE,
+    IntentRouter,
+    ToolSpec,
+    fit_to_entities,
+    param_kind,
 )
 
 # Tools the planner never calls (free-form query languages are for LLM brains).

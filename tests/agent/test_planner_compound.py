@@ -7,7 +7,14 @@ from langchain_core.messages import HumanMessage
 
 from industrialmind.agent._planner.compound import split_clauses, topic_words, with_borrowed_topic
 from tests.agent._planner_fixtures import (  # noqa: F401
-    NOW, chillers, demo, embeddings_dir, planner, planner_base, planner_settings, tools,
+    NOW,
+    chillers,
+    demo,
+    embeddings_dir,
+    planner,
+    planner_base,
+    planner_settings,
+    tools,
 )
 
 
