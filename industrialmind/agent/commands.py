@@ -13,17 +13,12 @@ import typer
 from industrialmind.cli import console, emit_json, err_console, progress, settings
 
 MARKER = ".initialized"
-# Other rooms' setup steps: (label, function name, modules to look in). Each is called with settings and, when it
-# takes one, a `progress(done, total)` callback; a step whose room has not landed is reported as skipped.
-INIT_STEPS: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
-    ("demo plant history and fault labels", ("ensure_demo_data",),
-     ("industrialmind.plant.commands", "industrialmind.plant.history", "industrialmind.plant")),
-    ("knowledge graph and document index", ("build_knowledge",),
-     ("industrialmind.knowledge.build", "industrialmind.knowledge.builder", "industrialmind.knowledge.commands",
-      "industrialmind.knowledge")),
-    ("anomaly models for the demo plant", ("ensure_demo_models", "train_demo_models"),
-     ("industrialmind.models.commands", "industrialmind.models.demo", "industrialmind.models.registry",
-      "industrialmind.agent.commands")),
+# The setup steps of the other rooms, in order: (label, module, function). Each is called with settings and, when
+# it takes one, a `progress(...)` callback.
+INIT_STEPS: list[tuple[str, str, str]] = [
+    ("demo plant history and fault labels", "industrialmind.plant.commands", "ensure_demo_data"),
+    ("knowledge graph and document index", "industrialmind.knowledge.build", "build_knowledge"),
+    ("anomaly models for the demo plant", "industrialmind.agent.commands", "train_demo_models"),
 ]
 # Every demo asset with sensors gets a model (PCA T2 + Q fits in ~0.02 s; registering it in MLflow is most of the
 # ~0.5 s per asset), so `detect_anomalies` scores the whole plant by model; `train_model` retrains with an autoencoder
@@ -68,31 +63,14 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
     app.command("init")(init)
 
 
-def _find(names: tuple[str, ...], modules: tuple[str, ...]) -> Callable[..., Any] | None:
-    for module in modules:
-        try:
-            mod = importlib.import_module(module)
-        except ImportError:
-            continue
-        for name in names:
-            fn = getattr(mod, name, None)
-            if callable(fn):
-                return fn
-    return None
-
-
 def run_init(cfg: Any, demo: bool = True) -> list[dict[str, str]]:
     """Prepare IM_HOME: with demo, every setup step of the other rooms in order, with progress bars on stderr."""
     home = cfg.ensure_home()
     done: list[dict[str, str]] = []
     if demo:
         with progress() as bar:
-            for label, names, modules in INIT_STEPS:
-                fn = _find(names, modules)
-                if fn is None:
-                    done.append({"step": label, "status": "skipped",
-                                 "detail": f"{'/'.join(names)}() not available in this build"})
-                    continue
+            for label, module, name in INIT_STEPS:
+                fn = getattr(importlib.import_module(module), name)
                 task = bar.add_task(label, total=None)
 
                 def update(*args: Any, _task: int = task, _label: str = label) -> None:
