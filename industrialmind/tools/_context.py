@@ -31,22 +31,6 @@ class ToolArgError(Exception):
         self.valid = valid or []
 
 
-def backend_function(name: str, *modules: str) -> Callable[..., Any]:
-    """The first `name` found in the given modules (another room's API while it lands); ToolUnavailable if none."""
-    import importlib
-
-    tried = []
-    for module in modules:
-        try:
-            found = getattr(importlib.import_module(module), name, None)
-        except ImportError:
-            found = None
-        if callable(found):
-            return found
-        tried.append(f"{module}.{name}")
-    raise ToolUnavailable(f"{name}() is not available yet (looked for {', '.join(tried)})")
-
-
 def error(message: str, valid: list[str] | None = None, **extra: Any) -> dict[str, Any]:
     """The one shape of a tool's error result: a message naming the bad value, and the valid choices."""
     return {"error": message, "valid": list(valid or []), "summary": message, **extra}
@@ -154,34 +138,25 @@ class ToolContext:
     def records(self) -> Any:
         """The records store (asset registry, work orders, events, jobs)."""
         if self._records is None:
-            try:
-                from industrialmind.stores.records import open_records
-            except ImportError as exc:
-                raise ToolUnavailable(f"the records store is not available ({exc})") from None
+            from industrialmind.stores.records import open_records
+
             self._records = open_records(self.settings.resolved.records)
         return self._records
 
     def timeseries(self) -> Any:
         """The time-series store."""
         if self._timeseries is None:
-            try:
-                from industrialmind.stores.timeseries import open_timeseries
-            except ImportError as exc:
-                raise ToolUnavailable(f"the time-series store is not available ({exc})") from None
+            from industrialmind.stores.timeseries import open_timeseries
+
             self._timeseries = open_timeseries(self.settings.resolved.timeseries)
         return self._timeseries
 
     def graph(self) -> Any:
         """The knowledge-graph store (read-only use)."""
         if self._graph is None:
-            try:
-                from industrialmind.stores import graph as graph_store
-            except ImportError as exc:
-                raise ToolUnavailable(f"the graph store is not available ({exc})") from None
-            opener = getattr(graph_store, "open_settings_graph", None)
-            if opener is None:
-                raise ToolUnavailable("industrialmind.stores.graph has no open_settings_graph() yet")
-            self._graph = opener(self.settings, read_only=True)
+            from industrialmind.stores.graph import open_settings_graph
+
+            self._graph = open_settings_graph(self.settings, read_only=True)
         return self._graph
 
     def close(self) -> None:
@@ -199,11 +174,7 @@ class ToolContext:
     def assets(self) -> list[Asset]:
         """Every known asset: the records store's registry, else the demo plant's model."""
         if self._assets is None:
-            assets: list = []
-            try:
-                assets = list(self.records().list_assets())
-            except ToolUnavailable:
-                assets = []
+            assets: list = list(self.records().list_assets())
             if not assets:
                 from industrialmind.plant.demo import demo_plant
 
@@ -215,12 +186,7 @@ class ToolContext:
     def lines(self) -> list[Line]:
         """Known lines (from the records store when it has them, else the demo plant)."""
         if self._lines is None:
-            lines: list = []
-            try:
-                lister = getattr(self.records(), "list_lines", None)
-                lines = list(lister()) if lister else []
-            except ToolUnavailable:
-                pass
+            lines: list = list(self.records().list_lines())
             if not lines:
                 from industrialmind.plant.demo import demo_plant
 

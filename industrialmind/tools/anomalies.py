@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Any
 
-from industrialmind.tools._context import ToolContext, backend_function, jsonable, parse_time
+from industrialmind.tools._context import ToolContext, jsonable, parse_time
 
 
 def detect_anomalies(ctx: ToolContext,
@@ -21,8 +21,8 @@ def detect_anomalies(ctx: ToolContext,
     now = ctx.now()
     t0 = parse_time(start, now, now - timedelta(hours=24))
     t1 = parse_time(end, now, now)
-    backend = backend_function("detect_anomalies", "industrialmind.models.detection", "industrialmind.models",
-                               "industrialmind.models.service", "industrialmind.models.registry")
+    from industrialmind.models.detection import detect_anomalies as backend
+
     raw = backend(ctx.settings, scope, t0, t1)
     found = raw.get("anomalies", raw.get("intervals", [])) if isinstance(raw, dict) else list(raw or [])
     found = jsonable(found)

@@ -5,10 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Any
 
-from industrialmind.tools._context import ToolArgError, ToolContext, backend_function, jsonable, parse_time
+from industrialmind.tools._context import ToolArgError, ToolContext, jsonable, parse_time
 
-_MODELS = ("industrialmind.models.jobs", "industrialmind.models", "industrialmind.models.service",
-           "industrialmind.models.registry")
 
 
 def train_model(ctx: ToolContext,
@@ -23,7 +21,8 @@ def train_model(ctx: ToolContext,
     t1 = parse_time(end, now, now)
     if t1 <= t0:
         raise ToolArgError("the training range ends before it starts", ["start earlier than end"])
-    backend = backend_function("start_training_job", *_MODELS)
+    from industrialmind.models.jobs import start_training_job as backend
+
     job = backend(ctx.settings, scope, t0, t1)
     job_id = getattr(job, "id", None) or (job.get("id") or job.get("job_id") if isinstance(job, dict) else str(job))
     return jsonable({"summary": f"started training job {job_id} for {kind} {scope} on data from "
@@ -36,7 +35,8 @@ def job_status(ctx: ToolContext,
                job_id: Annotated[str | None, "job id; the most recent jobs if empty"] = None) -> dict[str, Any]:
     """State of a background job (training, import, scoring): status, progress and result, or the recent jobs
     when no id is given. Use it for 'is the training done', 'status of job ...'."""
-    backend = backend_function("job_status", *_MODELS)
+    from industrialmind.models.jobs import job_status as backend
+
     if job_id:
         job = jsonable(backend(ctx.settings, str(job_id)))
         status = job.get("status", "?") if isinstance(job, dict) else str(job)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from industrialmind.tools._context import ToolArgError, ToolContext, backend_function, closest, jsonable
+from industrialmind.tools._context import ToolArgError, ToolContext, closest, jsonable
 
-_RETRIEVAL = ("industrialmind.knowledge.retrieval", "industrialmind.knowledge")
 
 
 def failure_modes(ctx: ToolContext,
@@ -31,7 +30,8 @@ def failure_modes(ctx: ToolContext,
                 raise ToolArgError(f"unknown asset type {asset_type!r}", types)
             wanted = near[0]
         asset_type = wanted
-    backend = backend_function("failure_modes", *_RETRIEVAL)
+    from industrialmind.knowledge.retrieval import failure_modes as backend
+
     # every mode of the type, ranked here: the backend drops all modes when none shares a word with the symptom
     raw = backend(ctx.settings, asset_id=asset_id, asset_type=asset_type, symptom=None)
     modes = jsonable(raw.get("failure_modes", raw) if isinstance(raw, dict) else list(raw or []))
@@ -131,7 +131,8 @@ def related_assets(ctx: ToolContext,
     depth = int(depth)
     if not 1 <= depth <= 5:
         raise ToolArgError(f"depth {depth} is out of range", ["1", "2", "3", "4", "5"])
-    backend = backend_function("related_assets", *_RETRIEVAL)
+    from industrialmind.knowledge.retrieval import related_assets as backend
+
     raw = backend(ctx.settings, asset.id, direction=direction, depth=depth)
     rows = jsonable(raw.get("assets", raw.get("related", raw)) if isinstance(raw, dict) else list(raw or []))
     ids = [r.get("asset_id", r.get("id", "?")) if isinstance(r, dict) else str(r) for r in rows]
@@ -151,7 +152,8 @@ def search_documents(ctx: ToolContext,
         raise ToolArgError("the query is empty", ["a few words about what to find"])
     if asset_id:
         asset_id = ctx.asset(asset_id).id
-    backend = backend_function("search_documents", *_RETRIEVAL)
+    from industrialmind.knowledge.retrieval import search_documents as backend
+
     raw = backend(ctx.settings, query, asset_id=asset_id, k=5)
     passages = jsonable(raw.get("passages", raw) if isinstance(raw, dict) else list(raw or []))
     sources = []

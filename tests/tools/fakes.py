@@ -43,6 +43,10 @@ class FakeRecords:
         """No registry of its own: the tools fall back to the demo plant."""
         return []
 
+    def list_lines(self, site_id: str | None = None) -> list:
+        """No lines of its own either, like an empty records store."""
+        return []
+
     def list_work_orders(self, asset_id: str | None = None, **_: Any) -> list[WorkOrder]:
         """Work orders, optionally of one asset."""
         rows = self.work_orders + list(self.created.values())
