@@ -9,13 +9,13 @@ import numpy as np
 
 
 def export_onnx(net, n_sensors: int, window: int, path: Path) -> Path:
-    """Export ScoreHead(net) with a dynamic batch axis: input 'x' (batch, window, sensors) -> 'errors' (batch, sensors)."""
+    """Export ScoreHead(net) with a dynamic batch axis: input 'x' (batch, sensors, window) -> 'errors' (batch, sensors)."""
     import torch
 
     from industrialmind.models.networks import ScoreHead
 
     head = ScoreHead(net).eval()
-    example = torch.zeros(2, window, n_sensors)
+    example = torch.zeros(2, n_sensors, window)
     path.parent.mkdir(parents=True, exist_ok=True)
     with torch.no_grad():
         torch.onnx.export(head, (example,), str(path), input_names=["x"], output_names=["errors"],

@@ -1,7 +1,9 @@
-"""The PyTorch networks: a 1-D convolutional autoencoder and an LSTM autoencoder, plus the scoring head.
+"""The PyTorch networks: a convolutional autoencoder and an LSTM autoencoder, plus the scoring head.
 
 Import this module only to train or export: it imports torch (~2 s). Scoring uses the exported ONNX file.
-Every network maps (batch, window, sensors) to a reconstruction of the same shape.
+Every network maps (batch, sensors, window) to a reconstruction of the same shape. Channels-first is the layout
+`windows.make_windows` yields without a copy and the one ONNX Runtime's convolutions want: with the older
+(batch, window, sensors) layout two Transpose nodes took ~30% of ONNX Runtime's time.
 """
 
 from __future__ import annotations
@@ -12,29 +14,37 @@ from torch import nn
 KINDS = ("conv_ae", "lstm_ae")
 
 
+def _conv(c_in: int, c_out: int, stride: int = 1) -> nn.Conv2d:
+    # a (1, 7) kernel over a (batch, sensors, 1, window) tensor is a 1-D convolution over time; the 2-D form lets
+    # ONNX Runtime use its blocked (NCHWc) convolution kernels, which it applies to 2-D convolutions only
+    return nn.Conv2d(c_in, c_out, (1, 7), stride=(1, stride), padding=(0, 3))
+
+
 class ConvAE(nn.Module):
-    """Convolutional autoencoder over time (SKAB's Conv-AE shape: two strided convs, two transposed convs)."""
+    """Convolutional autoencoder over time (SKAB's Conv-AE shape: two strided convolutions down, two up).
+
+    The decoder upsamples (nearest) and then convolves instead of using transposed convolutions: the same
+    receptive field, no checkerboard artefacts, and ONNX Runtime runs it ~2x faster than ConvTranspose.
+    """
 
     def __init__(self, n_sensors: int, window: int, hidden: int = 32, dropout: float = 0.2) -> None:
         super().__init__()
         h = hidden
         self.encoder = nn.Sequential(
-            nn.Conv1d(n_sensors, h, 7, stride=2, padding=3), nn.ReLU(), nn.Dropout(dropout),
-            nn.Conv1d(h, h // 2, 7, stride=2, padding=3), nn.ReLU(),
+            _conv(n_sensors, h, 2), nn.ReLU(), nn.Dropout(dropout),
+            _conv(h, h // 2, 2), nn.ReLU(),
         )
         self.decoder = nn.Sequential(
-            nn.ConvTranspose1d(h // 2, h // 2, 7, stride=2, padding=3, output_padding=1), nn.ReLU(),
-            nn.Dropout(dropout),
-            nn.ConvTranspose1d(h // 2, h, 7, stride=2, padding=3, output_padding=1), nn.ReLU(),
-            nn.Conv1d(h, n_sensors, 7, padding=3),
+            nn.Upsample(scale_factor=(1, 2)), _conv(h // 2, h // 2), nn.ReLU(), nn.Dropout(dropout),
+            nn.Upsample(scale_factor=(1, 2)), _conv(h // 2, h), nn.ReLU(),
+            _conv(h, n_sensors),
         )
         self.window = window
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Reconstruct x (batch, window, sensors)."""
-        z = self.encoder(x.transpose(1, 2))
-        y = self.decoder(z)[:, :, : self.window]
-        return y.transpose(1, 2)
+        """Reconstruct x (batch, sensors, window)."""
+        y = self.decoder(self.encoder(x.unsqueeze(2)))
+        return y[:, :, 0, : self.window]
 
 
 class LSTMAE(nn.Module):
@@ -48,11 +58,11 @@ class LSTMAE(nn.Module):
         self.out = nn.Linear(hidden, n_sensors)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Reconstruct x (batch, window, sensors)."""
-        _, (h, _) = self.encoder(x)
+        """Reconstruct x (batch, sensors, window)."""
+        _, (h, _) = self.encoder(x.transpose(1, 2))
         z = h[-1].unsqueeze(1).expand(-1, self.window, -1)
         y, _ = self.decoder(z)
-        return self.out(y)
+        return self.out(y).transpose(1, 2)
 
 
 class ScoreHead(nn.Module):
@@ -67,8 +77,8 @@ class ScoreHead(nn.Module):
         self.net = net
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Per-sensor mean absolute reconstruction error of each window."""
-        return (x - self.net(x)).abs().mean(dim=1)
+        """Per-sensor mean absolute reconstruction error of each (batch, sensors, window) window."""
+        return (x - self.net(x)).abs().mean(dim=2)
 
 
 def build(kind: str, n_sensors: int, window: int, hidden: int = 32) -> nn.Module:

@@ -21,6 +21,9 @@ from industrialmind.models.scoring import META, ONNX_FILE, PCA_FILE, Scorer
 from industrialmind.models.windows import Normaliser, make_windows
 
 MODEL_KINDS = ("conv_ae", "lstm_ae", "pca")
+# bundle format 2: the ONNX input is channels-first (batch, sensors, window); format 1 bundles took (batch, window,
+# sensors) and are still scored (scoring.Scorer.window_errors transposes for them)
+FORMAT = 2
 
 
 @dataclass
@@ -139,7 +142,7 @@ def fit_bundle(values: np.ndarray, sensors: list[str], out_dir: Path, cfg: Model
         export_onnx(net, len(sensors), cfg.window, out_dir / ONNX_FILE)
         result.net = net
         result.parity = parity(net, out_dir / ONNX_FILE, windows)
-    meta = {"format": 1, "kind": cfg.kind, "window": cfg.window, "smooth": cfg.smooth, "threshold": 1.0,
+    meta = {"format": FORMAT, "kind": cfg.kind, "window": cfg.window, "smooth": cfg.smooth, "threshold": 1.0,
             "off_ratio": cfg.off_ratio, "normaliser": normaliser.to_dict(), "config": asdict(cfg),
             "threshold_rule": f"{cfg.margin} x q{cfg.quantile} of smoothed training scores",
             "dropped_sensors": dropped,

@@ -1,7 +1,8 @@
 """Windowing and per-sensor normalisation: the data layout every anomaly model shares (NumPy only, no torch).
 
-Arrays are (time, sensors) float32; windows are (n_windows, window, sensors). A window's score belongs to its last
-time step, so scoring is causal and a streaming scorer gives the same answer as a batch one.
+Arrays are (time, sensors) float32; windows are channels-first (n_windows, sensors, window), a zero-copy view of
+the series. A window's score belongs to its last time step, so scoring is causal and a streaming scorer gives the
+same answer as a batch one.
 """
 
 from __future__ import annotations
@@ -62,12 +63,11 @@ class Normaliser:
 
 
 def make_windows(values: np.ndarray, window: int, stride: int = 1) -> np.ndarray:
-    """Sliding windows (n, window, sensors) over a (time, sensors) array; a zero-copy view when stride is 1."""
+    """Sliding channels-first windows (n, sensors, window) over a (time, sensors) array: a zero-copy view."""
     values = np.ascontiguousarray(values, dtype=np.float32)
     if len(values) < window:
         raise InvalidInputError(f"need at least {window} time steps for one window, got {len(values)}")
-    view = np.lib.stride_tricks.sliding_window_view(values, window, axis=0)  # (n, sensors, window)
-    return view.transpose(0, 2, 1)[::stride]
+    return np.lib.stride_tricks.sliding_window_view(values, window, axis=0)[::stride]
 
 
 def wide_frame(long: pd.DataFrame, sensors: list[str] | None = None, period_s: float | None = None) -> pd.DataFrame:

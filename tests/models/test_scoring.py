@@ -11,6 +11,7 @@ import pytest
 
 from industrialmind.errors import ModelError
 from industrialmind.models.scoring import Scorer, find_intervals, smooth_trailing
+from industrialmind.models.windows import make_windows
 from industrialmind.models.training import ModelConfig, fit_bundle
 from tests.models.simdata import split
 
@@ -168,3 +169,27 @@ def test_detect_csv_without_timestamps_reports_row_positions(tmp_path):
     csv.write_text("x,y\n" + "\n".join(f"{a:.3f},{b:.3f}" for a, b in zip(x, rng.normal(0, 1, 500))))
     found = detect_csv(csv, train_rows=200)["intervals"]
     assert any(isinstance(r["start"], int) and 295 <= r["start"] <= 305 for r in found), found
+
+
+def test_format_1_bundle_with_window_last_input_still_scores(tmp_path):
+    """A bundle written before the channels-first layout (format 1: ONNX input (batch, window, sensors)) scores the
+    same windows to the same errors as its network, so models already in the registry keep working."""
+    import torch
+    from torch import nn
+
+    class WindowLast(nn.Module):
+        def forward(self, x):  # (batch, window, sensors) -> per-sensor mean |x - 0.5 x|
+            return (x - 0.5 * x).abs().mean(dim=1)
+
+    train = np.random.default_rng(1).normal(size=(200, 3)).astype(np.float32)
+    fit_bundle(train, ["a", "b", "c"], tmp_path, ModelConfig(window=8, epochs=1))
+    meta = json.loads((tmp_path / "meta.json").read_text())
+    meta["format"] = 1
+    (tmp_path / "meta.json").write_text(json.dumps(meta))
+    torch.onnx.export(WindowLast(), (torch.zeros(2, 8, 3),), str(tmp_path / "model.onnx"), input_names=["x"],
+                      output_names=["errors"], dynamic_axes={"x": {0: "batch"}, "errors": {0: "batch"}},
+                      opset_version=17, dynamo=False)
+    scorer = Scorer.load(tmp_path)
+    windows = make_windows(train[:40], 8)  # (n, sensors, window)
+    expected = 0.5 * np.abs(windows).mean(axis=2)
+    np.testing.assert_allclose(scorer.window_errors(windows), expected, rtol=1e-5, atol=1e-6)

@@ -63,7 +63,9 @@ def test_bench_scoring_quick_reports_throughput_and_latency():
     for key in ("onnx_windows_per_s", "torch_windows_per_s", "ratio", "p99_ms", "train_s_per_epoch"):
         assert result[key] > 0, key
     assert all(m["max_abs_diff"] <= 1e-4 for m in result["models"])
-    assert bench.render(result).row_count == 2
+    assert all([r["batch"] for r in m["sweep"]] == list(bench.SWEEP) for m in result["models"])
+    table, sweep = bench.render(result).renderables
+    assert table.row_count == 2 and sweep.row_count == 2
 
 
 def test_smooth_centred_looks_both_ways():

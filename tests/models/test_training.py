@@ -25,7 +25,7 @@ def test_export_parity_on_unseen_windows(tmp_path):
 
     train, _, sensors, _ = split()
     result = fit_bundle(train, sensors, tmp_path, ModelConfig(window=16, hidden=16, epochs=1))
-    windows = np.random.default_rng(0).normal(0, 3, size=(64, 16, len(sensors))).astype(np.float32)
+    windows = np.random.default_rng(0).normal(0, 3, size=(64, len(sensors), 16)).astype(np.float32)
     assert parity(result.net, tmp_path / "model.onnx", windows) <= 1e-5
 
 
