@@ -139,16 +139,16 @@ def main() -> None:
     except KeyboardInterrupt:
         err_console().print("interrupted")
         raise SystemExit(130) from None
-    except Exception as exc:  # click usage errors
+    except Exception as exc:  # usage errors (unknown option, bad value): typer >= 0.20 vendors its own click
         import click
 
-        if isinstance(exc, click.exceptions.Exit):
+        if isinstance(exc, typer.Exit | click.exceptions.Exit):
             raise SystemExit(exc.exit_code) from None
-        if isinstance(exc, click.exceptions.Abort):
+        if isinstance(exc, typer.Abort | click.exceptions.Abort):
             raise SystemExit(1) from None
-        if isinstance(exc, click.ClickException):
+        if isinstance(exc, typer.TyperException | click.ClickException) and hasattr(exc, "show"):
             exc.show()
-            raise SystemExit(2) from None
+            raise SystemExit(getattr(exc, "exit_code", 2) or 2) from None
         raise
 
 

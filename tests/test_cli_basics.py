@@ -40,3 +40,12 @@ def test_help_does_not_import_heavy_libraries():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "", f"--help imported heavy modules: {out.stdout.strip()}"
+
+
+def test_usage_errors_print_one_message_not_a_traceback():
+    """An unknown option, a missing option value and an unknown command each print the usage error and a hint,
+    exit 2, and show no traceback (typer vendors its own click, whose exceptions are not click's)."""
+    for argv in (["eval", "routing", "--no-such-flag"], ["detect", "--asset"], ["no-such-command"]):
+        out = subprocess.run([sys.executable, "-m", "industrialmind", *argv], capture_output=True, text=True)
+        assert out.returncode == 2, (argv, out.stderr)
+        assert "Traceback" not in out.stderr and "Error:" in out.stderr, (argv, out.stderr)
