@@ -70,3 +70,23 @@ def test_stream_ignores_unknown_sensors_and_replayed_points(scorer):
     completed = [state.add_point(ts, sensor, 1.0) for sensor in scorer.sensors]
     assert [len(c) for c in completed] == [0] * (len(scorer.sensors) - 1) + [1]  # complete once all reported
     assert state.add_point(ts, scorer.sensors[0], 2.0) == []  # a replay of the already-scored row
+
+
+def test_reload_switches_to_a_newly_promoted_version_and_keeps_unchanged_assets(scorer, monkeypatch):
+    """The periodic reload replaces an asset whose promoted version changed, keeps the live state (windows, open
+    alarm) of an asset whose version did not, and keeps the loaded models when the registry cannot be read."""
+    from industrialmind.models import streaming
+
+    live = {"A": AssetStream("A", scorer, version=1), "B": AssetStream("B", scorer, version=3)}
+    live["A"].alarm = {"id": "open"}
+    fresh = {"A": AssetStream("A", scorer, version=1), "B": AssetStream("B", scorer, version=4)}
+    monkeypatch.setattr(streaming, "load_promoted", lambda settings: dict(fresh))
+    out = streaming._reload(None, live)
+    assert out["A"] is live["A"] and out["A"].alarm == {"id": "open"}
+    assert out["B"] is fresh["B"] and out["B"].version == 4
+
+    def broken(settings):
+        raise OSError("registry unreachable")
+
+    monkeypatch.setattr(streaming, "load_promoted", broken)
+    assert streaming._reload(None, out) is out
