@@ -98,9 +98,10 @@ def build_examples(settings: Any, split: str = "dev", suite_path: Path | str | N
     tools = build_tools(settings)
     schemas = tool_schemas(tools)
     if planner is None:
-        from industrialmind.agent.planner import OfflinePlanner
+        from industrialmind.evals.runner import make_model
 
-        planner = OfflinePlanner(settings, now=suite.now, assets=assets, lines=lines).bind_tools(tools)
+        # the eval's own constructor: the same registry, the same fixed 'now', the same planner options
+        planner = make_model("offline", settings, assets, lines, suite.now).bind_tools(tools)
     planner.warm_up()
     execute = FakeToolbox(assets)
     heldout = {norm_text(t) for c in suite.cases if c.split == "heldout" for t in c.turns}
@@ -275,7 +276,9 @@ def teacher_prompts(assets: list[Any], lines: list[Any]) -> list[TeacherPrompt]:
 
 # --- files ---------------------------------------------------------------------------------------------------------
 def write_jsonl(examples: list[dict[str, Any]], path: Path) -> Path:
-    """Write examples as JSONL (sorted keys, one per line) atomically: a crash never leaves half a file."""
+    """Write examples as JSONL (one per line) atomically: a crash never leaves half a file. Keys keep their
+    order: the chat template renders tool schemas and arguments in dict order, so sorting them would train the
+    model on a prompt the agent never sends."""
     path = Path(path)
     if path.is_dir():
         raise InvalidInputError(f"--out {str(path)!r} is a folder; give a file path such as {str(path / 'sft.jsonl')!r}")
@@ -283,7 +286,7 @@ def write_jsonl(examples: list[dict[str, Any]], path: Path) -> Path:
     tmp = path.with_name(path.name + ".tmp")
     with tmp.open("w", encoding="utf-8") as fh:
         for e in examples:
-            fh.write(json.dumps(e, sort_keys=True, ensure_ascii=False) + "\n")
+            fh.write(json.dumps(e, ensure_ascii=False) + "\n")
     tmp.replace(path)
     return path
 

@@ -23,7 +23,7 @@ def qwen25_template() -> str:
 
 
 def build_tiny_model(out: Path | str, examples: list[dict[str, Any]], vocab_size: int = 2048,
-                     hidden_size: int = 64, layers: int = 2, seed: int = 0) -> Path:
+                     hidden_size: int = 64, layers: int = 2, seed: int = 0, init_range: float = 0.3) -> Path:
     """Write a randomly initialised tiny Qwen2 and its tokenizer (trained on these examples) to out."""
     import torch
     from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, trainers
@@ -49,7 +49,8 @@ def build_tiny_model(out: Path | str, examples: list[dict[str, Any]], vocab_size
     config = Qwen2Config(vocab_size=len(tok), hidden_size=hidden_size, intermediate_size=hidden_size * 2,
                          num_hidden_layers=layers, num_attention_heads=4, num_key_value_heads=2,
                          max_position_embeddings=8192, eos_token_id=tok.convert_tokens_to_ids("<|im_end|>"),
-                         pad_token_id=tok.convert_tokens_to_ids("<|endoftext|>"), tie_word_embeddings=False)
+                         pad_token_id=tok.convert_tokens_to_ids("<|endoftext|>"), tie_word_embeddings=False,
+                         initializer_range=init_range)
     torch.manual_seed(seed)
     model = Qwen2ForCausalLM(config)
     model.generation_config.eos_token_id = config.eos_token_id
