@@ -143,15 +143,16 @@ def _stats_downsampled(frame: Any) -> dict[str, Any]:
 
 
 def _anomalous_intervals(ctx: ToolContext, asset_id: str, sensor: str, t0, t1) -> list[dict[str, Any]]:
-    """Anomaly and alarm events overlapping the range, as chart shapes; none when the records store is absent."""
+    """Anomaly and alarm events overlapping the range, as chart shapes; none when the records store is unavailable
+    (the chart of readings is still worth showing without its shading)."""
+    from industrialmind.errors import IndustrialMindError
+
     try:
-        events = ctx.records().list_events(asset_id=asset_id)
-    except (ToolUnavailable, TypeError, AttributeError):
+        events = ctx.records().list_events(asset_id=asset_id, kind=("anomaly", "alarm", "alert"), since=t0, until=t1)
+    except (ToolUnavailable, IndustrialMindError):
         return []
     shapes = []
     for e in events:
-        if getattr(e, "kind", "") not in ("anomaly", "alarm", "alert"):
-            continue
         if e.sensors and sensor not in e.sensors:
             continue
         e_end = e.end or t1
