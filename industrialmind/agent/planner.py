@@ -35,6 +35,7 @@ from industrialmind.agent._planner.arguments import (
 )
 from industrialmind.agent._planner.context import CLARIFY_KEY, Context, ToolOutcome, read_context, result_of
 from industrialmind.agent._planner.entities import Entities, Registry, norm
+from industrialmind.agent._planner.followups import is_follow_up, repeat_previous, resume_clarification
 from industrialmind.agent._planner.framing import frame_cues
 from industrialmind.agent._planner.intents import (
     HELP,
@@ -44,12 +45,10 @@ from industrialmind.agent._planner.intents import (
     fit_to_entities,
     param_kind,
 )
+from industrialmind.agent._planner.loading import load_registry
 
 # Tools the planner never calls (free-form query languages are for LLM brains).
 _SKIPPED_TOOLS = {"query_graph"}
-_ANAPHORA = re.compile(r"\b(it|its|it's|that|this|them|they|those|these|there|same|one|him|her)\b")
-_FOLLOW_START = re.compile(r"^\s*(and|what about|how about|also|now|same for|ok|okay|then|plus|but)\b")
-_ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "last": -1}
 
 
 class OfflinePlanner(BaseChatModel):
@@ -121,7 +120,7 @@ class OfflinePlanner(BaseChatModel):
     def registry(self) -> Registry:
         """The asset registry used for linking (built once)."""
         if self._registry is None:
-            assets, lines = self._load_registry()
+            assets, lines = load_registry(self.assets, self.lines, self._tools, self._settings)
             self._registry = Registry(assets, lines)
         return self._registry
 
@@ -148,35 +147,6 @@ class OfflinePlanner(BaseChatModel):
     def _now(self) -> datetime:
         value = self.now() if callable(self.now) else self.now
         return (value or datetime.now(timezone.utc)).astimezone(timezone.utc)
-
-    def _load_registry(self) -> tuple[list[Any], list[Any]]:
-        if self.assets is not None:
-            return list(self.assets), list(self.lines or [])
-        for tool in self._tools:  # the tools' own context: the same registry the tools resolve against
-            ctx = (getattr(tool, "metadata", None) or {}).get("context")
-            if ctx is not None and hasattr(ctx, "assets"):
-                try:
-                    return list(ctx.assets()), list(ctx.lines()) if hasattr(ctx, "lines") else []
-                except Exception:  # noqa: BLE001 - fall through to the records store
-                    break
-        try:
-            from industrialmind.stores.records import open_records
-
-            store = open_records(self._settings().resolved.records)
-            try:
-                assets = list(store.list_assets())
-                lister = getattr(store, "list_lines", None)
-                lines = list(lister()) if lister else []
-            finally:
-                getattr(store, "close", lambda: None)()
-            if assets:
-                return assets, lines or _demo_lines(assets)
-        except Exception:  # noqa: BLE001 - no records store yet: the demo plant
-            pass
-        from industrialmind.plant.demo import demo_plant
-
-        plant = demo_plant()
-        return list(plant.assets), list(plant.lines)
 
     # --- one turn ------------------------------------------------------------------------------------------------
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
@@ -213,10 +183,10 @@ class OfflinePlanner(BaseChatModel):
         now = self._now()
         ents = registry.link(text, now)
         if ctx.clarify:
-            resumed = self._resume_clarification(text, ents, ctx, registry, now)
+            resumed = resume_clarification(text, ents, ctx, registry, now)
             if resumed is not None:
                 text, ents = resumed
-        follow_up = self._is_follow_up(text, ents, ctx)
+        follow_up = is_follow_up(text, ents, ctx)
         if not ctx.clarify:
             several = self._compound(text, ents, ctx, registry, now, follow_up)
             if several is not None:
@@ -315,82 +285,11 @@ class OfflinePlanner(BaseChatModel):
         return next(s for s in self._specs if s.name == name)
 
     # --- follow-ups and clarifications ---------------------------------------------------------------------------
-    @staticmethod
-    def _is_follow_up(text: str, ents: Entities, ctx: Context) -> bool:
-        if not ctx.has_history:
-            return False
-        t = norm(text)
-        if _FOLLOW_START.search(t) or _ANAPHORA.search(t):
-            return True
-        return not (ents.assets or ents.lines or ents.sites or ents.ambiguous or ents.unknown_ids)
-
     def _repeat_previous(self, text: str, ents: Entities, ctx: Context, registry: Registry) -> ToolSpec | None:
         """'and its temperature?', 'what about P-102?', 'and yesterday?': the previous tool with new slots."""
-        if not ctx.last_tool or ctx.last_tool not in self.tool_names:
+        if not ctx.last_tool or ctx.last_tool not in self.tool_names or ctx.last_tool in _action_tools(self._tools):
             return None
-        spec = self._spec(ctx.last_tool)
-        if spec.name in _action_tools(self._tools):
-            return None
-        sensor_words = set(registry.sensor_words)
-        residual = [w for w in content_words(text, ents, registry) if w not in sensor_words
-                    and not any(w in sw.split() for sw in sensor_words)]
-        if len(residual) > 1 or not (_FOLLOW_START.search(norm(text)) or len(norm(text).split()) <= 4):
-            return None
-        kinds = spec.kinds()
-        if ents.sensors and "sensor" not in kinds:
-            return None
-        if ents.time is not None and "time" not in kinds:
-            return None
-        from industrialmind.agent._planner.arguments import _enum_choice
-
-        said_choice = any(_enum_choice(schema, text) for schema in spec.params.values())
-        if not (ents.sensors or ents.time or ents.assets or ents.lines or said_choice):
-            return None
-        return spec
-
-    def _resume_clarification(self, text: str, ents: Entities, ctx: Context, registry: Registry,
-                              now: datetime) -> tuple[str, Entities] | None:
-        """The user answered our question: re-plan the original question with their choice."""
-        pending = ctx.clarify or {}
-        question = pending.get("question")
-        if not question:
-            return None
-        candidates: list[str] = pending.get("candidates") or []
-        chosen = [a for a in ents.assets if not candidates or a in candidates]
-        if not chosen and candidates:
-            t = norm(text)
-            for word, index in _ORDINALS.items():
-                if re.search(rf"\b{word}\b", t):
-                    chosen = [candidates[index]]
-                    break
-            if not chosen:
-                from rapidfuzz import fuzz
-
-                scored = []
-                for cid in candidates:
-                    a = registry.assets.get(cid)
-                    names = [cid, *(([a.name] + a.aliases) if a else [])]
-                    scored.append((max(fuzz.partial_ratio(t, norm(n)) for n in names), cid))
-                scored.sort(reverse=True)
-                if scored and scored[0][0] >= 80 and (len(scored) == 1 or scored[0][0] > scored[1][0]):
-                    chosen = [scored[0][1]]
-        if pending.get("tools"):  # we asked which action; the reply names one
-            return None
-        if not chosen and not ents.assets:
-            return None
-        mention = pending.get("mention")
-        target = (chosen or ents.assets)[0]
-        if mention and mention in norm(question):
-            question = norm(question).replace(mention, target, 1)
-        original = registry.link(question, now)
-        if not original.assets or original.ambiguous:
-            original.assets = chosen or ents.assets
-            original.ambiguous = []
-        if ents.sensors and not original.sensors:
-            original.sensors = ents.sensors
-        if ents.time is not None and original.time is None:
-            original.time = ents.time
-        return question, original
+        return repeat_previous(self._spec(ctx.last_tool), text, ents, registry)
 
     def _ask(self, question: str, pending: dict[str, Any]) -> AIMessage:
         return AIMessage(content=question, additional_kwargs={CLARIFY_KEY: pending},
@@ -473,14 +372,6 @@ def _gist(spec: ToolSpec) -> str:
 def _examples(registry: Registry, ents: Entities) -> str:
     ids = [a.id for a in registry.assets.values() if not ents.lines or a.line_id in ents.lines][:3]
     return ", ".join(ids)
-
-
-def _demo_lines(assets: list[Any]) -> list[Any]:
-    from industrialmind.plant.demo import demo_plant
-
-    plant = demo_plant()
-    ids = {a.id for a in assets}
-    return list(plant.lines) if any(a.id in ids for a in plant.assets) else []
 
 
 def _text(msg: BaseMessage) -> str:

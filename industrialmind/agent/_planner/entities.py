@@ -12,6 +12,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Iterable
 
+from industrialmind.agent._planner.sensors import resolve_sensor, sensor_word_index
+from industrialmind.agent._planner.text import (  # noqa: F401 - norm, id_key, PRIORITY_WORDS re-exported
+    PRIORITY_WORDS,
+    expand_shorthand,
+    id_key,
+    norm,
+    priority_of,
+)
 from industrialmind.agent._planner.timeparse import TimeRange, parse_time_range
 
 # Slot words: what entity mentions become before intent classification; training examples carry the same.
@@ -21,53 +29,9 @@ TYPE_SLOT = "machines"
 TIME_SLOT = "over a period"
 
 if TYPE_CHECKING:
-    from industrialmind.plant.model import Asset, Line, Sensor
+    from industrialmind.plant.model import Asset, Line
 
-# Priority words people use -> the canonical priority of a work order.
-PRIORITY_WORDS = {
-    "low": "low", "minor": "low", "whenever": "low", "p4": "low", "p3": "low",
-    "medium": "medium", "normal": "medium", "routine": "medium", "med": "medium",
-    "high": "high", "important": "high", "p2": "high", "soon": "high",
-    "urgent": "urgent", "asap": "urgent", "critical": "urgent", "emergency": "urgent", "p1": "urgent",
-    "immediately": "urgent",
-}
-# Synonyms too short or too common to mean a sensor on their own ("a", "rate of failure", "load the data").
-_WEAK_SENSOR_WORDS = {"a", "rate", "output", "fill", "demand", "inventory", "deg", "head", "load", "loading",
-                      "consumption", "travel", "command", "position", "pos", "power"}
 _FILLER = {"the", "a", "an", "of", "on", "in", "at", "for", "to", "my", "our", "that", "this", "its", "is", "and"}
-
-
-# Chat shorthand engineers type, expanded before anything else reads the text.
-_SHORTHAND = {"rn": "right now", "atm": "at the moment", "rite now": "right now", "pls": "please", "plz": "please",
-              "u": "you", "ur": "your", "r": "are", "w/": "with", "w/o": "without", "b4": "before", "yday": "yesterday",
-              "ystdy": "yesterday", "tmrw": "tomorrow", "wo": "work order", "wos": "work orders", "wo's": "work orders",
-              "hrs": "hours", "mins": "minutes", "pmp": "pump", "thx": "thanks", "info": "information", "nvm": "never mind",
-              "whats": "what is", "what's": "what is", "hows": "how is", "how's": "how is", "wheres": "where is",
-              "isnt": "is not", "doesnt": "does not", "cant": "cannot", "pm'd": "maintained",
-              "sup": "what is up", "wassup": "what is up", "whassup": "what is up", "wsup": "what is up",
-              "gimme": "give me", "lemme": "let me", "lookin": "looking", "doin": "doing", "goin": "going",
-              "runnin": "running", "wanna": "want to", "gotta": "have to", "gonna": "going to", "ya": "you",
-              "yo": "", "dunno": "do not know", "ppl": "people",
-              "tho": "though", "cuz": "because", "coz": "because", "bc": "because", "abt": "about",
-              "w/e": "whatever", "smth": "something", "sth": "something", "approx": "approximately"}
-_SHORTHAND_RE = re.compile(r"(?<![\w/'-])(" + "|".join(re.escape(k) for k in sorted(_SHORTHAND, key=len, reverse=True))
-                           + r")(?![\w/'-])")
-
-
-def norm(text: str) -> str:
-    """Lowercase, unify dashes/underscores/quotes and squeeze spaces."""
-    text = text.lower().replace("_", " ").replace("\u2019", "'").replace("\u2013", "-").replace("\u2014", "-")
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def expand_shorthand(text: str) -> str:
-    """'whats P-101 doing rn' -> 'what is P-101 doing right now' (text already normalised)."""
-    return _SHORTHAND_RE.sub(lambda m: _SHORTHAND[m.group(1)], text)
-
-
-def id_key(text: str) -> str:
-    """Spelling-insensitive key of an id: 'P 101', 'p-101', 'P_101' -> 'p101'."""
-    return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
 def _type_noun(asset_type: str) -> str:
@@ -124,8 +88,6 @@ class Registry:
     """The asset registry indexed for linking: id keys, name/alias phrases, lines, sites, types and sensor words."""
 
     def __init__(self, assets: Iterable["Asset"], lines: Iterable["Line"] = (), sites: Iterable[str] = ()) -> None:
-        from industrialmind.plant.vocabulary import sensor_synonyms
-
         self.assets: dict[str, "Asset"] = {a.id: a for a in assets}
         self.lines: dict[str, "Line"] = {ln.id: ln for ln in lines}
         self.sites: set[str] = set(sites) | {a.site_id for a in self.assets.values()}
@@ -150,28 +112,7 @@ class Registry:
                 self.line_phrases[norm(phrase)] = ln.id
             self.line_phrases.setdefault(norm(ln.name.split(" - ")[0]), ln.id)
         # sensor words: the vocabulary's synonyms plus every sensor id, name and alias in the registry
-        self.sensor_words: dict[str, str] = {}
-        for canonical, words in sensor_synonyms.items():
-            for w in [canonical, *words]:
-                w = norm(w)
-                if len(w) > 1 and w not in _WEAK_SENSOR_WORDS:
-                    self.sensor_words.setdefault(w, canonical)
-        word_owner: dict[str, set[str]] = {}
-        for a in self.assets.values():
-            for s in a.sensors:
-                for w in {s.id, s.name, *s.aliases}:
-                    w = norm(w)
-                    if len(w) > 2 and not w.isdigit():
-                        self.sensor_words.setdefault(w, s.id)
-                        short = re.sub(r"\btemperature\b", "temp", re.sub(r"\bpressure\b", "press", w))
-                        self.sensor_words.setdefault(short, s.id)
-                        self.sensor_words.setdefault(re.sub(r"\btemperature\b", "temp", w), s.id)
-                for part in norm(s.id).split():
-                    word_owner.setdefault(part, set()).add(s.id)
-        # a word of a sensor id that belongs to one sensor only names it ('efficiency', 'tonnage')
-        for part, owners in word_owner.items():
-            if len(owners) == 1 and len(part) >= 5 and part not in self.sensor_words:
-                self.sensor_words[part] = next(iter(owners))
+        self.sensor_words: dict[str, str] = sensor_word_index(self.assets.values())
         self._sensor_re = re.compile(
             r"\b(" + "|".join(re.escape(w) for w in sorted(self.sensor_words, key=len, reverse=True)) + r")\b")
         self._phrase_list = sorted(self.phrases, key=len, reverse=True)
@@ -330,7 +271,7 @@ class Registry:
         # a type mention whose candidates include an asset named elsewhere is not a separate question
         ents.ambiguous = [m for m in ents.ambiguous if not set(m.candidates) & set(ents.assets)]
 
-        ents.priority = self._priority(t)
+        ents.priority = priority_of(t)
         ents.numbers = [float(x) for x in re.findall(r"(?<![\w-])(\d+(?:\.\d+)?)(?![\w-])", t)]
         ents.masked = self._mask(t, masks, mentions, ents)
         return ents
@@ -372,21 +313,6 @@ class Registry:
                 taken.append((a, b))
                 mentions.append(AssetMention(t[a:b], a, sorted(self.phrases[p]), "fuzzy"))
 
-    @staticmethod
-    def _priority(t: str) -> str | None:
-        m = re.search(r"\b(" + "|".join(PRIORITY_WORDS) + r")\b(?:\s*-?\s*(?:prio(?:rity)?|pri))?", t)
-        if not m:
-            return None
-        word = m.group(1)
-        # 'high' or 'low' alone often describes a reading ('high vibration'): require a priority context
-        if word in ("high", "low", "medium", "normal", "critical", "soon", "important", "minor"):
-            around = t[max(0, m.start() - 25): m.end() + 25]
-            if not re.search(r"prio|priority|\bpri\b|work order|\bwo\b|ticket|job|as\s+(high|low|urgent)", around):
-                return None
-            if re.search(r"\b(high|low)\s+(vib|temp|press|flow|current|amps|level|speed|reading)", t[m.start():]):
-                return None
-        return PRIORITY_WORDS[word]
-
     def _mask(self, t: str, masks: list[tuple[int, int, str]], mentions: list[AssetMention], ents: Entities) -> str:
         """Replace entity mentions with neutral slot words (the same the training examples carry), so the
         classifier reads the intent words, not ids it has never seen."""
@@ -407,42 +333,10 @@ class Registry:
     # ------------------------------------------------------------------------------------------------------------
     def resolve_sensor(self, asset_id: str, word: str) -> str | None:
         """The id of the asset's sensor a word means ('vibration' -> 'vibration_de', 'temp' -> 'bearing_temp')."""
-        from industrialmind.plant.vocabulary import canonical_quantity
-
         asset = self.assets.get(asset_id)
-        if asset is None:
-            return word
-        w = norm(word)
-        for s in asset.sensors:
-            if norm(s.id) == w or norm(s.name) == w or w in (norm(x) for x in s.aliases):
-                return s.id
-        canon = canonical_quantity(w) or w
-        canon_n = norm(canon)
-        for s in asset.sensors:
-            if norm(s.id) == canon_n:
-                return s.id
-        by_quantity = [s for s in asset.sensors if norm(s.quantity) == canon_n]
-        if by_quantity:
-            return _preferred(by_quantity).id
-        parts = [s for s in asset.sensors if canon_n in norm(s.id).split() or canon_n in norm(s.name)]
-        if parts:
-            return _preferred(parts).id
-        from rapidfuzz import fuzz, process
-
-        found = process.extractOne(w, {s.id: norm(s.name) for s in asset.sensors}, scorer=fuzz.WRatio)
-        if found and found[1] >= 80:
-            return found[2]
-        return None
+        return word if asset is None else resolve_sensor(asset, word)
 
     def describe(self, asset_id: str) -> str:
         """'P-101 (Feed pump A)' for clarification questions."""
         a = self.assets.get(asset_id)
         return f"{asset_id} ({a.name})" if a is not None and a.name != asset_id else asset_id
-
-
-def _preferred(sensors: list["Sensor"]) -> "Sensor":
-    # the drive end bearing is the usual first look; otherwise the first listed
-    for s in sensors:
-        if s.id.endswith("_de"):
-            return s
-    return sensors[0]

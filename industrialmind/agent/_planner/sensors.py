@@ -1,0 +1,80 @@
+"""Sensor words: the words that name a quantity or a sensor (the plant vocabulary's synonyms, every sensor id, name
+and alias of the registry), and which sensor of one asset a word means."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Iterable
+
+from industrialmind.agent._planner.text import norm
+
+if TYPE_CHECKING:
+    from industrialmind.plant.model import Asset, Sensor
+
+# Synonyms too short or too common to mean a sensor on their own ("a", "rate of failure", "load the data").
+_WEAK_SENSOR_WORDS = {"a", "rate", "output", "fill", "demand", "inventory", "deg", "head", "load", "loading",
+                      "consumption", "travel", "command", "position", "pos", "power"}
+
+
+def sensor_word_index(assets: Iterable["Asset"]) -> dict[str, str]:
+    """Every sensor word -> the canonical quantity or the sensor id it names."""
+    from industrialmind.plant.vocabulary import sensor_synonyms
+
+    out: dict[str, str] = {}
+    for canonical, words in sensor_synonyms.items():
+        for w in [canonical, *words]:
+            w = norm(w)
+            if len(w) > 1 and w not in _WEAK_SENSOR_WORDS:
+                out.setdefault(w, canonical)
+    word_owner: dict[str, set[str]] = {}
+    for a in assets:
+        for s in a.sensors:
+            for w in {s.id, s.name, *s.aliases}:
+                w = norm(w)
+                if len(w) > 2 and not w.isdigit():
+                    out.setdefault(w, s.id)
+                    short = re.sub(r"\btemperature\b", "temp", re.sub(r"\bpressure\b", "press", w))
+                    out.setdefault(short, s.id)
+                    out.setdefault(re.sub(r"\btemperature\b", "temp", w), s.id)
+            for part in norm(s.id).split():
+                word_owner.setdefault(part, set()).add(s.id)
+    # a word of a sensor id that belongs to one sensor only names it ('efficiency', 'tonnage')
+    for part, owners in word_owner.items():
+        if len(owners) == 1 and len(part) >= 5 and part not in out:
+            out[part] = next(iter(owners))
+    return out
+
+
+def resolve_sensor(asset: "Asset", word: str) -> str | None:
+    """The id of an asset's sensor a word means ('vibration' -> 'vibration_de', 'temp' -> 'bearing_temp')."""
+    from industrialmind.plant.vocabulary import canonical_quantity
+
+    w = norm(word)
+    for s in asset.sensors:
+        if norm(s.id) == w or norm(s.name) == w or w in (norm(x) for x in s.aliases):
+            return s.id
+    canon = canonical_quantity(w) or w
+    canon_n = norm(canon)
+    for s in asset.sensors:
+        if norm(s.id) == canon_n:
+            return s.id
+    by_quantity = [s for s in asset.sensors if norm(s.quantity) == canon_n]
+    if by_quantity:
+        return _preferred(by_quantity).id
+    parts = [s for s in asset.sensors if canon_n in norm(s.id).split() or canon_n in norm(s.name)]
+    if parts:
+        return _preferred(parts).id
+    from rapidfuzz import fuzz, process
+
+    found = process.extractOne(w, {s.id: norm(s.name) for s in asset.sensors}, scorer=fuzz.WRatio)
+    if found and found[1] >= 80:
+        return found[2]
+    return None
+
+
+def _preferred(sensors: list["Sensor"]) -> "Sensor":
+    # the drive end bearing is the usual first look; otherwise the first listed
+    for s in sensors:
+        if s.id.endswith("_de"):
+            return s
+    return sensors[0]
