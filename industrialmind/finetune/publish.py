@@ -105,6 +105,8 @@ def publish(settings: Any, folder: Path, repo: str, private: bool = False, dry_r
         hint = " (is the token allowed to write to this namespace?)" if status in (401, 403) else ""
         raise BackendUnavailableError(f"the Hub refused the upload to {repo!r}: "
                                       f"{str(exc).splitlines()[0]}{hint}") from None
+    except ValueError as exc:  # huggingface_hub's verdict on the card's metadata (validate-yaml)
+        raise InvalidInputError(f"the Hub rejected the model card of {str(folder)!r}: {exc}") from None
     except (OSError, httpx.TransportError) as exc:  # no network, a wrong HF_ENDPOINT
         raise BackendUnavailableError(f"cannot reach the Hub at {api.endpoint!r}: {exc}") from None
     plan["commit_url"] = str(getattr(info, "commit_url", info))
