@@ -7,7 +7,7 @@ changepoint score from the same labels. Hyperparameters (window 32, trailing smo
 percentile of the training scores, drop sensors trending with time in the training rows |r| >= 0.5) were chosen on
 valve1/ only, so the table also reports valve2/ + other/ (18 files never used for any choice) on their own.
 
-sensor_z (NumPy only, see models/skab.py SensorZConfig) is a batch model: per-sensor z-scores (training mean/std;
+sensor_z (NumPy only, see models/zscore.py SensorZConfig) is a batch model: per-sensor z-scores (training mean/std;
 trending levels dropped as above; slow sensors, lag-1 autocorrelation >= 0.9 in the training rows, i.e. the
 thermal channels, enter as their 30-row rate of change instead of their level), |z| smoothed by a centred 25-row
 mean (it looks 12 s ahead, which a batch benchmark may; the streaming scorer stays causal), each over its own

@@ -109,7 +109,8 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
         timestamp_col: str | None = typer.Option(None, "--timestamp-col", help="CSV timestamp column."),
         train_rows: int | None = typer.Option(None, "--train-rows", help="CSV: fit on the first N rows."),
         train_until: str | None = typer.Option(None, "--train-until", help="CSV: fit on rows before this time."),
-        model: str = typer.Option("pca", "--model", help="CSV only: pca (default, no torch), conv_ae or lstm_ae."),
+        model: str = typer.Option("sensor_z", "--model", help="CSV only: sensor_z (default: per-series z-scores, "
+                                                              "best on SKAB), pca, conv_ae or lstm_ae."),
         json_out: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
     ) -> None:
         """Find anomalous intervals with the promoted models (ONNX Runtime), or in any CSV."""

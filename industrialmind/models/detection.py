@@ -261,14 +261,25 @@ def read_csv(path: Path, timestamp_col: str | None = None) -> pd.DataFrame:
     return numeric
 
 
+CSV_MODELS = ("sensor_z", "pca", "conv_ae", "lstm_ae")
+
+
 def detect_csv(path: Path, timestamp_col: str | None = None, train_rows: int | None = None,
-               train_until: datetime | None = None, model: str = "pca", work_dir: Path | None = None) -> dict[str, Any]:
-    """Fit on the leading normal part of a CSV (default: its first 20 %) and return the anomalous intervals."""
+               train_until: datetime | None = None, model: str = "sensor_z",
+               work_dir: Path | None = None) -> dict[str, Any]:
+    """Fit on the leading normal part of a CSV (default: its first 20 %) and return the anomalous intervals.
+
+    sensor_z (the default: best of the project's models on SKAB's real recordings, NumPy only) looks at each series
+    on its own; pca, conv_ae and lstm_ae model the series jointly (the latter two train a network with torch).
+    """
     import tempfile
 
     from industrialmind.models.scoring import Scorer
     from industrialmind.models.training import ModelConfig, fit_bundle
 
+    if model not in CSV_MODELS:
+        raise InvalidInputError(f"unknown model {model!r} for --csv" + did_you_mean(model, CSV_MODELS)
+                                + f"; valid: {', '.join(CSV_MODELS)}")
     frame = read_csv(path, timestamp_col)
     import pandas as pd
 
@@ -281,16 +292,29 @@ def detect_csv(path: Path, timestamp_col: str | None = None, train_rows: int | N
     if n_train < 20 or n_train >= len(frame):
         raise InvalidInputError(f"need at least 20 training rows and some rows left to score; got {n_train} of "
                                 f"{len(frame)} (set --train-rows or --train-until)")
-    window = 1 if model == "pca" else min(32, max(8, n_train // 10))
-    cfg = ModelConfig(kind=model, window=window, epochs=20)
-    with tempfile.TemporaryDirectory(prefix="im-csv-", dir=work_dir) as tmp:
-        fit_bundle(frame.iloc[:n_train].to_numpy(np.float32), list(frame.columns), Path(tmp), cfg)
-        scorer = Scorer.load(Path(tmp))
-        found = detect_frame(scorer, frame)
+    if model == "sensor_z":
+        found = _detect_sensor_z(frame, n_train)
+    else:
+        window = 1 if model == "pca" else min(32, max(8, n_train // 10))
+        cfg = ModelConfig(kind=model, window=window, epochs=20)
+        with tempfile.TemporaryDirectory(prefix="im-csv-", dir=work_dir) as tmp:
+            fit_bundle(frame.iloc[:n_train].to_numpy(np.float32), list(frame.columns), Path(tmp), cfg)
+            scorer = Scorer.load(Path(tmp))
+            found = detect_frame(scorer, frame)
     summary = (f"{len(found)} anomalous interval(s) in {Path(path).name} ({len(frame)} rows, {frame.shape[1]} "
                f"series; fitted on the first {n_train} rows with {model})")
     return {"summary": summary, "file": str(path), "rows": len(frame), "train_rows": n_train,
             "sensors": list(frame.columns), "model": model, "intervals": found}
+
+
+def _detect_sensor_z(frame: pd.DataFrame, n_train: int) -> list[dict[str, Any]]:
+    from industrialmind.models.scoring import Scored, describe_intervals
+    from industrialmind.models.zscore import SensorZConfig, fit_score
+
+    cfg = SensorZConfig()
+    z = fit_score(frame.to_numpy(np.float64), cfg, n_train)
+    scored = Scored(z.score, z.contributions(frame.shape[1]), z.threshold, list(frame.columns))
+    return describe_intervals(frame.index, scored, off_ratio=cfg.off_ratio)
 
 
 def _utc(value: datetime | None) -> datetime | None:

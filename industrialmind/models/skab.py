@@ -19,6 +19,9 @@ from pathlib import Path
 import numpy as np
 
 from industrialmind.errors import InvalidInputError
+from industrialmind.models.zscore import SensorZConfig, fit_score, lag1_autocorrelation, smooth_centred
+
+__all__ = ["SensorZConfig", "lag1_autocorrelation", "smooth_centred"]  # the benchmark's model, defined in zscore
 
 TRAIN_ROWS = 400
 NAB_PROFILES = {"Standard": (1.0, -0.11, -1.0), "LowFP": (1.0, -0.22, -1.0), "LowFN": (1.0, -0.11, -2.0)}
@@ -129,88 +132,11 @@ def predict_file(f: SkabFile, cfg, work: Path, min_steps: int = 1) -> tuple[np.n
     return flags_from_intervals(len(f.values), spans), scored.scores
 
 
-@dataclass(frozen=True)
-class SensorZConfig:
-    """The 'sensor_z' batch model: per-sensor z-scores, centred smoothing, the worst sensor over its own limit.
-
-    The levels of sensors trending with time in the training rows (|r| >= drop_trending) are dropped. Slow sensors
-    (lag-1 autocorrelation of the training rows >= slow_lag1: the thermal channels, whose level drifts beyond any
-    range 400 rows can show) enter as their rate of change (first difference, centred mean over slow_diff_span rows)
-    instead of their level, trending or not. Each feature is standardised with its training mean/std, its |z|
-    smoothed by a centred mean over `smooth` rows (so it looks smooth // 2 rows ahead: a batch rule, not a
-    streaming one) and divided by its own training `quantile`; the row score is the maximum over features.
-    Threshold: margin x the training quantile of that score; an interval closes below off_ratio x threshold and is
-    then held for `hold` more rows (an alarm off-delay: SKAB's labels end some seconds after the signal recovers).
-    """
-
-    smooth: int = 25
-    quantile: float = 0.99
-    margin: float = 2.5
-    off_ratio: float = 0.8
-    drop_trending: float | None = 0.5
-    slow_lag1: float | None = 0.9
-    slow_diff_span: int = 30
-    hold: int = 20
-    kind: str = "sensor_z"
-
-
-def smooth_centred(values: np.ndarray, span: int) -> np.ndarray:
-    """Centred moving mean along axis 0 over `span` rows (shifted inwards at the edges), NaNs ignored."""
-    values = np.asarray(values, dtype=np.float64)
-    if span <= 1:
-        return values
-    squeeze = values.ndim == 1
-    v = values[:, None] if squeeze else values
-    finite = np.isfinite(v)
-    csum = np.concatenate([np.zeros((1, v.shape[1])), np.cumsum(np.where(finite, v, 0.0), axis=0)])
-    ccnt = np.concatenate([np.zeros((1, v.shape[1])), np.cumsum(finite, axis=0)])
-    # the window keeps its full length at the edges (shifted inwards, not cut), so an edge row's mean is no noisier
-    # than any other's and the file's last rows do not alarm on noise
-    span = min(span, len(v))
-    lo = np.clip(np.arange(len(v)) - (span - 1) // 2, 0, len(v) - span)
-    hi = lo + span
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = (csum[hi] - csum[lo]) / (ccnt[hi] - ccnt[lo])
-    return out[:, 0] if squeeze else out
-
-
-def lag1_autocorrelation(values: np.ndarray) -> np.ndarray:
-    """Lag-1 autocorrelation of each column (0 for a constant or too-short column); NaN rows are ignored."""
-    values = np.asarray(values, dtype=np.float64)
-    out = np.zeros(values.shape[1])
-    for j in range(values.shape[1]):
-        a, b = values[:-1, j], values[1:, j]
-        ok = np.isfinite(a) & np.isfinite(b)
-        if ok.sum() >= 3 and np.std(a[ok]) > 0 and np.std(b[ok]) > 0:
-            out[j] = float(np.corrcoef(a[ok], b[ok])[0, 1])
-    return out
-
-
 def sensor_z_scores(values: np.ndarray, cfg: SensorZConfig, train_rows: int = TRAIN_ROWS
                     ) -> tuple[np.ndarray, float, list[int]]:
     """Row scores, threshold and kept sensor indices of the sensor_z model fitted on the leading train_rows."""
-    from industrialmind.models.training import trend_free
-    from industrialmind.models.windows import Normaliser
-
-    values = np.asarray(values, dtype=np.float64)
-    keep = list(range(values.shape[1]))
-    if cfg.drop_trending is not None:
-        keep = trend_free(values[:train_rows], cfg.drop_trending)
-    # a slow sensor enters as its rate even when its level trends (and was dropped above): the rate of a warming
-    # tank is steady where its level is not
-    slow = [j for j, r in enumerate(lag1_autocorrelation(values[:train_rows]))
-            if cfg.slow_lag1 is not None and r >= cfg.slow_lag1]
-    level = [j for j in keep if j not in slow]
-    features = values[:, level]
-    if slow:
-        rate = np.diff(values[:, slow], axis=0, prepend=values[:1, slow])
-        features = np.hstack([features, smooth_centred(rate, cfg.slow_diff_span)])
-    names = [str(j) for j in level] + [f"d{j}" for j in slow]
-    norm = Normaliser.fit(features[:train_rows], names)
-    z = np.abs(smooth_centred(norm.transform(features), cfg.smooth))
-    limit = np.quantile(z[:train_rows], cfg.quantile, axis=0)
-    score = (z / np.where(limit < 1e-6, 1.0, limit)).max(axis=1)
-    return score, float(cfg.margin * np.quantile(score[:train_rows], cfg.quantile)), keep
+    scored = fit_score(values, cfg, train_rows)
+    return scored.score, scored.threshold, scored.kept
 
 
 def predict_file_z(f: SkabFile, cfg: SensorZConfig) -> tuple[np.ndarray, np.ndarray]:

@@ -118,8 +118,10 @@ def test_describe_intervals_names_top_sensors(bundle):
     assert 0 < sum(t["contribution"] for t in first["top_sensors"]) <= 1.0001
 
 
-def test_detect_csv_finds_a_step_change_without_importing_torch(tmp_path):
-    """`detect --csv` fits PCA on the leading rows and reports the injected step; torch is never imported."""
+@pytest.mark.parametrize("model", ["sensor_z", "pca"])
+def test_detect_csv_finds_a_step_change_without_importing_torch(tmp_path, model):
+    """`detect --csv` fits sensor_z (the default) or PCA on the leading rows and reports the injected step at
+    06:40 (row 400; sensor_z's centred 25-row smoothing may open it up to 12 rows early); torch is never imported."""
     rng = np.random.default_rng(1)
     n = 600
     a = rng.normal(0, 1, n)
@@ -130,21 +132,22 @@ def test_detect_csv_finds_a_step_change_without_importing_torch(tmp_path):
     csv = tmp_path / "series.csv"
     csv.write_text("\n".join(lines))
     probe = ("import sys, json; from industrialmind.models.detection import detect_csv; "
-             "r = detect_csv(sys.argv[1], train_rows=300); "
+             "r = detect_csv(sys.argv[1], train_rows=300, model=sys.argv[2]); "
              "print(json.dumps({'torch': 'torch' in sys.modules, 'n': len(r['intervals'])}))")
-    out = subprocess.run([sys.executable, "-c", probe, str(csv)], capture_output=True, text=True, timeout=120,
+    out = subprocess.run([sys.executable, "-c", probe, str(csv), model], capture_output=True, text=True, timeout=120,
                          check=False)
     assert out.returncode == 0, out.stderr
     info = json.loads(out.stdout.strip().splitlines()[-1])
     assert info["torch"] is False and info["n"] >= 1
     code = "from industrialmind.cli import main; main()"
     cli = subprocess.run([sys.executable, "-c", "import sys; sys.argv[0] = 'industrialmind'; " + code, "detect",
-                          "--csv", str(csv), "--train-rows", "300", "--json"], capture_output=True, text=True,
-                         timeout=120, check=False)
+                          "--csv", str(csv), "--train-rows", "300", "--model", model, "--json"], capture_output=True,
+                         text=True, timeout=120, check=False)
     assert cli.returncode == 0, cli.stderr
     result = json.loads(cli.stdout)
+    assert result["model"] == model
     starts = [r["start"] for r in result["intervals"]]
-    assert any(s.startswith("2026-11-01T06:4") for s in starts), starts
+    assert any("2026-11-01T06:28" <= s[:16] <= "2026-11-01T06:45" for s in starts), starts
 
 
 def test_detect_csv_rejects_too_few_training_rows(tmp_path):
@@ -156,10 +159,13 @@ def test_detect_csv_rejects_too_few_training_rows(tmp_path):
     csv.write_text("x\n" + "\n".join(str(i % 7) for i in range(50)))
     with pytest.raises(InvalidInputError, match="training rows"):
         detect_csv(csv, train_rows=80)
+    with pytest.raises(InvalidInputError, match="valid: sensor_z, pca"):
+        detect_csv(csv, train_rows=20, model="sensorz")
 
 
 def test_detect_csv_without_timestamps_reports_row_positions(tmp_path):
-    """A CSV with no time column gets intervals as row numbers around the injected burst."""
+    """A CSV with no time column gets intervals as row numbers around the injected burst (rows 300-319; the
+    default model's centred 25-row smoothing widens it by at most 12 rows each side)."""
     from industrialmind.models.detection import detect_csv
 
     rng = np.random.default_rng(2)
@@ -168,7 +174,9 @@ def test_detect_csv_without_timestamps_reports_row_positions(tmp_path):
     csv = tmp_path / "plain.csv"
     csv.write_text("x,y\n" + "\n".join(f"{a:.3f},{b:.3f}" for a, b in zip(x, rng.normal(0, 1, 500))))
     found = detect_csv(csv, train_rows=200)["intervals"]
-    assert any(isinstance(r["start"], int) and 295 <= r["start"] <= 305 for r in found), found
+    assert any(isinstance(r["start"], int) and 288 <= r["start"] <= 305 and 314 <= r["end"] <= 332
+               for r in found), found
+    assert found[0]["top_sensors"][0]["sensor"] == "x"
 
 
 def test_format_1_bundle_with_window_last_input_still_scores(tmp_path):
