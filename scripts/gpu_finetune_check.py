@@ -72,8 +72,8 @@ def run(work: Path, args: argparse.Namespace, device: str) -> int:
     data = write_jsonl(report.examples, work / "sft.jsonl")
     print(f"data: {len(report.examples)} examples in {time.perf_counter() - t0:.1f} s -> {data}")
     t0 = time.perf_counter()
-    size = dict(hidden_size=64, layers=2, vocab_size=1024) if args.small else dict(hidden_size=256, layers=4,
-                                                                                    vocab_size=4096)
+    size = ({"hidden_size": 64, "layers": 2, "vocab_size": 1024} if args.small
+            else {"hidden_size": 256, "layers": 4, "vocab_size": 4096})
     base = build_tiny_model(work / "tiny-qwen2", report.examples, **size)
     print(f"tiny Qwen2 {size} built in {time.perf_counter() - t0:.1f} s -> {base}")
     out = work / "adapter"
@@ -83,7 +83,7 @@ def run(work: Path, args: argparse.Namespace, device: str) -> int:
            "--learning-rate", "2e-3", "--save-steps", str(max(args.steps // 2, 1)), "--overwrite", "--json"]
     print("running:", " ".join(cmd[3:]))
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True, check=False)
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         print(f"error: `finetune train` exited with {proc.returncode}", file=sys.stderr)

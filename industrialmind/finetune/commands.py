@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -41,14 +40,14 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
 
     @ft.command("data")
     def data_cmd(
-        out: Optional[Path] = typer.Option(None, "--out", help="JSONL file to write (default: "
+        out: Path | None = typer.Option(None, "--out", help="JSONL file to write (default: "
                                            "<IM_HOME>/finetune/sft.jsonl)."),
         split: str = typer.Option("dev", "--split", help="Routing-suite split to learn from: only 'dev' (the "
                                   "held-out split is never trained on)."),
-        suite: Optional[Path] = typer.Option(None, "--suite", help="Routing suite file (default: the bundled one)."),
+        suite: Path | None = typer.Option(None, "--suite", help="Routing suite file (default: the bundled one)."),
         teacher: bool = typer.Option(True, "--teacher/--no-teacher", help="Add offline-planner traces on "
                                      "requests generated over the demo plant."),
-        plant_data: Optional[Path] = typer.Option(None, "--plant-data", help="Folder with the AssetOpsBench sample "
+        plant_data: Path | None = typer.Option(None, "--plant-data", help="Folder with the AssetOpsBench sample "
                                                   "data, for the suite's chiller cases (default: ../shared/data "
                                                   "when present)."),
         json_out: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
@@ -88,7 +87,7 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
         base: str = typer.Option(..., "--base", help="Base chat model: a local folder or a Hub id already in the "
                                  "cache (e.g. Qwen/Qwen2.5-0.5B-Instruct)."),
         out: Path = typer.Option(..., "--out", help="Folder for the adapter, tokenizer, report and model card."),
-        data: Optional[Path] = typer.Option(None, "--data", help="SFT JSONL (default: <IM_HOME>/finetune/sft.jsonl)."),
+        data: Path | None = typer.Option(None, "--data", help="SFT JSONL (default: <IM_HOME>/finetune/sft.jsonl)."),
         epochs: float = typer.Option(3.0, "--epochs", help="Passes over the data (ignored when --max-steps is set)."),
         max_steps: int = typer.Option(-1, "--max-steps", help="Optimizer steps; -1: use --epochs."),
         lora_r: int = typer.Option(16, "--lora-r", help="LoRA rank."),
@@ -100,7 +99,7 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
         learning_rate: float = typer.Option(2e-4, "--learning-rate", help="Peak learning rate (cosine decay)."),
         batch_size: int = typer.Option(1, "--batch-size", help="Examples per device step."),
         grad_accum: int = typer.Option(4, "--grad-accum", help="Gradient accumulation steps per optimizer step."),
-        max_length: Optional[int] = typer.Option(None, "--max-length", help="Longest example in tokens (longer ones "
+        max_length: int | None = typer.Option(None, "--max-length", help="Longest example in tokens (longer ones "
                                                  "are dropped and counted); default: the longest in the data."),
         save_steps: int = typer.Option(50, "--save-steps", help="Checkpoint every N steps (a rerun resumes)."),
         device: str = typer.Option("auto", "--device", help="auto (CUDA with bf16 when available, else CPU), "
@@ -141,9 +140,9 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
     @ft.command("card")
     def card_cmd(
         adapter: Path = typer.Argument(..., help="Adapter folder made by `finetune train`."),
-        eval_file: Optional[Path] = typer.Option(None, "--eval", help="JSON from `industrialmind eval routing "
+        eval_file: Path | None = typer.Option(None, "--eval", help="JSON from `industrialmind eval routing "
                                                  "--json` to add to the card."),
-        base_model: Optional[str] = typer.Option(None, "--base-model", help="Hub id of the base model for the "
+        base_model: str | None = typer.Option(None, "--base-model", help="Hub id of the base model for the "
                                                  "card's metadata (when trained from a local folder)."),
     ) -> None:
         """Rewrite the adapter's model card (README.md), adding routing-eval figures."""
@@ -178,7 +177,7 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
         private: bool = typer.Option(False, "--private", help="Create the repo private."),
         dry_run: bool = typer.Option(False, "--dry-run", help="Validate and list what would be uploaded; upload "
                                      "nothing."),
-        base_model: Optional[str] = typer.Option(None, "--base-model", help="Hub id of the base model to put in "
+        base_model: str | None = typer.Option(None, "--base-model", help="Hub id of the base model to put in "
                                                  "the card (needed when trained from a local folder)."),
         json_out: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
     ) -> None:

@@ -211,7 +211,7 @@ def train(settings: Any, options: TrainOptions, out: Path | str, overwrite: bool
     class _Progress(TrainerCallback):
         """Feeds each logged step to the progress callback and keeps the loss curve for the report."""
 
-        def on_log(self, args, state, control, logs=None, **kwargs):  # noqa: ANN001 - transformers' signature
+        def on_log(self, args, state, control, logs=None, **kwargs):
             if logs and "loss" in logs:
                 entry = {"step": state.global_step, "loss": float(logs["loss"])}
                 if "learning_rate" in logs:

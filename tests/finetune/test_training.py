@@ -15,8 +15,8 @@ from industrialmind.finetune.training import TrainOptions, train
 
 
 def _options(base: Path, data: Path, **kw) -> TrainOptions:
-    defaults = dict(max_steps=4, grad_accum=1, learning_rate=5e-3, lora_r=4, lora_alpha=8, lora_dropout=0.0,
-                    save_steps=100)
+    defaults = {"max_steps": 4, "grad_accum": 1, "learning_rate": 5e-3, "lora_r": 4, "lora_alpha": 8,
+                "lora_dropout": 0.0, "save_steps": 100}
     return TrainOptions(base=str(base), data=str(data), **{**defaults, **kw})
 
 
@@ -192,7 +192,7 @@ def test_train_command_bad_input_prints_one_line_and_exits_2(tiny_base, sft_file
     """`industrialmind finetune train` with a missing base prints one error line on stderr and exits with 2."""
     proc = subprocess.run([sys.executable, "-c", "from industrialmind.cli import main; main()", "finetune", "train", "--base",
                            str(tmp_path / "nope"), "--out", str(tmp_path / "o"), "--data", str(sft_file)],
-                          capture_output=True, text=True, timeout=120)
+                          check=False, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2, proc.stderr
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("error: base model") and "nope" in lines[0]
@@ -206,3 +206,19 @@ def test_train_device_cuda_without_a_gpu_is_an_error(tiny_base, sft_file, tmp_pa
         pytest.skip("CUDA is available here, so --device cuda is valid")
     with pytest.raises(ModelError, match="CUDA is not available"):
         train(None, _options(tiny_base, sft_file, device="cuda"), tmp_path / "o")
+
+
+def test_train_command_json_prints_only_the_report(tiny_base, sft_file, tmp_path: Path):
+    """`finetune train --json` trains and prints the report as the only thing on stdout (no trainer log lines)."""
+    from typer.testing import CliRunner
+
+    from industrialmind.cli import app
+
+    out = tmp_path / "adapter"
+    result = CliRunner().invoke(app, ["finetune", "train", "--base", str(tiny_base), "--data", str(sft_file), "--out",
+                                      str(out), "--max-steps", "2", "--grad-accum", "1", "--lora-r", "4",
+                                      "--no-mlflow", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["global_step"] == 2 and report["mlflow_run_id"] is None
+    assert report["lora"]["r"] == 4 and (out / "adapter_model.safetensors").is_file()
