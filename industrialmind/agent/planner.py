@@ -32,6 +32,7 @@ from industrialmind.agent._planner.arguments import (
     describe_action,
     fill,
     kind_for_tool,
+    names_only,
 )
 from industrialmind.agent._planner.context import CLARIFY_KEY, Context, ToolOutcome, read_context, result_of
 from industrialmind.agent._planner.entities import Entities, Registry, norm
@@ -46,6 +47,7 @@ from industrialmind.agent._planner.intents import (
     param_kind,
 )
 from industrialmind.agent._planner.loading import load_registry
+from industrialmind.agent._planner.specs import mask_choices
 
 # Tools the planner never calls (free-form query languages are for LLM brains).
 _SKIPPED_TOOLS = {"query_graph"}
@@ -194,10 +196,12 @@ class OfflinePlanner(BaseChatModel):
         spec = self._repeat_previous(text, ents, ctx, registry) if follow_up else None
         if spec is None:
             router = self.router()
-            masked = router.correct(ents.masked or norm(text), set(registry.sensor_words) | set(registry.type_nouns))
+            masked = router.correct(mask_choices(ents.masked or norm(text), self._specs),
+                                    set(registry.sensor_words) | set(registry.type_nouns))
             taken = set(registry.sensor_words) if ents.sensors else set()
             ranked, nearest = router.scores(masked, {**ents.cues(), **frame_cues(norm(text))}, taken)
-            ranked = fit_to_entities(ranked, self._specs, ents, text, ctx if follow_up else None)
+            ranked = fit_to_entities(ranked, self._specs, ents, text, ctx if follow_up else None,
+                                     names_only(ents, registry))
             has_entities = bool(ents.assets or ents.ambiguous or ents.unknown_ids or ents.lines or ents.sensors
                                 or ents.asset_types or ents.sites)
             top, p_top = ranked[0]
@@ -270,10 +274,11 @@ class OfflinePlanner(BaseChatModel):
                       confidence: float | None = None) -> str | None:
         """The tool one clause of a compound message asks for, or None (help, out of scope)."""
         router = self.router()
-        masked = router.correct(ents.masked or norm(clause), set(registry.sensor_words) | set(registry.type_nouns))
+        masked = router.correct(mask_choices(ents.masked or norm(clause), self._specs),
+                                set(registry.sensor_words) | set(registry.type_nouns))
         taken = set(registry.sensor_words) if ents.sensors else set()
         ranked, _ = router.scores(masked, {**ents.cues(), **frame_cues(norm(clause))}, taken)
-        ranked = fit_to_entities(ranked, self._specs, ents, clause, None)
+        ranked = fit_to_entities(ranked, self._specs, ents, clause, None, names_only(ents, registry))
         top, p_top = ranked[0]
         floor = self.compound_confidence if confidence is None else confidence
         return None if top in (HELP, OUT_OF_SCOPE) or p_top < floor else top

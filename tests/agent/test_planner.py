@@ -139,7 +139,7 @@ def test_planner_reports_tool_errors_with_valid_choices(planner):
 
 
 def test_planner_router_is_cached_under_the_data_home(planner, planner_settings):
-    """The trained router is saved under IM_HOME, keyed by the tools' schemas, and reloaded by the next bind."""
+    """The trained router is saved under IM_HOME, keyed by what it is trained on, and reloaded by the next bind."""
     files = list((planner_settings.home / "cache" / "planner").glob("router-*.npz"))
     assert files
     again = OfflinePlanner(planner_settings, now=NOW, assets=planner._registry.assets.values(),

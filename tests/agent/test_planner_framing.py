@@ -10,7 +10,7 @@ from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
 from industrialmind.agent._planner.context import read_context
 from industrialmind.agent._planner.framing import (
-    CAUSE, DOCS, NOW, frame_examples, frames_of, paraphrase, synonym_text, themes_of, with_synonyms,
+    CAUSE, DOCS, FLOW, NOW, frame_examples, frames_of, paraphrase, synonym_text, themes_of, with_synonyms,
 )
 from tests.agent._planner_fixtures import (  # noqa: F401
     NOW as CLOCK, chillers, demo, embeddings_dir, planner, planner_base, planner_settings, tools,
@@ -37,7 +37,8 @@ def test_themes_of_reads_a_tool_docstring():
     assert DOCS in themes_of("Search manuals, procedures and reports.")
     assert CAUSE in themes_of("Failure modes of an asset. Use it for 'what usually causes X'.")
     assert NOW in themes_of("Current (latest) value of an asset's sensors.")
-    assert not themes_of("Assets connected to one asset in the process flow.")
+    assert FLOW in themes_of("Assets connected to one asset in the process flow (upstream, downstream).")
+    assert not themes_of("Maintenance KPIs over a period: backlog and MTTR.")
 
 
 def test_paraphrase_swaps_a_thesaurus_word():

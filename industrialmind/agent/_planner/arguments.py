@@ -38,6 +38,24 @@ def content_words(text: str, ents: Entities, registry: Registry) -> list[str]:
     return [w for w in words if w not in _STOP and w not in registry.id_prefixes]
 
 
+def names_only(ents: Entities, registry: Registry) -> bool:
+    """Whether a question says nothing but entities ('flow through P-901', 'vibration on the pump on line 1',
+    'silo level?'): no word is left once the assets, lines, times, kinds of equipment, sensor words and function
+    words are taken out. Such a question asks for the named reading."""
+    from industrialmind.agent._planner.entities import ASSET_SLOT, LINE_SLOT, TIME_SLOT, TYPE_SLOT
+
+    t = ents.masked or norm(ents.text)
+    for slot in (TIME_SLOT, LINE_SLOT, "the site", TYPE_SLOT, ASSET_SLOT):
+        t = t.replace(slot, " ")
+    t = registry._sensor_re.sub(" ", t)
+    words = re.findall(r"[a-z][a-z'-]+", t)
+    return not [w for w in words if w not in _STOP and w not in _PLACE_WORDS and w.rstrip("s") not in
+                registry.type_nouns and w not in registry.id_prefixes]
+
+
+_PLACE_WORDS = {"through", "across", "via", "into", "inside", "within", "over", "under", "line", "site", "plant"}
+
+
 def _enum_choice(spec_param: dict[str, Any], text: str) -> str | None:
     values = _enum_values(spec_param)
     if not values:

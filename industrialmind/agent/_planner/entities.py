@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Iterable
 
-from industrialmind.agent._planner.sensors import resolve_sensor, sensor_word_index
+from industrialmind.agent._planner.sensors import quantities_asked, resolve_sensor, sensor_word_index
 from industrialmind.agent._planner.text import (  # noqa: F401 - norm, id_key, PRIORITY_WORDS re-exported
     PRIORITY_WORDS,
     expand_shorthand,
@@ -197,6 +197,7 @@ class Registry:
                 if word not in ents.sensors:
                     ents.sensors.append(word)
                 taken.append((m.start(), m.end()))
+        ents.sensors += [q for q in quantities_asked(t, self.sensor_words) if q not in ents.sensors]
         # 5b. sensor words with a typo ('vibraton', 'temprature')
         from rapidfuzz import fuzz, process
 

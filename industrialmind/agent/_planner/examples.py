@@ -46,6 +46,15 @@ _OUT_OF_SCOPE = [
     "convert 100 dollars to euros", "write a limerick", "call my mom", "who are you dating",
     "how do i change a flat tyre", "how to cook rice", "how do i tie a tie", "how can i learn guitar",
     "steps to renew my passport", "is there a guide to knitting a scarf", "instructions for assembling ikea furniture",
+    # everyday how-to: kitchen, home, garden, pets, hobbies (a 'how do I' alone does not make a plant question)
+    "how do i make pancakes", "how do i knead pizza dough", "how long do i boil an egg", "how to make a cup of tea",
+    "steps to bake a chocolate cake", "recipe for banana bread", "how do i ferment kimchi at home",
+    "how do i make a smoothie", "how do i grow tomatoes in my garden", "how do i repot a houseplant",
+    "how do i get my cat to stop scratching", "how do i clean my oven", "how do i remove a wine stain",
+    "how do i paint my bedroom", "how do i wrap a present", "how do i get better at chess",
+    "how do i write a wedding speech", "how do i meditate", "how can i sleep better", "how to fold a paper plane",
+    "how do i iron a shirt", "how do i plan a birthday party", "how do i make scented candles",
+    "tips for learning french", "how do i get rid of ants in the kitchen",
 ]
 _HELP = [
     "what can you do", "help", "what are you able to help with", "how do i use you", "what questions can i ask",
@@ -59,11 +68,18 @@ _SENSOR_WORDS = ["vibration", "temperature", "pressure", "flow", "current", "tem
                  "bearing temp", "discharge pressure", "level", "power", "readings"]
 
 
+def quoted_examples(description: str) -> list[str]:
+    """The requests a docstring quotes ("Use it for 'is data flowing', 'consumer lag'"); an apostrophe inside a
+    word ("group's lag") opens no quote."""
+    return [q for q in re.findall(r"(?<![\w])'([^']{6,80})'(?![\w])", description) if len(q.split()) >= 2]
+
+
 def _sentences(description: str) -> list[str]:
     description = re.sub(r"^ACTION \([^)]*\):\s*", "", description.strip())
     description = re.sub(r"\((re|un|pre)\)", r"\1", description)
     text = re.sub(r"\s+", " ", description.split("\n\n")[0] if "Args:" in description else description)
     text = text.split("Args:")[0]
+    text = re.sub(r"\b(\w+)/s\b", r"\1 per second", re.sub(r"\b(\w+)/h\b", r"\1 per hour", text))
     parts = re.split(r"(?<=[.!?])\s+|;\s+|:\s+", text)
     parts = [p for p in parts if not re.search(r"(?:^|\s)'[^']+'", p) and not re.match(r"(?i)use (it|this) (for|only)", p)]
     return [p.strip(" .").lower() for p in parts if len(p.split()) >= 2]
@@ -90,6 +106,7 @@ def _phrases(spec: ToolSpec) -> tuple[list[str], list[str]]:
     """Noun phrases and verb phrases describing what the tool does, from its name and docstring."""
     nps: list[str] = []
     vps: list[str] = []
+    objects: list[str] = []  # what an action acts on, read from 'a job that retrains <object>'
     name_words = spec.name.replace("_", " ").lower()
     first = name_words.split()[0]
     if first in _LEADING_VERBS or first in ("detect", "create", "train", "search", "tail", "find", "list"):
@@ -98,9 +115,8 @@ def _phrases(spec: ToolSpec) -> tuple[list[str], list[str]]:
     else:
         nps.append(name_words)
     # quoted examples in the docstring ("Use it for 'what is X doing now'") are requests in the user's words
-    for quoted in re.findall(r"'([^']{6,80})'", spec.description):
-        if len(quoted.split()) >= 2:
-            nps.append(_delexicalise(quoted.lower()))
+    for quoted in quoted_examples(spec.description):
+        nps.append(_delexicalise(quoted.lower()))
     for sentence in _sentences(spec.description):
         s = re.sub(r"^(?:use (?:it|this) (?:to|when|for)|use to|call (?:it|this) to|this tool)\s+", "", sentence)
         words = s.split()
@@ -117,19 +133,23 @@ def _phrases(spec: ToolSpec) -> tuple[list[str], list[str]]:
                 nps.append(rest)
         else:
             nps.append(s)
-        # 'a job that retrains the model of an asset' -> 'retrain the model of an asset'
+        # 'a job that retrains the model of an asset' -> 'retrain the model of an asset'; its object alone ('the
+        # model of an asset', 'the model') is what other verbs act on too
         for m in re.finditer(r"\b(?:that|which)\s+([a-z]+?)s\s+(.+)$", s):
             vps.append(f"{m.group(1)} {m.group(2)}")
+            head = re.split(r"\s+(?:or|on|over|using|with|from|for|in)\s+|,", m.group(2))[0]
+            objects += [head, re.sub(r"\s+of\s+.*$", "", head)]
         for clause in re.split(r",\s+|\s+or\s+|\s+and\s+(?=[a-z]+s?\b)", s):
             n = len(clause.split())
-            if clause.split()[0] in _LEADING_VERBS:
-                continue
+            if clause.split()[0] in _LEADING_VERBS or clause.count("(") != clause.count(")"):
+                continue  # a verb phrase, or a piece of a parenthesised list of returned fields
             if 2 <= n <= 9 or (n == 1 and len(clause) >= 5 and clause.isalpha()):
                 nps.append(clause)
     if spec.is_action:
         # an action is asked for with one of its verbs and an object: 'raise a ticket', 'retrain the model'
-        objects = [p for p in nps if 1 <= len(p.split()) <= 8 and p.split()[0] not in _LEADING_VERBS
-                   and not p.startswith(("someone", "a person"))]
+        objects = list(dict.fromkeys(objects + [
+            p for p in nps if 1 <= len(p.split()) <= 8 and p.split()[0] not in _LEADING_VERBS
+            and not p.startswith(("someone", "a person"))]))
         vps += [f"{verb} {obj}" for verb in sorted(spec.action_verbs()) for obj in objects]
         # and with the verbs engineers use for those ('refit the model', 'raise a ticket')
         synonyms = sorted({s for v in spec.action_verbs() for s in VERB_SYNONYMS.get(v, [])})
@@ -156,7 +176,7 @@ def generate_examples(spec: ToolSpec, per_tool: int = 140, seed: int = 0) -> lis
     # the docstring's words and the words engineers use for them ('procedures' -> 'SOPs', 'checklists')
     nps = list(dict.fromkeys(nps + [v for p in nps for v in paraphrase(p, rng)]))
     vps = list(dict.fromkeys(vps + [v for p in vps for v in paraphrase(p, rng)]))
-    quoted = [_delexicalise(q.lower()) for q in re.findall(r"'([^']{6,80})'", spec.description) if len(q.split()) >= 2]
+    quoted = [_delexicalise(q.lower()) for q in quoted_examples(spec.description)]
     kinds = spec.kinds()
     required = {param_kind(p) for p in spec.required}
     out: list[str] = []
@@ -207,7 +227,7 @@ def prototypes(spec: ToolSpec) -> list[str]:
     one = bool({"asset", "scope"} & spec.kinds())
     out = [spec.name.replace("_", " ")]
     out += [_slot_asset(s, one) for s in _sentences(spec.description)]
-    out += [_delexicalise(q.lower()) for q in re.findall(r"'([^']{6,80})'", spec.description) if len(q.split()) >= 2]
+    out += [_delexicalise(q.lower()) for q in quoted_examples(spec.description)]
     # the description of a free-text parameter says what questions it serves ('what to look for in manuals...')
     for name, schema in spec.params.items():
         desc = str(schema.get("description") or "")
@@ -221,10 +241,12 @@ def _without_sensor_words(spec: ToolSpec, texts: list[str]) -> list[str]:
     'process flow' or 'message rate' would pull every question about a flow or a rate reading."""
     if {"sensor", "text"} & spec.kinds():
         return texts
+    from industrialmind.agent._planner.sensors import WEAK_SENSOR_WORDS
     from industrialmind.plant.vocabulary import canonical_quantity
 
     def strip(text: str) -> str:
-        kept = [w for w in text.split() if not (len(w) > 2 and w.isalpha() and canonical_quantity(w))]
+        kept = [w for w in text.split() if not (len(w) > 2 and w.isalpha() and canonical_quantity(w)
+                                                and w not in WEAK_SENSOR_WORDS)]
         return " ".join(kept)
 
     return [strip(t) for t in texts]

@@ -2,7 +2,9 @@
 asking for a document ('SOP', 'procedure', 'manual', 'how do I'), or asking how something is right now ('how is X
 looking'). Frames are English, not tools: a tool takes part in a frame when its own docstring speaks that way
 (a docstring about causes gets causal paraphrases, one about manuals and procedures gets document-noun
-paraphrases), so binding other tools keeps working.
+paraphrases), so binding other tools keeps working. Docstrings that speak of the process flow (upstream,
+downstream), of what equipment is (make and model, components) or of abnormal behaviour get the shapes engineers
+ask those in ('where does the output of X go', 'what sensors does X have', 'is X acting up').
 
 Also a small thesaurus of maintenance words, used to paraphrase docstring phrases into the words engineers use
 ('procedure' -> 'SOP', 'checklist', 'work instruction'; 'current value' -> 'live data', 'numbers').
@@ -13,27 +15,36 @@ from __future__ import annotations
 import random
 import re
 
-from industrialmind.agent._planner.entities import ASSET_SLOT, TYPE_SLOT
+from industrialmind.agent._planner.entities import ASSET_SLOT, TIME_SLOT, TYPE_SLOT
 
 CAUSE = "cause"
 DOCS = "docs"
 NOW = "now"
-FRAMES = (CAUSE, DOCS)
+FLOW = "flow"
+DESCRIBE = "describe"
+ANOMALY = "anomaly"
+FRAMES = (CAUSE, DOCS)  # the frames that are classifier cues; the other themes only shape generated examples
 
 # Asking for an explanation. A sensor word in such a question names the symptom, not a reading to fetch.
 _CAUSE_RE = re.compile(
     r"\b(why|causes?|caused|causing|reasons?|root[- ]?cause|explain|explains|explanation|how come|culprit"
     r"|what (?:would|could|might|can|does|do|will) (?:make|lead to|result in|trigger)|what makes"
-    r"|(?:can|could|might|would|will|does) go wrong|goes wrong|go wrong|to blame|responsible for)\b")
+    r"|(?:can|could|might|would|will|does) go wrong|goes wrong|go wrong|to blame|responsible for"
+    r"|(?:common|typical|usual|frequent|known|recurring) (?:problems?|issues?|faults?|failures?|failure points"
+    r"|breakdowns?))\b")
 # Asking for written guidance: a document noun, or 'how do I ...' / 'steps to ...'.
 _DOCS_RE = re.compile(
     r"\b(sops?|procedures?|manuals?|handbooks?|guides?|guidance|guidelines?|checklists?|instructions?"
     r"|documentation|documents?|docs|datasheets?|data sheets?|spec sheets?|literature|best practices?"
+    r"|(?:maintenance|inspection|incident|service|shift|investigation|rca|failure|test) reports?"
     r"|how (?:do|should|can|would) (?:i|we|you|one)|how to|steps? (?:to|for)|according to|what does the \w+ say)\b")
 # Docstring words that mark a tool as the one for a frame.
 _DOC_THEME_RE = re.compile(r"\b(manuals|procedures|handbooks)\b")
 _CAUSE_THEME_RE = re.compile(r"\b(causes?|why|failure modes?)\b")
 _NOW_THEME_RE = re.compile(r"\b(current|latest)\b.{0,20}\bvalues?\b")
+_FLOW_THEME_RE = re.compile(r"\b(upstream|downstream|process flow)\b")
+_DESCRIBE_THEME_RE = re.compile(r"\b(make and model|components)\b")
+_ANOMALY_THEME_RE = re.compile(r"\b(abnormal|behaving normally)\b")
 
 
 def frames_of(text: str) -> set[str]:
@@ -62,6 +73,12 @@ def themes_of(description: str) -> set[str]:
         out.add(CAUSE)
     if _NOW_THEME_RE.search(d):
         out.add(NOW)
+    if _FLOW_THEME_RE.search(d):
+        out.add(FLOW)
+    if _DESCRIBE_THEME_RE.search(d):
+        out.add(DESCRIBE)
+    if _ANOMALY_THEME_RE.search(d):
+        out.add(ANOMALY)
     return out
 
 
@@ -73,19 +90,26 @@ THESAURUS: dict[str, list[str]] = {
     "procedures": ["sops", "checklists", "work instructions", "instructions", "method statements"],
     "causes": ["reasons for", "root causes of", "what leads to", "explanations for"],
     "cause": ["reason", "root cause", "explanation", "culprit"],
-    "failure modes": ["usual problems", "typical faults", "ways it can fail", "known issues", "weak points"],
+    "failure modes": ["usual problems", "typical faults", "ways it can fail", "known issues", "weak points",
+                      "common problems", "common failures", "frequent faults", "typical failures", "weak spots"],
     "abnormal": ["off", "strange", "unusual", "out of the ordinary", "misbehaving", "acting up", "wrong"],
     "feeds": ["supplies", "sends to", "delivers to", "goes into"],
     "feeds this": ["supplies this", "goes into this", "comes into this"],
-    "downstream": ["fed by", "after", "receiving from", "where the output of"],
-    "upstream": ["supplying", "feeding", "before", "sending to"],
-    "retrains": ["refits", "rebuilds", "recalibrates", "relearns"],
+    "downstream": ["fed by", "receiving from", "further down the line from"],
+    "upstream": ["supplying", "feeding", "sending to"],
+    "retrains": ["refits", "rebuilds", "recalibrates", "relearns", "re-trains", "updates"],
+    "anomaly model": ["anomaly detector", "detector", "anomaly detection model", "baseline model", "ml model",
+                      "scoring model"],
+    "messages per second": ["msgs per sec", "messages a second", "events per second", "message rate"],
+    "topic": ["kafka topic", "stream", "queue"],
+    "make and model": ["manufacturer", "vendor and model", "brand", "nameplate"],
+    "components": ["parts", "sub-assemblies", "what it is made of"],
     "current": ["live", "present", "latest", "real-time"],
     "value": ["reading", "numbers", "data", "figures", "measurement"],
     "values": ["readings", "numbers", "data", "figures", "measurements"],
     "work orders": ["tickets", "maintenance jobs", "jobs done", "maintenance records"],
     "alarms": ["alerts", "trips", "warnings"],
-    "anomalies": ["abnormal behaviour", "odd behaviour", "irregularities", "weird readings"],
+    "anomalies": ["abnormal behaviour", "odd behaviour", "irregularities", "unusual patterns"],
     "history": ["trend", "log", "record over time"],
     "describe": ["tell me about", "details of", "spec of"],
     "sensors": ["instruments", "measurements", "tags", "transmitters"],
@@ -96,7 +120,7 @@ _THESAURUS_RE = re.compile(r"\b(" + "|".join(re.escape(k) for k in sorted(THESAU
 
 # Verbs engineers use for the verbs an action's docstring lists ('refit the model' asks to retrain it).
 VERB_SYNONYMS: dict[str, list[str]] = {
-    "retrain": ["refit", "rebuild", "recalibrate", "relearn", "refresh"],
+    "retrain": ["refit", "rebuild", "recalibrate", "relearn", "refresh", "re-train", "update", "redo"],
     "train": ["fit", "teach"],
     "create": ["raise", "submit", "put in", "write up"],
     "open": ["raise", "submit", "put in", "write up"],
@@ -148,7 +172,12 @@ _CAUSE_SHAPES = [
     "what typically goes wrong on {t}", "what could be causing the {d} {s} on {a}", "why might {a} {s} be {d}",
     "what is causing the {s} on {a}", "how come {a} {s} is {d}",
     "possible causes when {t} {v}", "{t} {v}, what could cause it",
+    "{q} {f} of {t}", "{q} {f} on {a}", "what are the {q} {f} of {t}", "{q} {f} for {t}", "what {f} do {t} have",
+    "{q} {f} seen on {t}",
 ]
+# 'common problems', 'typical faults', 'known issues': how people ask for failure modes without saying why
+_USUAL = ["common", "typical", "usual", "frequent", "known", "recurring"]
+_FAULTS = ["problems", "issues", "faults", "failures", "failure points", "breakdowns"]
 _DOC_SHAPES = [
     "is there a {k} for {w} {a}", "{k} for {w} {t}", "where is the {k} for {a}", "do we have a {k} on {w}",
     "how do i {x} {a}", "how to {x} {t}", "steps to {x} {a}", "what does the {k} say about {w} {a}",
@@ -161,22 +190,61 @@ _NOW_SHAPES = [
     "how is {a} doing at the moment", "give me the numbers for {a}", "what is {a} showing", "{a} {s} now",
     "current {s} of {a}", "what is the {s} on {a}",
 ]
+# comparing equipment side by side asks for the numbers of each now
+_COMPARE_SHAPES = [
+    "compare {a} with {a}", "{a} vs {a}", "{a} versus {a}", "how do {a} and {a} compare", "{a} compared to {a}",
+    "difference between {a} and {a}", "{a} side by side with {a}", "compare {a} {s} with {a}",
+]
+_FLOW_SHAPES = [
+    "where does {a} discharge to", "where does the product of {a} end up", "where does {a} send its output", "what does {a} feed",
+    "what does {a} feed into", "what comes after {a}", "what comes before {a}", "what is next after {a} in the process",
+    "what supplies {a}", "where does {a} get its supply from", "what is connected to {a}", "what is {a} connected to",
+    "what sits upstream of {a}", "what sits downstream of {a}", "what would be hit if {a} goes down",
+    "what loses supply if {a} stops", "trace the process from {a}", "what is fed by {a}", "what receives from {a}",
+    "which equipment depends on {a}", "what is in line after {a}", "what is before {a} in the line",
+]
+_DESCRIBE_SHAPES = [
+    "which instruments are fitted on {a}", "who makes {a}", "what model is {a}", "which components are in {a}",
+    "specs of {a}", "what are the normal ranges for {a}", "nameplate data for {a}", "what tags are on {a}",
+    "what parts make up {a}", "which sensors are installed on {a}", "what instruments does {a} carry",
+    "list the sensors on {a}", "what is {a} fitted with", "what measurements are taken on {a}",
+]
+_ANOMALY_SHAPES = [
+    "is {a} playing up", "is {a} misbehaving", "is something off with {a}", "is anything wrong with {a}",
+    "is {a} behaving oddly", "has {a} been acting strange", "any weirdness on {a}", "does {a} look healthy",
+    "is {a} running normally", "is {a} ok", "anything unusual about {a}", "is {a} doing anything weird",
+    "is {a} out of whack", "does anything look off on {t}", "are {t} behaving", "is {a} healthy {p}",
+]
+_PERIODS = ["", TIME_SLOT]
 
 
 def frame_examples(themes: set[str], rng: random.Random, n: int = 30) -> list[str]:
     """Paraphrases in the frames a tool serves (from its docstring), slots filled at random."""
+    groups: list[tuple[list[str], int]] = []  # shapes and how many examples to draw from them
     shapes: list[str] = []
     if CAUSE in themes:
         shapes += _CAUSE_SHAPES
     if DOCS in themes:
         shapes += _DOC_SHAPES
-    if NOW in themes and not shapes:
+    now_only = NOW in themes and not shapes
+    if now_only:
         shapes += _NOW_SHAPES
-    if not shapes:
-        return []
+    if shapes:
+        groups.append((shapes, n))
+    if now_only:
+        groups.append((_COMPARE_SHAPES, n // 3))
+    groups += [(more, n) for theme, more in ((FLOW, _FLOW_SHAPES), (DESCRIBE, _DESCRIBE_SHAPES),
+                                             (ANOMALY, _ANOMALY_SHAPES)) if theme in themes]
     out = []
-    for _ in range(n):
-        out.append(rng.choice(shapes).format(
-            a=ASSET_SLOT, t=TYPE_SLOT, s=rng.choice(_SENSORS), d=rng.choice(_DIRECTIONS),
-            v=rng.choice(_SYMPTOM_VERBS), k=rng.choice(_DOC_NOUNS), w=rng.choice(_TASKS), x=rng.choice(_TASK_VERBS)))
+    for group, count in groups:  # every shape once before any twice, so none is left out by chance
+        order = [shape for _ in range(count // len(group) + 1) for shape in rng.sample(group, len(group))]
+        out += [_fill(shape, rng) for shape in order[:count]]
     return list(dict.fromkeys(re.sub(r"\s+", " ", o).strip() for o in out))
+
+
+def _fill(shape: str, rng: random.Random) -> str:
+    """A frame shape with its slots filled at random."""
+    return shape.format(
+        a=ASSET_SLOT, t=TYPE_SLOT, s=rng.choice(_SENSORS), d=rng.choice(_DIRECTIONS), v=rng.choice(_SYMPTOM_VERBS),
+        k=rng.choice(_DOC_NOUNS), w=rng.choice(_TASKS), x=rng.choice(_TASK_VERBS), p=rng.choice(_PERIODS),
+        q=rng.choice(_USUAL), f=rng.choice(_FAULTS))

@@ -4,8 +4,9 @@ GENERATED from each bound tool's name, docstring and argument schema (request fr
 No tool is named here: bind a different set of tools and the router learns them. Besides the tools there are two
 classes of our own: `out_of_scope` (trained on generic requests a plant assistant does not serve) and `help`
 (questions about what the assistant can do). Entity-type cues (an asset, a sensor, a time, several assets...) are
-appended to the embedding as features, and a trained router is cached under IM_HOME keyed by a hash of the tools'
-schemas, so only the first bind pays for embedding the examples.
+appended to the embedding as features, and a trained router is cached under IM_HOME keyed by a hash of what it is
+trained on (the examples generated from the tools' schemas, the pools, the thesaurus), so only the first bind pays
+for embedding the examples and any change to them retrains it.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from industrialmind.agent._planner.specs import ToolSpec, param_kind  # noqa: F4
 if TYPE_CHECKING:
     import numpy as np
 
+# bump when the training code changes; the training material itself is hashed into the cache key
 GENERATOR_VERSION = "24"
 OUT_OF_SCOPE = "out_of_scope"
 HELP = "help"
@@ -78,8 +80,11 @@ class IntentRouter:
         """Train (or load from the cache) a router for these tools."""
         import numpy as np
 
-        key = hashlib.sha256(("|".join(s.schema_json() for s in specs) + GENERATOR_VERSION + str(per_tool)
-                              + getattr(embedder, "name", type(embedder).__name__)).encode()).hexdigest()[:16]
+        texts, labels, cues, classes = training_examples(specs, per_tool)
+        proto_texts, proto_y = training_prototypes(specs, classes)
+        # the lexical channel also knows the words engineers use for a docstring's words ('sop' for 'procedures')
+        lex_texts = [f"{t} {synonym_text(t)}" for t in proto_texts]
+        key = cache_key([texts, labels, cues, lex_texts, proto_y, classes], embedder)
         path = cache_dir / f"router-{key}.npz" if cache_dir is not None else None
         if path is not None and path.is_file():
             try:
@@ -92,38 +97,15 @@ class IntentRouter:
                 return router
             except (OSError, KeyError, ValueError):
                 pass  # a corrupt cache file is rebuilt below
-        texts: list[str] = []
-        labels: list[int] = []
-        cues: list[list[float]] = []
-        classes = [s.name for s in specs] + [OUT_OF_SCOPE, HELP]
-        for i, spec in enumerate(specs):
-            for text in generate_examples(spec, per_tool=per_tool):
-                texts.append(text)
-                labels.append(i)
-                cues.append(cue_vector(cues_of_example(text)))
-        for label, pool in ((OUT_OF_SCOPE, _OUT_OF_SCOPE), (HELP, _HELP)):
-            for text in pool:
-                texts.append(text)
-                labels.append(classes.index(label))
-                cues.append(cue_vector(cues_of_example(text)))
         emb = embedder.embed(texts)
         x = np.hstack([emb, np.asarray(cues, dtype=np.float32)]).astype(np.float32)
         y = np.asarray(labels, dtype=np.int64)
         weights, bias = _train_softmax(x, y, len(classes))
         cue_arr = np.asarray(cues, dtype=np.float32)
         router = cls(classes, weights, bias, emb.astype(np.float32), y, embedder, cue_arr)
-        proto_texts, proto_y = [], []
-        for i, spec in enumerate(specs):
-            for text in prototypes(spec):
-                proto_texts.append(text)
-                proto_y.append(i)
-        for label, pool in ((OUT_OF_SCOPE, _OUT_OF_SCOPE), (HELP, _HELP)):
-            proto_texts += pool
-            proto_y += [classes.index(label)] * len(pool)
         router.proto_x = embedder.embed(proto_texts).astype(np.float32)
         router.proto_y = np.asarray(proto_y, dtype=np.int64)
-        # the lexical channel also knows the words engineers use for a docstring's words ('sop' for 'procedures')
-        router.lexicon = _lexicon([f"{t} {synonym_text(t)}" for t in proto_texts], proto_y, len(classes))
+        router.lexicon = _lexicon(lex_texts, proto_y, len(classes))
         router.vocabulary = sorted({w for t in texts for w in re.findall(r"[a-z]+", t)})
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -218,10 +200,56 @@ class IntentRouter:
         return [(self.classes[i], float(p[i])) for i in order], float(raw.max())
 
 
+def training_examples(specs: Sequence[ToolSpec], per_tool: int = 140
+                      ) -> tuple[list[str], list[int], list[list[float]], list[str]]:
+    """The router's training set: generated examples per tool plus the out-of-scope and help pools, their labels
+    (indexes into the classes), their cue vectors, and the classes."""
+    texts: list[str] = []
+    labels: list[int] = []
+    classes = [s.name for s in specs] + [OUT_OF_SCOPE, HELP]
+    for i, spec in enumerate(specs):
+        for text in generate_examples(spec, per_tool=per_tool):
+            texts.append(text)
+            labels.append(i)
+    for label, pool in ((OUT_OF_SCOPE, _OUT_OF_SCOPE), (HELP, _HELP)):
+        texts += pool
+        labels += [classes.index(label)] * len(pool)
+    return texts, labels, [cue_vector(cues_of_example(t)) for t in texts], classes
+
+
+def training_prototypes(specs: Sequence[ToolSpec], classes: list[str]) -> tuple[list[str], list[int]]:
+    """Each class's own words (tool names, docstring sentences, quoted examples; the pools) for the zero-shot and
+    lexical channels."""
+    proto_texts: list[str] = []
+    proto_y: list[int] = []
+    for i, spec in enumerate(specs):
+        for text in prototypes(spec):
+            proto_texts.append(text)
+            proto_y.append(i)
+    for label, pool in ((OUT_OF_SCOPE, _OUT_OF_SCOPE), (HELP, _HELP)):
+        proto_texts += pool
+        proto_y += [classes.index(label)] * len(pool)
+    return proto_texts, proto_y
+
+
+def cache_key(material: list[Any], embedder: Any) -> str:
+    """The router cache's key: a hash of everything it is trained on (examples, labels, cues, the lexical
+    channel's texts, classes: so a change to the generated examples, the thesaurus or the pools retrains it), the
+    training code's version and the embedder."""
+    digest = hashlib.sha256()
+    for part in material:
+        digest.update(repr(part).encode())
+        digest.update(b"\0")
+    digest.update((GENERATOR_VERSION + getattr(embedder, "name", type(embedder).__name__)).encode())
+    return digest.hexdigest()[:16]
+
+
 def fit_to_entities(ranked: list[tuple[str, float]], specs: list[ToolSpec], ents: Any, text: str,
-                    ctx: Any = None) -> list[tuple[str, float]]:
+                    ctx: Any = None, names_only: bool = False) -> list[tuple[str, float]]:
     """Weigh each tool by how well its parameters fit what the question names: a sensor, a time, a line or an
-    asset the tool cannot take make it less likely; an action needs one of its verbs."""
+    asset the tool cannot take make it less likely (more so when the question names nothing else: names_only); an
+    action needs one of its verbs. Only the tools' shares move: out of scope and help keep the classifier's
+    probabilities."""
     words = re.findall(r"[a-z]+", norm(text))
     # asked why, or for a document: a sensor or time named is what the free text is about, not a value to read
     framed = frames_of(norm(text))
@@ -246,11 +274,14 @@ def fit_to_entities(ranked: list[tuple[str, float]], specs: list[ToolSpec], ents
             factor *= 0.6  # a tool for explanations is asked with 'why', 'cause', 'fail', 'problem'...
         if ents.sensors and "sensor" not in kinds and not (framed and takes_words):
             factor *= 0.5
+            if names_only:
+                factor *= 0.15  # 'flow through P-901' says nothing but an asset and a sensor: it asks for the reading
         if ents.time is not None and "time" not in kinds and not (framed and takes_words):
             factor *= 0.5
         if ents.time is None and ents.sensors and "sensor" in {param_kind(p) for p in spec.required} \
                 and "time" in kinds:
-            factor *= 0.7  # a series tool is asked with a period; a sensor without one means its value now
+            factor *= 0.5 if names_only else 0.7  # a series tool is asked with a period; a sensor without one
+            # means its value now
         if (ents.assets or ents.unknown_ids) and not ({"asset", "scope", "text"} & kinds):
             factor *= 0.5
         if ents.lines and not ({"scope", "line"} & kinds):
@@ -265,8 +296,13 @@ def fit_to_entities(ranked: list[tuple[str, float]], specs: list[ToolSpec], ents
                 factor *= 4.0  # ...and nothing new is named: 'is it done?', 'any progress?'
 
         out.append((name, p * factor))
-    total = sum(p for _, p in out) or 1.0
-    return sorted(((n, p / total) for n, p in out), key=lambda x: -x[1])
+    # the fit moves probability between tools only: whether the question is for the plant at all (out of scope,
+    # help) stays what the classifier said, so a frame that suits a tool cannot pull in a question about baking
+    tool_names = {s.name for s in specs}
+    before = sum(p for n, p in ranked if n in tool_names)
+    after = sum(p for n, p in out if n in tool_names) or 1.0
+    out = [(n, p * before / after if n in tool_names else p) for n, p in out]
+    return sorted(out, key=lambda x: -x[1])
 
 
 _FAILURE_WORDS = re.compile(r"\b(fail\w*|problems?|issues?|faults?|wrong|break\w*|broke\w*|wear\w*|damage\w*)\b")

@@ -12,8 +12,20 @@ if TYPE_CHECKING:
     from industrialmind.plant.model import Asset, Sensor
 
 # Synonyms too short or too common to mean a sensor on their own ("a", "rate of failure", "load the data").
-_WEAK_SENSOR_WORDS = {"a", "rate", "output", "fill", "demand", "inventory", "deg", "head", "load", "loading",
+WEAK_SENSOR_WORDS = {"a", "rate", "output", "fill", "demand", "inventory", "deg", "head", "load", "loading",
                       "consumption", "travel", "command", "position", "pos", "power"}
+
+# Questions that ask for a quantity without naming it: 'how fast is the agitator turning' asks for its speed.
+QUANTITY_QUESTIONS = [
+    (re.compile(r"\bhow (?:fast|quick(?:ly)?) (?:is|are|does|do)\b.{0,40}\b(?:turn|spin|rotat|revolv)\w*"), "speed"),
+    (re.compile(r"\b(?:turning|spinning|rotating) (?:at )?(?:what|how fast)\b|\bhow many revs\b"), "speed"),
+    (re.compile(r"\bhow (?:full|empty) (?:is|are)\b"), "level"),
+]
+
+
+def quantities_asked(text: str, known: dict[str, str]) -> list[str]:
+    """The quantities a (normalised) question asks for in other words, among those the sensor words know."""
+    return [q for pattern, q in QUANTITY_QUESTIONS if q in known and pattern.search(text)]
 
 
 def sensor_word_index(assets: Iterable["Asset"]) -> dict[str, str]:
@@ -24,13 +36,15 @@ def sensor_word_index(assets: Iterable["Asset"]) -> dict[str, str]:
     for canonical, words in sensor_synonyms.items():
         for w in [canonical, *words]:
             w = norm(w)
-            if len(w) > 1 and w not in _WEAK_SENSOR_WORDS:
+            if len(w) > 1 and w not in WEAK_SENSOR_WORDS:
                 out.setdefault(w, canonical)
     word_owner: dict[str, set[str]] = {}
     for a in assets:
         for s in a.sensors:
             for w in {s.id, s.name, *s.aliases}:
                 w = norm(w)
+                if w in WEAK_SENSOR_WORDS and w not in (norm(s.id), norm(s.name)):
+                    continue  # an alias such as 'output' or 'rate' names this sensor only next to it
                 if len(w) > 2 and not w.isdigit():
                     out.setdefault(w, s.id)
                     short = re.sub(r"\btemperature\b", "temp", re.sub(r"\bpressure\b", "press", w))

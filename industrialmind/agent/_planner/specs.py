@@ -82,3 +82,22 @@ def param_kind(name: str, schema: dict[str, Any] | None = None) -> str | None:
 
 
 # ------------------------------------------------------------------------------------------------------------
+
+
+def mask_choices(text: str, specs: list[ToolSpec]) -> str:
+    """A choice of a parameter named with the parameter's own noun ('the alarms topic', 'topic telemetry') is an
+    argument, not what the request is about: keep the noun, drop the value, so 'messages per second on the alarms
+    topic' routes as a question about topics, not about alarms."""
+    from industrialmind.agent._planner.framing import THESAURUS
+
+    for spec in specs:
+        for name, schema in spec.params.items():
+            if param_kind(name, schema):
+                continue  # assets, sensors, times... are linked as entities
+            values = re.findall(r"'([a-z][a-z_]+)'", str(schema.get("description") or ""))
+            nouns = [name.replace("_", " "), *THESAURUS.get(name, [])]
+            for value in values:
+                for noun in nouns:
+                    text = re.sub(rf"\b{re.escape(value)}\s+({re.escape(noun)})\b|\b({re.escape(noun)})\s+"
+                                  rf"{re.escape(value)}\b", lambda m: m.group(1) or m.group(2), text)
+    return text
