@@ -105,6 +105,9 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
         device: str = typer.Option("auto", "--device", help="auto (CUDA with bf16 when available, else CPU), "
                                    "cuda or cpu."),
         seed: int = typer.Option(0, "--seed", help="Random seed."),
+        checkpointing: bool | None = typer.Option(None, "--gradient-checkpointing/--no-gradient-checkpointing",
+                                                  help="Recompute activations to save memory (default: on with "
+                                                  "CUDA, off on the CPU)."),
         overwrite: bool = typer.Option(False, "--overwrite", help="Delete a previous run in --out and start again."),
         mlflow: bool = typer.Option(True, "--mlflow/--no-mlflow", help="Log parameters and metrics to MLflow."),
         json_out: bool = typer.Option(False, "--json", help="Print the training report as JSON."),
@@ -118,7 +121,8 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
                                learning_rate=learning_rate, batch_size=batch_size, grad_accum=grad_accum,
                                lora_r=lora_r, lora_alpha=lora_alpha, lora_dropout=lora_dropout,
                                target_modules=[m.strip() for m in target_modules.split(",") if m.strip()],
-                               max_length=max_length, save_steps=save_steps, seed=seed, device=device)
+                               max_length=max_length, save_steps=save_steps, seed=seed, device=device,
+                               gradient_checkpointing=checkpointing)
         bar = LazyBar(progress(), "LoRA steps")
         try:
             report = train(s, options, out, overwrite=overwrite, mlflow=mlflow,

@@ -50,12 +50,13 @@ class TrainOptions:
     save_steps: int = 50
     seed: int = 0
     device: str = "auto"
+    gradient_checkpointing: bool | None = None  # None: on with CUDA (memory for long tool prompts), off on the CPU
     data_sha256: str = ""
 
     def identity(self) -> dict[str, Any]:
         """The fields a resumed run must share with the interrupted one (max_steps and save_steps may change)."""
         d = asdict(self)
-        for key in ("save_steps", "device"):
+        for key in ("save_steps", "device", "gradient_checkpointing"):
             d.pop(key)
         return d
 
@@ -155,6 +156,7 @@ def train(settings: Any, options: TrainOptions, out: Path | str, overwrite: bool
         raise InvalidInputError("--max-steps must be positive (or -1 for --epochs) and --epochs above 0")
     resume = check_out_dir(out, options, overwrite)
     device, bf16 = pick_device(options.device)
+    checkpointing = device == "cuda" if options.gradient_checkpointing is None else options.gradient_checkpointing
     out.mkdir(parents=True, exist_ok=True)
     (out / RUN_CONFIG).write_text(json.dumps({"identity": options.identity(), "options": asdict(options)},
                                              indent=2))
@@ -201,7 +203,7 @@ def train(settings: Any, options: TrainOptions, out: Path | str, overwrite: bool
                      per_device_train_batch_size=options.batch_size, gradient_accumulation_steps=options.grad_accum,
                      learning_rate=options.learning_rate, lr_scheduler_type="cosine", warmup_steps=0,
                      logging_steps=1, save_strategy="steps", save_steps=options.save_steps, save_total_limit=1,
-                     bf16=bf16, fp16=False, use_cpu=device == "cpu", gradient_checkpointing=False,
+                     bf16=bf16, fp16=False, use_cpu=device == "cpu", gradient_checkpointing=checkpointing,
                      assistant_only_loss=assistant_only, max_length=max_length, packing=False, seed=options.seed,
                      data_seed=options.seed, report_to="none", disable_tqdm=True, dataset_num_proc=None,
                      save_only_model=False, remove_unused_columns=True)
@@ -240,7 +242,8 @@ def train(settings: Any, options: TrainOptions, out: Path | str, overwrite: bool
         "sources": _count_sources(kept), "device": device, "bf16": bf16,
         "gpu": torch.cuda.get_device_name(0) if device == "cuda" else None,
         "peak_gpu_memory_mb": round(torch.cuda.max_memory_allocated() / 2**20, 1) if device == "cuda" else None,
-        "assistant_only_loss": assistant_only, "global_step": trainer.state.global_step, "steps_run": steps_run,
+        "assistant_only_loss": assistant_only, "gradient_checkpointing": checkpointing,
+        "global_step": trainer.state.global_step, "steps_run": steps_run,
         "epochs": round(float(trainer.state.epoch or 0), 3), "train_loss": round(float(result.training_loss), 4),
         "first_loss": log[0]["loss"] if log else None, "last_loss": log[-1]["loss"] if log else None,
         "seconds": round(seconds, 2), "steps_per_second": round(steps_run / seconds, 3) if seconds else None,

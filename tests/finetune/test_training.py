@@ -35,6 +35,7 @@ def test_train_lowers_the_loss_and_saves_the_adapter(trained):
     assert set(config["target_modules"]) == {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj",
                                              "down_proj"}
     assert report["assistant_only_loss"] is True and report["device"] == "cpu" and report["bf16"] is False
+    assert report["gradient_checkpointing"] is False  # off by default on the CPU
     saved = json.loads((out / "train_report.json").read_text())
     assert saved["train_loss"] == report["train_loss"] and saved["examples"] > 0
     card = (out / "README.md").read_text()
@@ -209,7 +210,8 @@ def test_train_device_cuda_without_a_gpu_is_an_error(tiny_base, sft_file, tmp_pa
 
 
 def test_train_command_json_prints_only_the_report(tiny_base, sft_file, tmp_path: Path):
-    """`finetune train --json` trains and prints the report as the only thing on stdout (no trainer log lines)."""
+    """`finetune train --json` trains (here with gradient checkpointing forced on) and prints the report as the only
+    thing on stdout (no trainer log lines)."""
     from typer.testing import CliRunner
 
     from industrialmind.cli import app
@@ -217,8 +219,8 @@ def test_train_command_json_prints_only_the_report(tiny_base, sft_file, tmp_path
     out = tmp_path / "adapter"
     result = CliRunner().invoke(app, ["finetune", "train", "--base", str(tiny_base), "--data", str(sft_file), "--out",
                                       str(out), "--max-steps", "2", "--grad-accum", "1", "--lora-r", "4",
-                                      "--no-mlflow", "--json"])
+                                      "--gradient-checkpointing", "--no-mlflow", "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert report["global_step"] == 2 and report["mlflow_run_id"] is None
+    assert report["global_step"] == 2 and report["mlflow_run_id"] is None and report["gradient_checkpointing"]
     assert report["lora"]["r"] == 4 and (out / "adapter_model.safetensors").is_file()
