@@ -168,3 +168,24 @@ def test_planner_refuses_a_kitchen_how_to(planner):
     assert not reply.tool_calls and reply.response_metadata.get("planner") == "refused"
     reply = planner.invoke([HumanMessage("how do I brine a turkey")])
     assert not reply.tool_calls and reply.response_metadata.get("planner") == "refused"
+
+
+def test_router_lexicon_paraphrases_docstrings_not_the_pools(monkeypatch):
+    """The thesaurus adds engineers' words to a tool's own words only: 'an essay about history' in the out-of-scope
+    pool does not make 'trend' an out-of-scope word."""
+    import numpy as np
+
+    from industrialmind.agent._planner.intents import IntentRouter
+
+    class Embedder:
+        name = "hash"
+
+        def embed(self, texts):
+            rows = [np.random.default_rng(abs(hash(t)) % (1 << 32)).normal(size=8) for t in texts]
+            return np.asarray([r / np.linalg.norm(r) for r in rows], dtype=np.float32)
+
+    monkeypatch.setattr("industrialmind.agent._planner.intents._OUT_OF_SCOPE", ["write an essay about history"])
+    specs = [_spec("series", "History of one sensor of an asset.", {"asset_id": {}, "sensor": {}})]
+    router = IntentRouter.build(specs, Embedder(), None, per_tool=10)
+    trend = router._lex_index["trend"]
+    assert trend[router.classes.index("series")] > 0 and trend[router.classes.index(OUT_OF_SCOPE)] == 0

@@ -82,8 +82,9 @@ class IntentRouter:
 
         texts, labels, cues, classes = training_examples(specs, per_tool)
         proto_texts, proto_y = training_prototypes(specs, classes)
-        # the lexical channel also knows the words engineers use for a docstring's words ('sop' for 'procedures')
-        lex_texts = [f"{t} {synonym_text(t)}" for t in proto_texts]
+        # the lexical channel also knows the words engineers use for a docstring's words ('sop' for 'procedures');
+        # the pools are not docstrings ('write an essay about history' must not teach it 'trend')
+        lex_texts = [f"{t} {synonym_text(t)}" if y < len(specs) else t for t, y in zip(proto_texts, proto_y)]
         key = cache_key([texts, labels, cues, lex_texts, proto_y, classes], embedder)
         path = cache_dir / f"router-{key}.npz" if cache_dir is not None else None
         if path is not None and path.is_file():
