@@ -141,6 +141,27 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
                 f"assistant-only loss: {report['assistant_only_loss']}; MLflow run {report['mlflow_run_id']}")
         c.print(f"try it: industrialmind eval routing --llm hf/{report['base']}@{out} --split heldout")
 
+    @ft.command("merge")
+    def merge_cmd(
+        adapter: Path = typer.Argument(..., help="Adapter folder made by `finetune train`."),
+        out: Path = typer.Option(..., "--out", help="Folder for the merged model and tokenizer."),
+        base: str | None = typer.Option(None, "--base", help="Base model (default: the one the adapter was "
+                                        "trained on)."),
+        overwrite: bool = typer.Option(False, "--overwrite", help="Write into a non-empty --out."),
+        json_out: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
+    ) -> None:
+        """Merge the LoRA adapter into its base: one plain model folder for transformers serve or vLLM."""
+        from industrialmind.cli import console, emit_json
+        from industrialmind.finetune.merge import merge_adapter
+
+        result = merge_adapter(adapter, out, base=base, overwrite=overwrite)
+        if json_out:
+            emit_json(result)
+            return
+        console().print(f"merged {result['adapter']} into {result['base']} -> {result['out']} "
+                        f"({result['parameters']:,} parameters); serve it with `transformers serve {result['out']}` "
+                        f"or use IM_LLM=hf/{result['out']}")
+
     @ft.command("card")
     def card_cmd(
         adapter: Path = typer.Argument(..., help="Adapter folder made by `finetune train`."),

@@ -23,8 +23,11 @@ def qwen25_template() -> str:
 
 
 def build_tiny_model(out: Path | str, examples: list[dict[str, Any]], vocab_size: int = 2048,
-                     hidden_size: int = 64, layers: int = 2, seed: int = 0, init_range: float = 0.3) -> Path:
-    """Write a randomly initialised tiny Qwen2 and its tokenizer (trained on these examples) to out."""
+                     hidden_size: int = 64, layers: int = 2, seed: int = 0, init_range: float | None = None) -> Path:
+    """Write a randomly initialised tiny Qwen2 and its tokenizer (trained on these examples) to out.
+
+    init_range defaults to 2.4 / sqrt(hidden_size) (0.3 at width 64), far above transformers' 0.02: LoRA leaves
+    lm_head frozen, and with tiny weights its logits could never move far enough for the model to learn anything."""
     import torch
     from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM
@@ -50,7 +53,7 @@ def build_tiny_model(out: Path | str, examples: list[dict[str, Any]], vocab_size
                          num_hidden_layers=layers, num_attention_heads=4, num_key_value_heads=2,
                          max_position_embeddings=8192, eos_token_id=tok.convert_tokens_to_ids("<|im_end|>"),
                          pad_token_id=tok.convert_tokens_to_ids("<|endoftext|>"), tie_word_embeddings=False,
-                         initializer_range=init_range)
+                         initializer_range=init_range if init_range is not None else 2.4 / hidden_size ** 0.5)
     torch.manual_seed(seed)
     model = Qwen2ForCausalLM(config)
     model.generation_config.eos_token_id = config.eos_token_id

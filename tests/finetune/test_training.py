@@ -224,3 +224,24 @@ def test_train_command_json_prints_only_the_report(tiny_base, sft_file, tmp_path
     report = json.loads(result.stdout)
     assert report["global_step"] == 2 and report["mlflow_run_id"] is None and report["gradient_checkpointing"]
     assert report["lora"]["r"] == 4 and (out / "adapter_model.safetensors").is_file()
+
+
+def test_merge_folds_the_adapter_into_the_base(trained, tmp_path: Path):
+    """The merged folder loads as a plain model whose logits equal base + adapter's, with the adapter's tokenizer."""
+    import torch
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from industrialmind.finetune.merge import merge_adapter
+
+    out, report = trained
+    result = merge_adapter(out, tmp_path / "merged")
+    assert result["base"] == report["base"]
+    merged = AutoModelForCausalLM.from_pretrained(tmp_path / "merged")
+    assert not isinstance(merged, PeftModel)
+    ids = AutoTokenizer.from_pretrained(tmp_path / "merged")("what's P-101 doing rn", return_tensors="pt")["input_ids"]
+    lora = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(report["base"]), str(out)).eval()
+    with torch.no_grad():
+        assert torch.allclose(merged(ids).logits, lora(ids).logits, atol=1e-4)
+    with pytest.raises(InvalidInputError, match="not empty"):
+        merge_adapter(out, tmp_path / "merged")
