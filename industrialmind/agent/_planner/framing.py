@@ -4,7 +4,7 @@ looking'). Frames are English, not tools: a tool takes part in a frame when its 
 (a docstring about causes gets causal paraphrases, one about manuals and procedures gets document-noun
 paraphrases), so binding other tools keeps working. Docstrings that speak of the process flow (upstream,
 downstream), of what equipment is (make and model, components) or of abnormal behaviour get the shapes engineers
-ask those in ('where does the output of X go', 'what sensors does X have', 'is X acting up').
+ask those in ('where does X discharge to', 'which instruments are fitted on X', 'is X playing up').
 
 Also a small thesaurus of maintenance words, used to paraphrase docstring phrases into the words engineers use
 ('procedure' -> 'SOP', 'checklist', 'work instruction'; 'current value' -> 'live data', 'numbers').
@@ -196,12 +196,13 @@ _COMPARE_SHAPES = [
     "difference between {a} and {a}", "{a} side by side with {a}", "compare {a} {s} with {a}",
 ]
 _FLOW_SHAPES = [
-    "where does {a} discharge to", "where does the product of {a} end up", "where does {a} send its output", "what does {a} feed",
-    "what does {a} feed into", "what comes after {a}", "what comes before {a}", "what is next after {a} in the process",
+    "where does {a} discharge to", "where does the product of {a} end up", "where does {a} send its output",
+    "what does {a} feed", "what does {a} feed into", "what comes after {a}", "what comes before {a}",
+    "what is next after {a} in the process",
     "what supplies {a}", "where does {a} get its supply from", "what is connected to {a}", "what is {a} connected to",
     "what sits upstream of {a}", "what sits downstream of {a}", "what would be hit if {a} goes down",
     "what loses supply if {a} stops", "trace the process from {a}", "what is fed by {a}", "what receives from {a}",
-    "which equipment depends on {a}", "what is in line after {a}", "what is before {a} in the line",
+    "which equipment depends on {a}", "what is in line after {a}", "what is before {a} in the process",
 ]
 _DESCRIBE_SHAPES = [
     "which instruments are fitted on {a}", "who makes {a}", "what model is {a}", "which components are in {a}",
