@@ -236,6 +236,10 @@ def train(settings: Any, options: TrainOptions, out: Path | str, overwrite: bool
     for ckpt in out.glob("checkpoint-*"):
         shutil.rmtree(ckpt, ignore_errors=True)
     trainable, total = _param_counts(trainer.model)
+    # the trainer's history also holds the steps before a resume (restored from the checkpoint)
+    curve = [{"step": e["step"], "loss": float(e["loss"]),
+              **({"learning_rate": float(e["learning_rate"])} if "learning_rate" in e else {})}
+             for e in trainer.state.log_history if "loss" in e and "step" in e] or log
     report: dict[str, Any] = {
         "status": "done", "base": options.base, "data": options.data, "data_sha256": options.data_sha256,
         "examples": len(kept), "dropped_too_long": len(rows) - len(kept), "max_length": max_length,
@@ -245,7 +249,7 @@ def train(settings: Any, options: TrainOptions, out: Path | str, overwrite: bool
         "assistant_only_loss": assistant_only, "gradient_checkpointing": checkpointing,
         "global_step": trainer.state.global_step, "steps_run": steps_run,
         "epochs": round(float(trainer.state.epoch or 0), 3), "train_loss": round(float(result.training_loss), 4),
-        "first_loss": log[0]["loss"] if log else None, "last_loss": log[-1]["loss"] if log else None,
+        "first_loss": curve[0]["loss"] if curve else None, "last_loss": curve[-1]["loss"] if curve else None,
         "seconds": round(seconds, 2), "steps_per_second": round(steps_run / seconds, 3) if seconds else None,
         "resumed_from": resume.name if resume else None, "trainable_params": trainable, "total_params": total,
         "lora": {"r": options.lora_r, "alpha": options.lora_alpha, "dropout": options.lora_dropout,
@@ -253,7 +257,7 @@ def train(settings: Any, options: TrainOptions, out: Path | str, overwrite: bool
         "hyperparameters": {"learning_rate": options.learning_rate, "batch_size": options.batch_size,
                             "grad_accum": options.grad_accum, "epochs": options.epochs,
                             "max_steps": options.max_steps, "seed": options.seed},
-        "loss_curve": log, "eval": None, "mlflow_run_id": None,
+        "loss_curve": curve, "eval": None, "mlflow_run_id": None,
     }
     if mlflow:
         report["mlflow_run_id"] = log_to_mlflow(settings, report)

@@ -146,6 +146,7 @@ def test_train_resumes_an_interrupted_run(tiny_base, sft_file, tmp_path: Path):
     report = train(get_settings(), _options(tiny_base, sft_file, max_steps=4, save_steps=2), out, mlflow=False)
     assert report["resumed_from"] == "checkpoint-2"
     assert report["global_step"] == 4 and report["steps_run"] == 2
+    assert [e["step"] for e in report["loss_curve"]] == [1, 2, 3, 4]  # the steps before the interrupt too
     assert not list(out.glob("checkpoint-*"))
 
 
