@@ -97,6 +97,8 @@ def run(work: Path, args: argparse.Namespace, device: str) -> int:
           else "peak GPU memory: n/a (CPU)")
     print(f"examples {result['examples']}, max length {result['max_length']} tokens, trainable params "
           f"{result['trainable_params']:,} of {result['total_params']:,}")
+    val = result.get("validation") or {}
+    print(f"validation loss {val.get('loss')} on {val.get('examples')} held-back rows")
     print("loss curve (step: loss):")
     for entry in result["loss_curve"]:
         print(f"  {entry['step']:>4}: {entry['loss']:.4f}")

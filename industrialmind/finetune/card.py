@@ -57,7 +57,9 @@ def render_card(report: dict[str, Any], base_model_id: str | None = None) -> str
         f"- learning rate {hp.get('learning_rate')}, batch {hp.get('batch_size')} x {hp.get('grad_accum')} "
         f"accumulation, {report.get('global_step')} steps ({report.get('epochs')} epochs), seed {hp.get('seed')}",
         f"- train loss {report.get('train_loss')} (first logged {report.get('first_loss')}, last "
-        f"{report.get('last_loss')}); {report.get('seconds')} s, {report.get('steps_per_second')} steps/s", "",
+        f"{report.get('last_loss')}); {report.get('seconds')} s, {report.get('steps_per_second')} steps/s",
+        f"- validation loss {(report.get('validation') or {}).get('loss')} on "
+        f"{(report.get('validation') or {}).get('examples', 0)} held-back SFT rows (not the routing eval)", "",
         "## Evaluation", "",
     ]
     ev = report.get("eval")

@@ -101,7 +101,10 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
         grad_accum: int = typer.Option(4, "--grad-accum", help="Gradient accumulation steps per optimizer step."),
         max_length: int | None = typer.Option(None, "--max-length", help="Longest example in tokens (longer ones "
                                                  "are dropped and counted); default: the longest in the data."),
-        save_steps: int = typer.Option(50, "--save-steps", help="Checkpoint every N steps (a rerun resumes)."),
+        val_fraction: float = typer.Option(0.05, "--val-fraction", help="Share of SFT rows held back for a "
+                                           "validation loss (0 for none)."),
+        save_steps: int = typer.Option(50, "--save-steps", help="Checkpoint (and validate) every N steps; a rerun "
+                                       "resumes."),
         device: str = typer.Option("auto", "--device", help="auto (CUDA with bf16 when available, else CPU), "
                                    "cuda or cpu."),
         seed: int = typer.Option(0, "--seed", help="Random seed."),
@@ -121,7 +124,8 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
                                learning_rate=learning_rate, batch_size=batch_size, grad_accum=grad_accum,
                                lora_r=lora_r, lora_alpha=lora_alpha, lora_dropout=lora_dropout,
                                target_modules=[m.strip() for m in target_modules.split(",") if m.strip()],
-                               max_length=max_length, save_steps=save_steps, seed=seed, device=device,
+                               max_length=max_length, val_fraction=val_fraction, save_steps=save_steps, seed=seed,
+                               device=device,
                                gradient_checkpointing=checkpointing)
         bar = LazyBar(progress(), "LoRA steps")
         try:
@@ -138,7 +142,9 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
                 f"{', bf16' if report['bf16'] else ''}{', resumed from ' + report['resumed_from'] if report['resumed_from'] else ''})")
         c.print(f"loss {report['first_loss']:.4f} -> {report['last_loss']:.4f} (mean {report['train_loss']}); "
                 f"{report['seconds']} s, {report['steps_per_second']} steps/s; {report['examples']} examples, "
-                f"assistant-only loss: {report['assistant_only_loss']}; MLflow run {report['mlflow_run_id']}")
+                f"assistant-only loss: {report['assistant_only_loss']}; validation loss "
+                f"{report['validation']['loss']} ({report['validation']['examples']} rows); MLflow run "
+                f"{report['mlflow_run_id']}")
         c.print(f"try it: industrialmind eval routing --llm hf/{report['base']}@{out} --split heldout")
 
     @ft.command("merge")

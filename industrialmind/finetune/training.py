@@ -47,6 +47,7 @@ class TrainOptions:
     lora_dropout: float = 0.05
     target_modules: list[str] = field(default_factory=lambda: list(DEFAULT_TARGETS))
     max_length: int | None = None
+    val_fraction: float = 0.05  # rows held back for a validation loss (chosen by a hash of their id: stable)
     save_steps: int = 50
     seed: int = 0
     device: str = "auto"
@@ -152,6 +153,8 @@ def train(settings: Any, options: TrainOptions, out: Path | str, overwrite: bool
     if options.lora_r < 1 or options.lora_alpha < 1:
         raise InvalidInputError(f"--lora-r and --lora-alpha must be at least 1 (got {options.lora_r}, "
                                 f"{options.lora_alpha})")
+    if not 0 <= options.val_fraction < 0.5:
+        raise InvalidInputError(f"--val-fraction must be in [0, 0.5), got {options.val_fraction}")
     if options.max_steps == 0 or options.epochs <= 0:
         raise InvalidInputError("--max-steps must be positive (or -1 for --epochs) and --epochs above 0")
     resume = check_out_dir(out, options, overwrite)
@@ -191,8 +194,14 @@ def train(settings: Any, options: TrainOptions, out: Path | str, overwrite: bool
     from datasets import Dataset, Features, Json, Value
 
     features = Features({"messages": Json(), "tools": Value("string")})
-    dataset = Dataset.from_list([{"messages": r["messages"], "tools": json.dumps(r.get("tools") or [])}
-                                 for r in kept], features=features)
+    train_rows, val_rows = split_validation(kept, options.val_fraction)
+
+    def to_dataset(part: list[dict[str, Any]]) -> Any:
+        return Dataset.from_list([{"messages": r["messages"], "tools": json.dumps(r.get("tools") or [])}
+                                  for r in part], features=features)
+
+    dataset = to_dataset(train_rows)
+    val_dataset = to_dataset(val_rows) if val_rows else None
     from peft import LoraConfig
     from trl import SFTConfig, SFTTrainer
 
@@ -203,6 +212,8 @@ def train(settings: Any, options: TrainOptions, out: Path | str, overwrite: bool
                      per_device_train_batch_size=options.batch_size, gradient_accumulation_steps=options.grad_accum,
                      learning_rate=options.learning_rate, lr_scheduler_type="cosine", warmup_steps=0,
                      logging_steps=1, save_strategy="steps", save_steps=options.save_steps, save_total_limit=1,
+                     eval_strategy="steps" if val_dataset is not None else "no", eval_steps=options.save_steps,
+                     per_device_eval_batch_size=options.batch_size,
                      bf16=bf16, fp16=False, use_cpu=device == "cpu", gradient_checkpointing=checkpointing,
                      assistant_only_loss=assistant_only, max_length=max_length, packing=False, seed=options.seed,
                      data_seed=options.seed, report_to="none", disable_tqdm=True, dataset_num_proc=None,
@@ -222,7 +233,8 @@ def train(settings: Any, options: TrainOptions, out: Path | str, overwrite: bool
                 if progress:
                     progress(state.global_step, state.max_steps, entry)
 
-    trainer = SFTTrainer(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
+    trainer = SFTTrainer(model=model, args=args, train_dataset=dataset, eval_dataset=val_dataset,
+                         processing_class=tokenizer,
                          peft_config=peft_config, callbacks=[_Progress(), *(callbacks or [])])
     trainer.remove_callback(PrinterCallback)  # it prints every log dict on stdout, which --json must keep clean
     if device == "cuda":
@@ -231,6 +243,7 @@ def train(settings: Any, options: TrainOptions, out: Path | str, overwrite: bool
     result = trainer.train(resume_from_checkpoint=str(resume) if resume else None)
     seconds = time.perf_counter() - started
     steps_run = trainer.state.global_step - (_checkpoint_step(resume) if resume else 0)
+    val_loss = round(float(trainer.evaluate()["eval_loss"]), 4) if val_dataset is not None else None
     trainer.save_model(str(out))  # the adapter only (PEFT): adapter_config.json + adapter_model.safetensors
     tokenizer.save_pretrained(str(out))
     for ckpt in out.glob("checkpoint-*"):
@@ -242,8 +255,11 @@ def train(settings: Any, options: TrainOptions, out: Path | str, overwrite: bool
              for e in trainer.state.log_history if "loss" in e and "step" in e] or log
     report: dict[str, Any] = {
         "status": "done", "base": options.base, "data": options.data, "data_sha256": options.data_sha256,
-        "examples": len(kept), "dropped_too_long": len(rows) - len(kept), "max_length": max_length,
-        "sources": _count_sources(kept), "device": device, "bf16": bf16,
+        "examples": len(train_rows), "dropped_too_long": len(rows) - len(kept), "max_length": max_length,
+        "validation": {"examples": len(val_rows), "loss": val_loss,
+                       "curve": [{"step": e["step"], "loss": round(float(e["eval_loss"]), 4)}
+                                 for e in trainer.state.log_history if "eval_loss" in e]},
+        "sources": _count_sources(train_rows), "device": device, "bf16": bf16,
         "gpu": torch.cuda.get_device_name(0) if device == "cuda" else None,
         "peak_gpu_memory_mb": round(torch.cuda.max_memory_allocated() / 2**20, 1) if device == "cuda" else None,
         "assistant_only_loss": assistant_only, "gradient_checkpointing": checkpointing,
@@ -256,7 +272,8 @@ def train(settings: Any, options: TrainOptions, out: Path | str, overwrite: bool
                  "target_modules": list(options.target_modules)},
         "hyperparameters": {"learning_rate": options.learning_rate, "batch_size": options.batch_size,
                             "grad_accum": options.grad_accum, "epochs": options.epochs,
-                            "max_steps": options.max_steps, "seed": options.seed},
+                            "max_steps": options.max_steps, "seed": options.seed,
+                            "val_fraction": options.val_fraction},
         "loss_curve": curve, "eval": None, "mlflow_run_id": None,
     }
     if mlflow:
@@ -276,6 +293,17 @@ def _quiet_libraries() -> None:
     datasets.disable_progress_bars()
     transformers.utils.logging.disable_progress_bar()
     transformers.utils.logging.set_verbosity_error()
+
+
+def split_validation(rows: list[dict[str, Any]], fraction: float) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(train, validation): the rows whose id hashes lowest, about `fraction` of them (none below 10 rows). A hash,
+    not a shuffle, so a row keeps its side when the file grows."""
+    n_val = int(len(rows) * fraction) if len(rows) >= 10 else 0
+    if n_val == 0:
+        return list(rows), []
+    ranked = sorted(range(len(rows)), key=lambda i: hashlib.sha256(str(rows[i].get("id", i)).encode()).hexdigest())
+    val = set(ranked[:n_val])
+    return [r for i, r in enumerate(rows) if i not in val], [r for i, r in enumerate(rows) if i in val]
 
 
 def supports_assistant_only_loss(tokenizer: Any) -> bool:
@@ -349,6 +377,7 @@ def log_to_mlflow(settings: Any, report: dict[str, Any]) -> str | None:
         for key in ("train_loss", "global_step", "seconds", "steps_per_second", "peak_gpu_memory_mb"):
             if report.get(key) is not None:
                 metrics.append(Metric(key, float(report[key]), now_ms, 0))
+        metrics += [Metric("val_loss", e["loss"], now_ms, e["step"]) for e in report["validation"]["curve"]]
         client.log_batch(run_id, params=[Param(k, str(v)[:500]) for k, v in params.items()], metrics=metrics)
         client.set_terminated(run_id)
         return run_id

@@ -69,7 +69,8 @@ def tiny_base(small_build, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def trained(sft_file, tiny_base, tmp_path_factory: pytest.TempPathFactory):
-    """One LoRA run of 8 steps on the small set (shared by the tests that only read its outputs)."""
+    """One LoRA run of 8 steps on the small set, a fifth held back for validation (shared by the tests that only
+    read its outputs)."""
     import torch
 
     from industrialmind.config import get_settings
@@ -81,6 +82,6 @@ def trained(sft_file, tiny_base, tmp_path_factory: pytest.TempPathFactory):
     (base / "finetune-mlflow").mkdir(exist_ok=True)
     out = base / "adapter"
     options = TrainOptions(base=str(tiny_base), data=str(sft_file), max_steps=8, grad_accum=1, learning_rate=5e-3,
-                           lora_r=8, lora_alpha=16, lora_dropout=0.0, save_steps=100)
+                           lora_r=8, lora_alpha=16, lora_dropout=0.0, save_steps=100, val_fraction=0.2)
     report = train(settings, options, out)
     return out, report

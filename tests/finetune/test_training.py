@@ -64,6 +64,23 @@ def test_train_logs_metrics_to_mlflow(trained, tmp_path_factory):
     assert run.data.metrics["global_step"] == 8 and "train_loss" in run.data.metrics
     assert len(client.get_metric_history(run.info.run_id, "loss")) == 8
     assert run.data.params["lora_r"] == "8"
+    assert run.data.metrics["val_loss"] == report["validation"]["loss"]
+
+
+def test_train_reports_a_validation_loss_on_held_back_rows(trained, small_build):
+    """A fifth of the rows, chosen by id, is held back: the report gives their count and a finite loss."""
+    import math
+
+    from industrialmind.finetune.training import split_validation
+
+    _, report = trained
+    train_rows, val_rows = split_validation(small_build.examples, 0.2)
+    assert report["validation"]["examples"] == len(val_rows) == len(small_build.examples) // 5 > 0
+    assert report["examples"] == len(train_rows)
+    assert math.isfinite(report["validation"]["loss"])
+    assert not {r["id"] for r in train_rows} & {r["id"] for r in val_rows}
+    again = split_validation(list(reversed(small_build.examples)), 0.2)[1]
+    assert {r["id"] for r in again} == {r["id"] for r in val_rows}  # by hash, not by position
 
 
 def test_trained_adapter_loads_in_the_hf_brain(trained):
