@@ -45,8 +45,8 @@ def render_card(report: dict[str, Any], base_model_id: str | None = None) -> str
         f"- {report.get('examples', '?')} chat examples ({_sources(report.get('sources', {}))}), built by "
         "`industrialmind finetune data` from the routing suite's **dev split only** plus offline-planner traces on "
         "the demo plant. The held-out split was never trained on, so held-out eval figures are honest.",
-        f"- file sha256 `{report.get('data_sha256', '')}`; longest example {report.get('max_length', '?')} tokens "
-        "with the system prompt and every tool schema, exactly as the agent sends them.", "",
+        f"- file sha256 `{report.get('data_sha256', '')}`; max length {report.get('max_length', '?')} tokens (the "
+        "longest example: the system prompt and every tool schema, exactly as the agent sends them).", "",
         "## LoRA", "",
         f"- r={lora.get('r')}, alpha={lora.get('alpha')}, dropout={lora.get('dropout')}, "
         f"target modules: {', '.join(lora.get('target_modules') or [])}",
@@ -56,10 +56,9 @@ def render_card(report: dict[str, Any], base_model_id: str | None = None) -> str
         f"{' (' + report['gpu'] + ')' if report.get('gpu') else ''}, bf16: {report.get('bf16')}",
         f"- learning rate {hp.get('learning_rate')}, batch {hp.get('batch_size')} x {hp.get('grad_accum')} "
         f"accumulation, {report.get('global_step')} steps ({report.get('epochs')} epochs), seed {hp.get('seed')}",
-        f"- train loss {report.get('train_loss')} (first logged {report.get('first_loss')}, last "
-        f"{report.get('last_loss')}); {report.get('seconds')} s, {report.get('steps_per_second')} steps/s",
-        f"- validation loss {(report.get('validation') or {}).get('loss')} on "
-        f"{(report.get('validation') or {}).get('examples', 0)} held-back SFT rows (not the routing eval)", "",
+        f"- train loss {report.get('train_loss')} (first logged {_round(report.get('first_loss'))}, last "
+        f"{_round(report.get('last_loss'))}); {report.get('seconds')} s, {report.get('steps_per_second')} steps/s",
+        _validation_line(report.get("validation") or {}), "",
         "## Evaluation", "",
     ]
     ev = report.get("eval")
@@ -72,7 +71,7 @@ def render_card(report: dict[str, Any], base_model_id: str | None = None) -> str
                   f"via {ev.get('via', '')})."]
     else:
         lines.append("Not evaluated yet: run `industrialmind eval routing --llm hf/<base>@<this folder> --split "
-                     "heldout --json > eval.json` and `industrialmind finetune card <this folder> --eval eval.json`.")
+                     "heldout --via graph --json > eval.json` and `industrialmind finetune card <this folder> --eval eval.json`.")
     lines += ["", "## Use", "", "```bash", f"IM_LLM=hf/{base_id or base}@<adapter folder> industrialmind chat",
               "```", ""]
     return "\n".join(lines)
@@ -140,6 +139,16 @@ def validate_adapter_folder(folder: Path) -> list[str]:
 
 def _sources(sources: dict[str, int]) -> str:
     return ", ".join(f"{n} {k}" for k, n in sorted(sources.items())) or "no source counts"
+
+
+def _validation_line(val: dict[str, Any]) -> str:
+    if not val.get("examples"):
+        return "- no rows held back for a validation loss"
+    return f"- validation loss {val.get('loss')} on {val['examples']} held-back SFT rows (not the routing eval)"
+
+
+def _round(x: Any) -> Any:
+    return round(x, 4) if isinstance(x, float) else x
 
 
 def _pct(x: Any) -> str:
