@@ -72,6 +72,12 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr | None = Field(default=None, description="API key for the OpenAI-compatible endpoint.")
     ollama_base_url: str = Field(default="http://127.0.0.1:11434", description="Ollama server URL.")
     hf_token: SecretStr | None = Field(default=None, description="Hugging Face token, used only to publish adapters.")
+    hf_device: str = Field(
+        default="auto",
+        description="Where an 'hf/' brain runs: 'auto' (CUDA in bf16 when a GPU is visible, else the CPU), 'cpu' "
+        "or 'cuda'.",
+    )
+    hf_max_new_tokens: int = Field(default=512, ge=1, description="Most tokens an 'hf/' brain generates per turn.")
     checkpoint_url: str = Field(
         default="",
         description="Agent conversation checkpoints: default 'sqlite:///<home>/checkpoints.db', or a "

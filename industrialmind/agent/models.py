@@ -55,7 +55,10 @@ def make_chat_model(spec: str, settings: Settings) -> BaseChatModel:
         return ChatOllama(model=name, base_url=settings.ollama_base_url, temperature=0)
     if provider == "hf" and name:
         path, _, adapter = name.partition("@")
-        return LocalHFChatModel(model_path=path, adapter=adapter or None)
+        if settings.hf_device not in ("auto", "cpu", "cuda"):
+            raise ConfigError(f"IM_HF_DEVICE={settings.hf_device!r} is not valid; use auto, cpu or cuda")
+        return LocalHFChatModel(model_path=path, adapter=adapter or None, device=settings.hf_device,
+                                max_new_tokens=settings.hf_max_new_tokens)
     raise ConfigError(f"unknown chat model {spec!r}; valid forms: {', '.join(VALID_FORMS)}")
 
 
@@ -117,6 +120,7 @@ class LocalHFChatModel(BaseChatModel):
     model_path: str
     adapter: str | None = None
     max_new_tokens: int = 512
+    device: str = "auto"  # auto: CUDA in bf16 when a GPU is visible, else the CPU in float32
     tools: list[dict[str, Any]] = Field(default_factory=list)
     _loaded: Any = PrivateAttr(default=None)
 
@@ -140,11 +144,19 @@ class LocalHFChatModel(BaseChatModel):
                 from transformers import AutoModelForCausalLM, AutoTokenizer
             except ImportError as exc:
                 raise ConfigError(f"'hf/' models need the finetune extra (transformers, peft): {exc}") from None
+            import torch
+
             local = Path(self.model_path).expanduser()
             source = str(local) if local.exists() else self.model_path
+            device = self.device
+            if device == "auto":
+                device = "cuda" if torch.cuda.is_available() else "cpu"
+            if device == "cuda" and not torch.cuda.is_available():
+                raise ConfigError("IM_HF_DEVICE=cuda but no CUDA GPU is visible to torch; use auto or cpu")
+            dtype = torch.bfloat16 if device == "cuda" and torch.cuda.is_bf16_supported() else torch.float32
             try:
                 tokenizer = AutoTokenizer.from_pretrained(source)
-                model = AutoModelForCausalLM.from_pretrained(source)
+                model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype)
             except OSError as exc:
                 raise ConfigError(f"cannot load the model {self.model_path!r} (a local folder or a Hub repo "
                                   f"already in the cache): {exc}") from None
@@ -152,7 +164,7 @@ class LocalHFChatModel(BaseChatModel):
                 from peft import PeftModel
 
                 model = PeftModel.from_pretrained(model, str(Path(self.adapter).expanduser()))
-            model.eval()
+            model.to(device).eval()
             self._loaded = (tokenizer, model)
         return self._loaded
 
@@ -163,7 +175,7 @@ class LocalHFChatModel(BaseChatModel):
         tokenizer, model = self._load()
         tools = [t.get("function", t) for t in self.tools] or None
         inputs = tokenizer.apply_chat_template(to_chat_dicts(messages), tools=tools, add_generation_prompt=True,
-                                               return_tensors="pt", return_dict=True)
+                                               return_tensors="pt", return_dict=True).to(model.device)
         with torch.no_grad():
             output = model.generate(**inputs, max_new_tokens=self.max_new_tokens, do_sample=False,
                                     pad_token_id=tokenizer.pad_token_id or tokenizer.eos_token_id)

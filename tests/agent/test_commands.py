@@ -86,6 +86,17 @@ def test_make_chat_model_hf_parses_adapter():
     """'hf/<path>@<adapter>' builds the in-process model without loading weights yet."""
     model = models.make_chat_model("hf/./base@./lora", get_settings())
     assert (model.model_path, model.adapter) == ("./base", "./lora")
+    assert (model.device, model.max_new_tokens) == ("auto", 512)
+
+
+def test_make_chat_model_hf_takes_device_and_token_limit_from_settings():
+    """IM_HF_DEVICE and IM_HF_MAX_NEW_TOKENS reach the in-process model; an unknown device is a clear error."""
+    from industrialmind.errors import ConfigError
+
+    model = models.make_chat_model("hf/./base", get_settings(hf_device="cpu", hf_max_new_tokens=64))
+    assert (model.device, model.max_new_tokens) == ("cpu", 64)
+    with pytest.raises(ConfigError, match="use auto, cpu or cuda"):
+        models.make_chat_model("hf/./base", get_settings(hf_device="gpu"))
 
 
 def test_real_llm_calls_fail_loudly():
