@@ -2,6 +2,9 @@
 
     .venv/bin/python scripts/gpu_finetune_check.py                 # ~50 steps in bf16 on the GPU
     .venv/bin/python scripts/gpu_finetune_check.py --allow-cpu --steps 5 --small   # the same path on a CPU
+    # a GPU machine without the planner's dependencies: build here, train there
+    .venv/bin/python scripts/gpu_finetune_check.py --prepare-only --workdir gpu-check/
+    python3 scripts/gpu_finetune_check.py --prepared --workdir gpu-check/        # on the GPU machine
 
 It builds everything locally (no download: HF_HUB_OFFLINE=1): the SFT data from the routing suite's dev split and
 the offline planner's traces, a tiny Qwen2 from a config with a tokenizer trained on that data, then runs
@@ -31,6 +34,10 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--small", action="store_true", help="a 2-layer 64-wide model and 24 examples (CPU-sized)")
     p.add_argument("--workdir", type=Path, default=None, help="keep the data, model and adapter here "
                    "(default: a temporary folder, removed at the end)")
+    p.add_argument("--prepare-only", action="store_true", help="build the data and the tiny model in --workdir and "
+                   "stop (no CUDA needed): for a GPU machine that lacks the planner's dependencies")
+    p.add_argument("--prepared", action="store_true", help="train on the sft.jsonl and tiny-qwen2/ already in "
+                   "--workdir (made by --prepare-only) instead of building them here")
     return p
 
 
@@ -39,6 +46,13 @@ def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     for key in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
         os.environ[key] = "1"  # nothing may be downloaded: fail instead
+    if (args.prepare_only or args.prepared) and args.workdir is None:
+        print("error: --prepare-only and --prepared need --workdir DIR", file=sys.stderr)
+        return 2
+    if args.prepare_only:
+        args.workdir.mkdir(parents=True, exist_ok=True)
+        prepare(args.workdir, args)
+        return 0
     import torch
 
     cuda = torch.cuda.is_available()
@@ -57,8 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     return run(args.workdir, args, device)
 
 
-def run(work: Path, args: argparse.Namespace, device: str) -> int:
-    """Build data and model under work, train through the CLI, print the figures."""
+def prepare(work: Path, args: argparse.Namespace) -> tuple[Path, Path]:
+    """Build the SFT data (work/sft.jsonl) and the tiny Qwen2 (work/tiny-qwen2/); returns their paths."""
     from industrialmind.config import get_settings
     from industrialmind.finetune.dataset import build_examples, write_jsonl
     from industrialmind.finetune.tiny import build_tiny_model
@@ -76,6 +90,19 @@ def run(work: Path, args: argparse.Namespace, device: str) -> int:
             else {"hidden_size": 256, "layers": 4, "vocab_size": 4096})
     base = build_tiny_model(work / "tiny-qwen2", report.examples, **size)
     print(f"tiny Qwen2 {size} built in {time.perf_counter() - t0:.1f} s -> {base}")
+    return data, base
+
+
+def run(work: Path, args: argparse.Namespace, device: str) -> int:
+    """Build data and model under work (or reuse prepared ones), train through the CLI, print the figures."""
+    if args.prepared:
+        data, base = work / "sft.jsonl", work / "tiny-qwen2"
+        if not data.is_file() or not (base / "config.json").is_file():
+            print(f"error: --prepared needs {data} and {base}/config.json (run --prepare-only first)", file=sys.stderr)
+            return 2
+        os.environ["IM_HOME"] = str(work / "im_home")
+    else:
+        data, base = prepare(work, args)
     out = work / "adapter"
     cmd = [sys.executable, "-c", "from industrialmind.cli import main; main()", "finetune", "train",
            "--base", str(base), "--data", str(data), "--out", str(out), "--max-steps", str(args.steps),
