@@ -73,19 +73,43 @@ def load_suite(path: Path | str | None = None) -> Suite:
                             + ", ".join(sorted(p.name for p in SUITES_DIR.glob("*.y*ml"))))
     text = path.read_text(encoding="utf-8")
     if path.suffix == ".jsonl":
-        rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+        rows = []
+        for n, line in enumerate(text.splitlines(), 1):
+            if line.strip():
+                try:
+                    rows.append(json.loads(line))
+                except json.JSONDecodeError as exc:
+                    raise InvalidInputError(f"{path.name} line {n} is not JSON: {exc.msg}") from None
+        if not all(isinstance(r, dict) for r in rows):
+            raise InvalidInputError(f"every line of {path.name} must be a JSON object (a case, or a first header "
+                                    "line with 'now')")
         header = rows[0] if rows and "cases" not in rows[0] and "turns" not in rows[0] else {}
         data = {"now": header.get("now"), "cases": [r for r in rows if "turns" in r]}
     else:
         import yaml
 
-        data = yaml.safe_load(text) or {}
+        try:
+            data = yaml.safe_load(text) or {}
+        except yaml.YAMLError as exc:
+            raise InvalidInputError(f"{path.name} is not valid YAML: {exc}") from None
+    if isinstance(data, list):  # a bare list of cases
+        data = {"cases": data}
+    if not isinstance(data, dict):
+        raise InvalidInputError(f"{path.name} must hold a mapping with 'cases' (and optionally 'now') or a list of "
+                                f"cases, not a {type(data).__name__}")
     now_text = str(data.get("now") or "2026-11-26T10:00:00Z")
-    now = datetime.fromisoformat(now_text.replace("Z", "+00:00"))
+    try:
+        now = datetime.fromisoformat(now_text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInputError(f"'now' in {path.name} is {now_text!r}, not an ISO 8601 time such as "
+                                "2026-11-26T10:00:00Z") from None
     now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
     cases: list[Case] = []
     seen: set[str] = set()
     for i, raw in enumerate(data.get("cases") or []):
+        if not isinstance(raw, dict):
+            raise InvalidInputError(f"case {i + 1} of {path.name} is a {type(raw).__name__}, not a mapping with "
+                                    "id, turns and expect")
         cid = str(raw.get("id") or f"case-{i}")
         unknown = set(raw) - _KEYS
         if unknown:

@@ -54,6 +54,41 @@ def test_bundled_suite_has_enough_cases_and_a_heldout_split():
     assert {"follow-up", "clarify", "refuse", "multi", "typo", "time", "slang"} <= tags
 
 
+def test_bundled_suite_dev_and_heldout_share_no_first_question():
+    """No conversation opens with the same words in both splits, so tuning on dev cannot tune on held-out
+    questions (short follow-up turns such as "why?" may repeat: their context differs)."""
+    suite = runner.load_suite()
+    first = {split: {c.turns[0].strip().lower() for c in suite.cases if c.split == split}
+             for split in ("dev", "heldout")}
+    assert not first["dev"] & first["heldout"]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("cases: [\n", "not valid YAML"),
+    ("- just a string\n", "case 1 of bad.yaml is a str"),
+    ("42\n", "not a int"),
+    ("now: yesterday\ncases: []\n", "not an ISO 8601 time"),
+])
+def test_load_suite_malformed_files_are_clear_errors(tmp_path: Path, text: str, message: str):
+    """Broken YAML, a case that is not a mapping, a file that is neither a mapping nor a list, and a bad 'now'
+    each give one clear error instead of a traceback."""
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(InvalidInputError, match=message):
+        runner.load_suite(path)
+
+
+def test_load_suite_accepts_a_bare_list_and_rejects_broken_jsonl(tmp_path: Path):
+    """A YAML file that is just a list of cases loads; a JSONL line that is not JSON names its line number."""
+    path = tmp_path / "list.yaml"
+    path.write_text("- {id: x, turns: [hi], expect: {refuse: true}}\n")
+    assert [c.id for c in runner.load_suite(path).cases] == ["x"]
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "x", "turns": ["hi"], "expect": {"refuse": true}}\n{"turns": [\n')
+    with pytest.raises(InvalidInputError, match="line 2 is not JSON"):
+        runner.load_suite(bad)
+
+
 def test_load_suite_rejects_unknown_keys(tmp_path: Path):
     """A case with a misspelt key fails with a message naming the case and the valid keys."""
     path = tmp_path / "bad.yaml"
