@@ -134,7 +134,9 @@ def main() -> None:
     try:
         app(standalone_mode=False)
     except IndustrialMindError as exc:
-        err_console().print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        from rich.markup import escape
+
+        err_console().print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise SystemExit(exc.exit_code) from None
     except KeyboardInterrupt:
         err_console().print("interrupted")
@@ -146,8 +148,15 @@ def main() -> None:
             raise SystemExit(exc.exit_code) from None
         if isinstance(exc, typer.Abort | click.exceptions.Abort):
             raise SystemExit(1) from None
-        if isinstance(exc, typer.TyperException | click.ClickException) and hasattr(exc, "show"):
-            exc.show()
+        if isinstance(exc, typer.TyperException | click.ClickException) and hasattr(exc, "format_message"):
+            # the same one-line form as every other error, with the help of the command that was misused
+            from rich.markup import escape
+
+            ctx = getattr(exc, "ctx", None)
+            sub = ctx.command_path[len(ctx.find_root().command_path):].strip() if ctx is not None else ""
+            command = " ".join(["industrialmind", *sub.split()])
+            err_console().print(f"[bold red]error:[/] {escape(exc.format_message())} (see `{command} --help`)",
+                                highlight=False, soft_wrap=True)
             raise SystemExit(getattr(exc, "exit_code", 2) or 2) from None
         raise
 

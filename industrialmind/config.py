@@ -163,5 +163,25 @@ def mask_url(text: str) -> str:
 
 
 def get_settings(**overrides: Any) -> Settings:
-    """Read settings from the environment, with keyword overrides (used by the CLI and tests)."""
-    return Settings(**overrides)
+    """Read settings from the environment, with keyword overrides (used by the CLI and tests).
+
+    A malformed value (IM_WEB_PORT=abc) raises ConfigError naming the variable, the value and what is valid.
+    """
+    from pydantic import ValidationError
+
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        from industrialmind.errors import ConfigError
+
+        problems = []
+        for err in exc.errors():
+            name = str(err["loc"][0]) if err.get("loc") else "?"
+            value = err.get("input")
+            shown = "********" if name in _SECRET_FIELDS else mask_url(str(value))
+            problems.append(f"IM_{name.upper()}={shown!r}: {err['msg'][0].lower()}{err['msg'][1:]}")
+        raise ConfigError("bad setting " + "; ".join(problems)
+                          + " (unset it for the default; README section Configuration lists every setting)") from None
+
+
+_SECRET_FIELDS = {"influx_token", "neo4j_password", "openai_api_key", "hf_token", "web_password"}

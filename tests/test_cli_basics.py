@@ -48,4 +48,26 @@ def test_usage_errors_print_one_message_not_a_traceback():
     for argv in (["eval", "routing", "--no-such-flag"], ["detect", "--asset"], ["no-such-command"]):
         out = subprocess.run([sys.executable, "-m", "industrialmind", *argv], capture_output=True, text=True)
         assert out.returncode == 2, (argv, out.stderr)
-        assert "Traceback" not in out.stderr and "Error:" in out.stderr, (argv, out.stderr)
+        assert "Traceback" not in out.stderr and out.stderr.startswith("error: "), (argv, out.stderr)
+
+
+def test_bad_setting_is_one_config_error_line():
+    """IM_WEB_PORT=abc exits 2 with one line naming the variable and the value, not a pydantic traceback."""
+    import os
+
+    env = {**os.environ, "IM_WEB_PORT": "abc"}
+    out = subprocess.run([sys.executable, "-m", "industrialmind", "config"], capture_output=True, text=True, env=env,
+                         check=False)
+    assert out.returncode == 2, out.stderr
+    assert out.stderr.startswith("error: bad setting IM_WEB_PORT='abc'") and "Traceback" not in out.stderr
+
+
+def test_get_settings_out_of_range_is_config_error():
+    """An out-of-range setting raises ConfigError naming the variable and its value."""
+    import pytest
+
+    from industrialmind.config import get_settings
+    from industrialmind.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"IM_HF_MAX_NEW_TOKENS='0'"):
+        get_settings(hf_max_new_tokens=0)
