@@ -21,6 +21,7 @@ _UNITS = {
 }
 _PART = re.compile(r"(\d+(?:\.\d+)?)\s*([a-z]+)")
 _DURATION = re.compile(r"^(?:\d+(?:\.\d+)?\s*[a-z]+\s*)+$")
+_MAX_SECONDS = 1000 * 365 * 86400  # a thousand years: more is a typo, and datetime arithmetic would overflow
 _EXAMPLES = "ISO 8601 ('2026-11-20T08:00Z'), 'now', 'today', 'yesterday', or an amount ago ('30m', '2h', '7d', '1w')"
 
 
@@ -46,6 +47,9 @@ def parse_duration(text: str) -> timedelta | None:
         if unit not in _UNITS:
             return None
         total += float(amount) * _UNITS[unit]
+    if total > _MAX_SECONDS:
+        raise InvalidInputError(f"duration {text.strip()!r} is too long: at most {_MAX_SECONDS // 86400 // 365} "
+                                "years ('30m', '2h', '7d', '52w')")
     return timedelta(seconds=total)
 
 
@@ -126,8 +130,10 @@ def parse_range(start: str | datetime | None, end: str | datetime | None = None,
     end_dt = parse_when(end, now) if end not in (None, "") else now
     start_dt = parse_when(start, now) if start not in (None, "") else end_dt - default
     if end_dt <= start_dt:
+        start_from = f"from {start!r}" if start not in (None, "") else "the default"
+        end_from = f"from {end!r}" if end not in (None, "") else "now"
         raise InvalidInputError(
-            f"the range ends before it starts: start {start_dt.isoformat()} (from {start!r}) is not before "
-            f"end {end_dt.isoformat()} (from {end!r})"
+            f"the range ends before it starts: start {start_dt.isoformat()} ({start_from}) is not before "
+            f"end {end_dt.isoformat()} ({end_from})"
         )
     return start_dt, end_dt

@@ -87,3 +87,16 @@ def test_parse_interval_rejects_malformed_or_zero(text):
     """A malformed or zero interval raises InvalidInputError quoting it."""
     with pytest.raises(InvalidInputError, match=repr(text)):
         parse_interval(text)
+
+
+def test_parse_when_refuses_absurd_durations():
+    """'99999999d' ago is refused with the longest accepted amount instead of overflowing datetime."""
+    with pytest.raises(InvalidInputError, match="too long"):
+        parse_when("99999999d")
+
+
+def test_parse_range_says_now_for_a_default_end():
+    """A start in the future is refused naming the default end as 'now', not as None."""
+    with pytest.raises(InvalidInputError, match=r"\(now\)") as info:
+        parse_range("9999-01-01T00:00:00", None)
+    assert "None" not in str(info.value)
