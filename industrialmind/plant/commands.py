@@ -78,6 +78,10 @@ def _write_marker(settings: Settings, seed: int, start: datetime, end: datetime)
                                                     "end": end.isoformat()}, indent=2))
 
 
+LIVE_BROKER_WAIT_S = 20.0  # `simulate --live` gives up on an unreachable broker after this long
+MAX_DAYS = 3650  # ten years of history is already ~1e9 points; more is a typo
+
+
 def backfill(settings: Settings, days: float = 7.0, seed: int = 1, end: datetime | None = None,
              progress: Progress | None = None, plant: Plant | None = None) -> dict[str, Any]:
     """Simulate [end - days, end) into the time-series store; save the plant and the fault labels to the records store.
@@ -93,11 +97,15 @@ def backfill(settings: Settings, days: float = 7.0, seed: int = 1, end: datetime
     from industrialmind.plant.simulator import Simulator
     from industrialmind.stores.timeseries import mask, open_timeseries
 
-    if days <= 0:
-        raise InvalidInputError(f"--days must be more than 0, got {days!r}")
+    if not 0 < days <= MAX_DAYS:  # also refuses NaN
+        raise InvalidInputError(f"--days must be more than 0 and at most {MAX_DAYS} (ten years), got {days!r}")
     plant = plant or demo_plant()
     end = utc(end) if end is not None else _now_minute()
-    start = end - timedelta(days=days)
+    try:
+        start = end - timedelta(days=days)
+    except OverflowError:  # an --end in year 1
+        raise InvalidInputError(f"--end {end.isoformat()} minus {days:g} days falls before year 1: give a later "
+                                "--end or fewer --days") from None
     sim = Simulator(plant, seed=seed)
     total = max(1, -(-int((end - start).total_seconds()) // int(WRITE_CHUNK.total_seconds())))
     began = time.perf_counter()
@@ -314,11 +322,20 @@ def simulate(
 ) -> None:
     """Simulate the demo plant: write its history to the time-series store and its fault labels to the records store."""
     from industrialmind.cli import console, emit_json, err_console, progress, settings
+    from industrialmind.errors import InvalidInputError
     from industrialmind.timeutil import parse_when
 
     cfg = settings()
-    cfg.ensure_home()
     end_at = parse_when(end) if end else None
+    if not 0 < days <= MAX_DAYS:  # before the progress bar and before anything is written
+        raise InvalidInputError(f"--days must be more than 0 and at most {MAX_DAYS} (ten years), got {days!r}")
+    run_live = None
+    if live:  # a bad --rate or --speed fails now, not after the whole backfill
+        run_live = _live_runner()
+        from industrialmind.plant.live import sample_step
+
+        sample_step(1, speed, rate)  # only checks the values here; run_live derives the real step
+    cfg.ensure_home()
     with progress() as bar:
         task = bar.add_task(f"simulating {days:g} days (seed {seed})", total=None)
         result = backfill(cfg, days=days, seed=seed, end=end_at,
@@ -331,10 +348,12 @@ def simulate(
             f"{result['start']:%Y-%m-%d %H:%M} .. {result['end']:%Y-%m-%d %H:%M} UTC, and {result['fault_labels']} "
             f"fault labels ({', '.join(result['faults']) or 'none'}) in {result['seconds']} s "
             f"-> {result['timeseries_url']}", highlight=False)
-    if live:
-        run_live = _live_runner()
-        err_console().print("streaming live readings; Ctrl-C to stop")
-        run_live(cfg, seed=seed, rate=rate, speed=speed)
+    if run_live is not None:
+        err = err_console()
+        err.print("streaming live readings; Ctrl-C to stop")
+        # a person is watching: say why nothing happens, and give up sooner than the services started by `up`
+        run_live(cfg, seed=seed, rate=rate, speed=speed, broker_wait_s=LIVE_BROKER_WAIT_S,
+                 on_retry=lambda message, _delay: err.print(f"simulate: {message}", highlight=False))
 
 
 def _live_runner() -> Callable[..., Any]:

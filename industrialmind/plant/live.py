@@ -41,11 +41,13 @@ def sample_step(sensors: int, speed: float, rate: float | None) -> int:
 def run_live(settings, seed: int = 1, rate: float | None = None, speed: float = 1.0,
              stop_event: threading.Event | None = None, duration: float | None = None,
              on_tick: Callable[[dict[str, Any]], None] | None = None, streams=None,
-             start: datetime | None = None) -> dict[str, Any]:
+             start: datetime | None = None, broker_wait_s: float = 60.0,
+             on_retry: Callable[[str, float], None] | None = None) -> dict[str, Any]:
     """Publish the demo plant's telemetry live until stop_event is set (or duration wall seconds passed).
 
     Returns a summary: points published and failed, the simulated window covered, the step, and the wall time.
-    on_tick(summary-so-far) is called after every published tick.
+    on_tick(summary-so-far) is called after every published tick; on_retry(message, delay) while the broker is
+    unreachable, for at most broker_wait_s seconds (then BackendUnavailableError).
     """
     from industrialmind.plant.demo import demo_plant
     from industrialmind.plant.simulator import Simulator
@@ -55,7 +57,7 @@ def run_live(settings, seed: int = 1, rate: float | None = None, speed: float = 
     simulator = Simulator(demo_plant(), seed=seed)
     step_s = sample_step(simulator.sensor_count, speed, rate)
     streams = streams or Streams.from_settings(settings)
-    streams.wait_until_reachable(max_wait_s=60.0, stop=stop_event.is_set)
+    streams.wait_until_reachable(max_wait_s=broker_wait_s, on_retry=on_retry, stop=stop_event.is_set)
     streams.ensure_topics()
     topic = streams.topic("telemetry")
     producer = streams.producer()

@@ -148,3 +148,42 @@ def test_catch_up_extends_history_with_the_same_values():
         store.close()
     expected = Simulator(demo_plant(), seed=4).wide(end, end + timedelta(minutes=30))[("M-101", "current")]
     assert stored["value"].to_numpy() == pytest.approx(expected.to_numpy())
+
+
+@pytest.mark.parametrize("args", [["--days", "1e9"], ["--days", "nan"], ["--live", "--rate", "0"],
+                                  ["--live", "--speed", "-1"]])
+def test_simulate_refuses_bad_values_before_writing(args, im_home):
+    """Absurd --days and a bad live --rate/--speed fail at once with exit 2, before any history is written."""
+    from industrialmind.errors import InvalidInputError
+
+    result = CliRunner().invoke(app, ["simulate", *args])
+    assert isinstance(result.exception, InvalidInputError), result.output
+    assert not (im_home / "timeseries.duckdb").exists()
+
+
+def test_backfill_end_in_year_one_is_invalid_input():
+    """An --end so early that the window starts before year 1 is an InvalidInputError, not an OverflowError."""
+    from datetime import UTC, datetime
+
+    from industrialmind.errors import InvalidInputError
+    from industrialmind.plant.commands import backfill
+
+    with pytest.raises(InvalidInputError, match="before year 1"):
+        backfill(get_settings(), days=7, end=datetime(1, 1, 2, tzinfo=UTC))
+
+
+def test_run_live_reports_retries_and_gives_up_on_an_unreachable_broker():
+    """With an unreachable broker, run_live reports each retry and gives up after broker_wait_s."""
+    from industrialmind.errors import BackendUnavailableError
+    from industrialmind.plant.live import run_live
+    from industrialmind.stores.streams import Streams
+
+    class Unreachable(Streams):
+        def check(self, timeout: float = 5.0) -> list[str]:
+            raise BackendUnavailableError("Kafka broker at '127.0.0.1:9' is unreachable")
+
+    said: list[str] = []
+    with pytest.raises(BackendUnavailableError, match="gave up after"):
+        run_live(get_settings(), streams=Unreachable("127.0.0.1:9"), broker_wait_s=1.0,
+                 on_retry=lambda message, delay: said.append(message))
+    assert said and "retrying" in said[0]
