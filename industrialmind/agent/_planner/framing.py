@@ -66,20 +66,9 @@ def frame_cues(text: str) -> dict[str, float]:
 def themes_of(description: str) -> set[str]:
     """The frames a tool serves, read from its own docstring."""
     d = description.lower()
-    out = set()
-    if _DOC_THEME_RE.search(d):
-        out.add(DOCS)
-    if _CAUSE_THEME_RE.search(d):
-        out.add(CAUSE)
-    if _NOW_THEME_RE.search(d):
-        out.add(NOW)
-    if _FLOW_THEME_RE.search(d):
-        out.add(FLOW)
-    if _DESCRIBE_THEME_RE.search(d):
-        out.add(DESCRIBE)
-    if _ANOMALY_THEME_RE.search(d):
-        out.add(ANOMALY)
-    return out
+    themes = ((DOCS, _DOC_THEME_RE), (CAUSE, _CAUSE_THEME_RE), (NOW, _NOW_THEME_RE), (FLOW, _FLOW_THEME_RE),
+              (DESCRIBE, _DESCRIBE_THEME_RE), (ANOMALY, _ANOMALY_THEME_RE))
+    return {frame for frame, pattern in themes if pattern.search(d)}
 
 
 # Words of docstrings and the words engineers use for the same thing. Generic maintenance vocabulary.
