@@ -11,7 +11,7 @@ import csv
 import re
 from pathlib import Path
 
-from industrialmind.errors import InvalidInputError, NotFoundError
+from industrialmind.errors import InvalidInputError
 from industrialmind.plant.model import FailureMode
 
 FMEA_ASSET_TYPE = "haul_truck"
@@ -51,11 +51,14 @@ def fmea_prefix(path: Path) -> str:
 
 def read_fmea(path: Path | str, asset_type: str = FMEA_ASSET_TYPE) -> list[FailureMode]:
     """Read an FMEA CSV into failure modes (one per row); raises InvalidInputError naming missing columns."""
+    import io
+
+    from industrialmind.plant.importers.csv_import import read_text
+
     path = Path(path)
-    if not path.is_file():
-        raise NotFoundError(f"FMEA file {str(path)!r} does not exist")
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
+    text = read_text(path, what="FMEA file")  # clear errors for a missing, empty, binary or non-UTF-8 file
+    try:
+        reader = csv.DictReader(io.StringIO(text, newline=""))
         headers = {_key(h): h for h in (reader.fieldnames or [])}
         columns = {field: next((headers[a] for a in aliases if a in headers), None)
                    for field, aliases in _COLUMNS.items()}
@@ -77,7 +80,10 @@ def read_fmea(path: Path | str, asset_type: str = FMEA_ASSET_TYPE) -> list[Failu
                 component=" / ".join(parts), mechanism=get["cause"], symptoms=effects,
                 revealing_sensors=[], recommended_action=get["action"] or get["controls"],
                 severity=severity, occurrence=occurrence, detection=detection, source=prefix))
-        return modes
+    except csv.Error as exc:  # a stray carriage return inside an unquoted field
+        raise InvalidInputError(f"FMEA file {str(path)!r} cannot be read as CSV ({exc}): expected a header row "
+                                "(failure mode, cause, effect, ...) and comma-separated rows") from None
+    return modes
 
 
 def failure_mode_text(mode: FailureMode) -> str:

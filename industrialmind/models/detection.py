@@ -232,13 +232,18 @@ def read_csv(path: Path, timestamp_col: str | None = None) -> pd.DataFrame:
     """Read a user's CSV (',' or ';') into a numeric wide frame indexed by time (or by row number)."""
     import pandas as pd
 
+    import csv
+    import io
+
+    from industrialmind.plant.importers.csv_import import read_text
+
     path = Path(path)
-    if not path.is_file():
-        raise InvalidInputError(f"no such CSV file {str(path)!r}")
+    text = read_text(path)  # clear errors for a missing, empty, binary or non-UTF-8 file, or a folder
     try:
-        df = pd.read_csv(path, sep=None, engine="python")
-    except Exception as exc:
-        raise InvalidInputError(f"cannot read {str(path)!r} as CSV: {exc}") from None
+        df = pd.read_csv(io.StringIO(text), sep=None, engine="python")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
+        raise InvalidInputError(f"cannot read {str(path)!r} as CSV ({exc}): expected a header row, then rows "
+                                "separated by ',', ';' or tab") from None
     if timestamp_col is None:
         for cand in df.columns:
             if str(cand).lower() in ("ts", "time", "timestamp", "datetime", "date"):
@@ -278,7 +283,8 @@ def detect_csv(path: Path, timestamp_col: str | None = None, train_rows: int | N
     from industrialmind.models.training import ModelConfig, fit_bundle
 
     if model not in CSV_MODELS:
-        raise InvalidInputError(f"unknown model {model!r} for --csv" + did_you_mean(model, CSV_MODELS)
+        hint = did_you_mean(model, CSV_MODELS)
+        raise InvalidInputError(f"unknown model {model!r} for --csv" + (hint if "did you mean" in hint else "")
                                 + f"; valid: {', '.join(CSV_MODELS)}")
     frame = read_csv(path, timestamp_col)
     import pandas as pd

@@ -39,3 +39,14 @@ def test_read_real_mining_truck_fmea(shared_data: Path) -> None:
     assert modes[0].component == "Power Unit / Fuel System / Fuel Tank"
     assert all(m.severity is not None for m in modes)
     assert sum(1 for m in modes if m.recommended_action) > 300
+
+
+def test_read_fmea_refuses_empty_binary_and_folder(tmp_path: Path) -> None:
+    """An empty file, binary junk and a folder each get a clear InvalidInputError, not a codec error."""
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    junk = tmp_path / "junk.csv"
+    junk.write_bytes(bytes(range(256)) * 8)
+    for path, reason in ((empty, "is empty"), (junk, "binary"), (tmp_path, "not a file")):
+        with pytest.raises(InvalidInputError, match=reason):
+            read_fmea(path)

@@ -201,3 +201,19 @@ def test_format_1_bundle_with_window_last_input_still_scores(tmp_path):
     windows = make_windows(train[:40], 8)  # (n, sensors, window)
     expected = 0.5 * np.abs(windows).mean(axis=2)
     np.testing.assert_allclose(scorer.window_errors(windows), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_read_csv_reads_latin1_and_refuses_folders_and_binary(tmp_path):
+    """A Latin-1 CSV (a degree sign in the header) is read; a folder and binary junk get clear errors."""
+    from industrialmind.errors import InvalidInputError
+    from industrialmind.models.detection import read_csv
+
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("time;temp \xb0C\n".encode("latin-1") + b"".join(
+        f"2024-01-01T00:{i:02d}:00;{i}\n".encode() for i in range(30)))
+    assert list(read_csv(latin).columns) == ["temp \xb0C"]
+    junk = tmp_path / "junk.csv"
+    junk.write_bytes(bytes(range(256)) * 8)
+    for path, reason in ((tmp_path, "not a file"), (junk, "binary")):
+        with pytest.raises(InvalidInputError, match=reason):
+            read_csv(path)

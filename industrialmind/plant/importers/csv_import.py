@@ -58,13 +58,13 @@ class ParsedCsv:
     rows: int = 0  # data rows in the file (header excluded)
 
 
-def read_text(file: Path) -> str:
-    """The file's text (UTF-8 with or without BOM, else Latin-1), or a clear error when missing or empty."""
+def read_text(file: Path, what: str = "CSV file") -> str:
+    """The file's text (UTF-8 with or without BOM, else Latin-1), or a clear error when missing, empty or binary."""
     file = Path(file).expanduser()
     if not file.exists():
         near = [p.name for p in file.parent.glob("*.csv")] if file.parent.is_dir() else []
         hint = did_you_mean(file.name, near) if near else ""
-        raise NotFoundError(f"CSV file {str(file)!r} does not exist" + (hint if "did you mean" in hint else ""))
+        raise NotFoundError(f"{what} {str(file)!r} does not exist" + (hint if "did you mean" in hint else ""))
     if not file.is_file():
         raise InvalidInputError(f"{str(file)!r} is not a file: pass a CSV file")
     raw = file.read_bytes()
@@ -73,8 +73,19 @@ def read_text(file: Path) -> str:
     except UnicodeDecodeError:
         text = raw.decode("latin-1")
     if not text.strip():
-        raise InvalidInputError(f"CSV file {str(file)!r} is empty: expected a header row and data rows")
+        raise InvalidInputError(f"{what} {str(file)!r} is empty: expected a header row and data rows")
+    if _looks_binary(raw[:8192]):
+        raise InvalidInputError(f"{what} {str(file)!r} is binary, not text: expected a CSV file (a header row, then "
+                                "rows separated by ',', ';' or tab)")
     return text
+
+
+def _looks_binary(head: bytes) -> bool:
+    """True for bytes no CSV holds: a NUL, or many control characters (an archive, an image, a spreadsheet)."""
+    if b"\x00" in head:
+        return True
+    control = sum(b < 32 and b not in (9, 10, 13) for b in head)
+    return control > max(2, len(head) // 100)
 
 
 def detect_delimiter(text: str) -> str:
@@ -177,7 +188,11 @@ def parse_csv(file: Path | str, timestamp_col: str | None = None, sensor_cols: l
     tz = check_timezone(tz)
     text = read_text(file)
     delimiter = detect_delimiter(text)
-    records = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    try:
+        records = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    except csv.Error as exc:  # a stray carriage return or NUL inside a field
+        raise InvalidInputError(f"CSV file {str(file)!r} cannot be read as CSV ({exc}): expected a header row, then "
+                                "rows separated by ',', ';' or tab") from None
     header = [h.strip() or f"column_{i + 1}" for i, h in enumerate(records[0])]
     index_cols = {h for h, raw in zip(header, records[0]) if raw.strip().lower() in ("", "index", "unnamed: 0")}
     seen: dict[str, int] = {}

@@ -130,3 +130,19 @@ def test_parse_csv_ignores_a_row_index_column(write_csv):
     """A pandas-style unnamed index column is reported as ignored, not imported as a sensor."""
     parsed = parse_csv(write_csv(",time,temp\n0,2024-01-01,1\n1,2024-01-02,2\n"))
     assert parsed.sensor_cols == ["temp"] and parsed.ignored_columns == ["column_1"]
+
+
+def test_parse_csv_refuses_binary_junk(tmp_path):
+    """Random bytes named .csv are refused as binary instead of crashing the csv module."""
+    path = tmp_path / "junk.csv"
+    path.write_bytes(bytes(range(256)) * 8)
+    with pytest.raises(InvalidInputError, match="binary, not text"):
+        parse_csv(path)
+
+
+def test_parse_csv_stray_carriage_return_is_invalid_input(write_csv):
+    """A carriage return inside an unquoted field is a clear InvalidInputError, not a _csv.Error."""
+    path = write_csv("x")
+    path.write_bytes(b"time,temp\n2024-01-01 00:00:00,1\r5\n")
+    with pytest.raises(InvalidInputError, match="cannot be read as CSV"):
+        parse_csv(path)
