@@ -57,7 +57,7 @@ def docs_add(paths: list[Path] = typer.Argument(..., help="Files or folders (Mar
 @docs_app.command("search")
 def docs_search(query: str = typer.Argument(..., help="A question or keywords."),
                 asset: str | None = typer.Option(None, "--asset", help="Only passages about this asset id."),
-                k: int = typer.Option(5, "-k", "--top", help="How many passages."),
+                k: int = typer.Option(5, "-k", "--top", min=1, help="How many passages."),
                 json_out: bool = JSON_OPT) -> None:
     """Search the documents and FMEA rows (hybrid BM25 + vectors + graph); every passage has a citation."""
     from industrialmind.cli import console, emit_json, settings
@@ -140,13 +140,17 @@ def graph_failure_modes(target: str = typer.Argument(..., help="An asset id (P-1
 
 @graph_app.command("query")
 def graph_query(cypher: str = typer.Argument(..., help="One read-only Cypher query (MATCH ... RETURN ...)."),
-                limit: int = typer.Option(50, "--limit", help="Row limit."),
+                limit: int = typer.Option(50, "--limit", min=1, help="Row limit."),
                 timeout: float = typer.Option(5.0, "--timeout", help="Seconds before the query is stopped."),
                 json_out: bool = JSON_OPT) -> None:
     """Run a read-only Cypher query; anything that writes is refused."""
     from industrialmind.cli import console, emit_json, settings
     from industrialmind.stores.graph import open_settings_graph
 
+    if not timeout > 0:
+        from industrialmind.errors import InvalidInputError
+
+        raise InvalidInputError(f"--timeout {timeout:g} is not a duration: give the seconds, more than 0 (e.g. 5)")
     graph = open_settings_graph(settings())
     try:
         rows = graph.read_only(cypher, limit=limit, timeout_s=timeout)

@@ -190,6 +190,10 @@ def load_document(path: Path | str, known_assets: Iterable[str] = (), max_chars:
         full_text = "\n".join(pages)
     else:
         text = raw.decode("utf-8", errors="replace")
+        head = text[:8192]
+        if "\x00" in head or head.count("\ufffd") > len(head) // 10:  # an image or archive renamed .txt
+            raise InvalidInputError(f"cannot read {path.name!r}: it is binary, not {suffix} text; pass Markdown, "
+                                    "plain text (UTF-8) or PDF files")
         meta, text = _front_matter(text)
         if suffix in (".md", ".markdown"):
             title, pairs = markdown_sections(text)
@@ -224,7 +228,11 @@ def expand_paths(paths: Iterable[Path | str]) -> list[Path]:
     files: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            files.extend(sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES))
+            found = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES)
+            if not found:  # a wrong folder would otherwise "succeed" with nothing indexed
+                raise NotFoundError(f"no documents in the folder {str(p)!r}: expected files ending "
+                                    f"{', '.join(SUFFIXES)}")
+            files.extend(found)
         elif p.is_file():
             files.append(p)
         else:

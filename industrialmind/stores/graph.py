@@ -164,7 +164,8 @@ class LadybugGraph:
             message = str(exc)
             if "interrupt" in message.lower() or "timeout" in message.lower():
                 raise InvalidInputError(f"Cypher query ran past {timeout_s:g} s and was stopped") from exc
-            raise InvalidInputError(f"Cypher query failed: {message}") from exc
+            # Ladybug's parser adds the query and a caret underneath on more lines; the first line says it all
+            raise InvalidInputError(f"Cypher query failed: {message.splitlines()[0]}") from exc
         finally:
             self._conn.set_query_timeout(0)
 

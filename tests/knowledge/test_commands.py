@@ -71,3 +71,11 @@ def test_cli_import_fmea(tmp_path: Path) -> None:
 def test_cli_groups_have_help(args: list[str]) -> None:
     """Each command group answers --help."""
     assert run(*args).exit_code == 0
+
+
+def test_cli_graph_query_refuses_zero_timeout_and_limit() -> None:
+    """--timeout 0 and --limit 0 are refused up front instead of "ran past 0 s" or an empty result."""
+    assert isinstance(run("graph", "query", "MATCH (a) RETURN a", "--timeout", "0").exception, InvalidInputError)
+    result = run("graph", "query", "MATCH (a) RETURN a", "--limit", "0")
+    assert result.exit_code == 2 and "--limit" in result.output
+    assert run("docs", "search", "pump", "--top", "0").exit_code == 2

@@ -97,3 +97,18 @@ def test_load_document_rejects_bad_input(tmp_path: Path) -> None:
         load_document(tmp_path / "empty.md")
     with pytest.raises(NotFoundError):
         expand_paths([tmp_path / "nope"])
+
+
+def test_expand_paths_refuses_a_folder_without_documents(tmp_path: Path) -> None:
+    """A folder holding no Markdown, text or PDF file is an error naming the folder and the valid types."""
+    (tmp_path / "data.csv").write_text("a,b\n")
+    with pytest.raises(NotFoundError, match=r"no documents in the folder .*\.md.*\.pdf"):
+        expand_paths([tmp_path])
+
+
+def test_load_document_refuses_binary_text_file(tmp_path: Path) -> None:
+    """A binary file named .txt is refused instead of being indexed as garbage."""
+    path = tmp_path / "photo.txt"
+    path.write_bytes(bytes(range(256)) * 8)
+    with pytest.raises(InvalidInputError, match="binary"):
+        load_document(path)

@@ -90,3 +90,15 @@ def test_open_graph_parses_neo4j_url(monkeypatch: pytest.MonkeyPatch) -> None:
     assert isinstance(g, Neo4jGraph) and g._database == "plant"
     open_graph("bolt://db.example", password="fromenv")
     assert calls == [("neo4j://db.example:7687", ("alice", "s3cret")), ("bolt://db.example", ("neo4j", "fromenv"))]
+
+
+def test_read_only_syntax_error_is_one_line(tmp_path: Path) -> None:
+    """A Cypher syntax error is an InvalidInputError of one line (the engine's caret lines are dropped)."""
+    graph = open_graph(f"ladybug:///{tmp_path / 'g.lbug'}")
+    try:
+        graph.ensure_schema()
+        with pytest.raises(InvalidInputError, match="Cypher query failed") as info:
+            graph.read_only("MATCH (n RETURN n")
+    finally:
+        graph.close()
+    assert "\n" not in str(info.value)
