@@ -214,10 +214,14 @@ class Streams:
         try:
             md = self.admin().list_topics(timeout=timeout)
         except KafkaException as exc:
-            raise BackendUnavailableError(
-                f"Kafka broker at {self.bootstrap!r} is unreachable ({exc.args[0].str() if exc.args else exc}); "
-                "check IM_KAFKA_BOOTSTRAP, or leave it empty to use the bundled broker") from None
+            raise self._unreachable(exc) from None
         return sorted(md.topics)
+
+    def _unreachable(self, exc: Exception) -> BackendUnavailableError:
+        """The error for a broker that cannot be reached: the reason in words (not KafkaError{...}) and the fix."""
+        reason = exc.args[0].str() if exc.args and hasattr(exc.args[0], "str") else str(exc)
+        return BackendUnavailableError(f"Kafka broker at {self.bootstrap!r} is unreachable ({reason}); "
+                                       "check IM_KAFKA_BOOTSTRAP, or leave it empty to use the bundled broker")
 
     def wait_until_reachable(self, max_wait_s: float | None = None, on_retry: Callable[[str, float], None] | None = None,
                              stop: Callable[[], bool] | None = None) -> None:
@@ -253,7 +257,7 @@ class Streams:
         try:
             existing = set(admin.list_topics(timeout=timeout).topics)
         except KafkaException as exc:
-            raise BackendUnavailableError(f"Kafka broker at {self.bootstrap!r} is unreachable: {exc}") from None
+            raise self._unreachable(exc) from None
         wanted = [NewTopic(self.topic(k), counts[k], 1) for k in TOPIC_KINDS if self.topic(k) not in existing]
         created = []
         if wanted:

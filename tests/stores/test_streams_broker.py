@@ -113,3 +113,15 @@ def test_ensure_broker_lock_file_lives_in_home(im_home):
     with broker_mod._home_lock(im_home):
         assert (im_home / broker_mod.LOCK_NAME).exists()
     assert os.path.isdir(im_home)
+
+
+def test_ensure_topics_unreachable_broker_says_why_in_words():
+    """Creating topics on a closed loopback port is BackendUnavailableError with the reason and the fix, not a
+    KafkaError{...} repr."""
+    pytest.importorskip("confluent_kafka")
+    from industrialmind.errors import BackendUnavailableError
+    from industrialmind.stores.streams import Streams
+
+    with pytest.raises(BackendUnavailableError, match="IM_KAFKA_BOOTSTRAP") as info:
+        Streams("127.0.0.1:9").ensure_topics(timeout=1.0)
+    assert "KafkaError{" not in str(info.value) and "Broker transport failure" in str(info.value)
