@@ -132,7 +132,10 @@ _register()
 def main() -> None:
     """Console entry point: run the app and turn expected failures into one line and exit code 2."""
     try:
-        app(standalone_mode=False)
+        # without standalone mode click returns (not raises) the code of a `typer.Exit(1)`: pass it on
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:
+            raise SystemExit(code)
     except IndustrialMindError as exc:
         from rich.markup import escape
 

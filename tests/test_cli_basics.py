@@ -71,3 +71,15 @@ def test_get_settings_out_of_range_is_config_error():
 
     with pytest.raises(ConfigError, match=r"IM_HF_MAX_NEW_TOKENS='0'"):
         get_settings(hf_max_new_tokens=0)
+
+
+def test_exit_code_of_a_failed_check_reaches_the_shell(tmp_path):
+    """`doctor` with an unreachable MLflow server exits 1 through the real entry point (click returns, not raises,
+    the code of typer.Exit(1) outside standalone mode)."""
+    import os
+
+    env = {**os.environ, "IM_HOME": str(tmp_path), "IM_MLFLOW_URI": "http://127.0.0.1:9"}
+    out = subprocess.run([sys.executable, "-m", "industrialmind", "doctor"], capture_output=True, text=True, env=env,
+                         check=False)
+    assert out.returncode == 1, (out.stdout, out.stderr)
+    assert "FAIL mlflow" in out.stdout and "Traceback" not in out.stderr
