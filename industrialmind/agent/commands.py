@@ -130,6 +130,11 @@ def ask(question: str = typer.Argument(..., help="The question, in plain words."
         llm: str | None = typer.Option(None, "--llm", help="Brain: offline, openai/<model>, ollama/<model>, hf/<path>."),
         json_out: bool = typer.Option(False, "--json", help="Print machine-readable JSON.")) -> None:
     """Ask one question (non-interactive); an action only runs with --approve, else it waits under pending_approval."""
+    if not question.strip():  # before the brain is loaded: an empty turn would only get an empty answer
+        from industrialmind.errors import InvalidInputError
+
+        raise InvalidInputError("the question is empty: ask in plain words, e.g. "
+                                "`industrialmind ask \"status of P-101\"`")
     with _assistant(llm) as assistant:
         result = assistant.ask(question, thread_id=thread, approve=approve)
     if json_out:

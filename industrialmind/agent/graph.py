@@ -39,6 +39,8 @@ def build_graph(settings: Settings | None = None, llm: BaseChatModel | None = No
         from industrialmind.agent.models import make_chat_model
 
         llm = make_chat_model(settings.llm, settings)
+    from industrialmind.agent.models import invoke_chat
+
     by_name = {t.name: t for t in tools}
     model = llm.bind_tools(tools)
 
@@ -48,7 +50,7 @@ def build_graph(settings: Settings | None = None, llm: BaseChatModel | None = No
         if steps >= max_steps:
             return {"messages": [AIMessage(content=_step_limit_answer(state, steps))], "steps": steps}
         messages = [SystemMessage(content=system_prompt(ctx.now())), *state["messages"]]
-        reply = model.invoke(messages)
+        reply = invoke_chat(model, messages, llm)
         return {"messages": [reply], "steps": steps + 1, "approval": None}
 
     def route(state: AgentState) -> Literal["approve", "act", "answer"]:
@@ -161,7 +163,11 @@ def open_checkpointer(settings: Settings) -> Any:
         try:
             conn = psycopg.connect(dsn, autocommit=True, prepare_threshold=0, row_factory=dict_row)
         except psycopg.OperationalError as exc:
-            raise BackendUnavailableError(f"cannot reach the checkpoint database {url!r}: {exc}") from None
+            from industrialmind.config import mask_url
+
+            # the URL's password stays hidden, and psycopg's hint on a second line joins the first
+            raise BackendUnavailableError(f"cannot reach the checkpoint database {mask_url(url)!r}: "
+                                          f"{' '.join(str(exc).split())}; check IM_CHECKPOINT_URL") from None
         saver = PostgresSaver(conn)
         saver.setup()
         return saver

@@ -62,6 +62,41 @@ def make_chat_model(spec: str, settings: Settings) -> BaseChatModel:
     raise ConfigError(f"unknown chat model {spec!r}; valid forms: {', '.join(VALID_FORMS)}")
 
 
+def unreachable_errors() -> tuple[type[BaseException], ...]:
+    """The exception types the chat-model clients raise when their server cannot be reached (refused, timed out)."""
+    errors: list[type[BaseException]] = [ConnectionError]
+    try:
+        import httpx  # the transport of the ollama and openai clients
+
+        errors.append(httpx.TransportError)
+    except ImportError:  # pragma: no cover - httpx comes with every server-backed brain
+        pass
+    try:
+        import openai
+
+        errors.append(openai.APIConnectionError)
+    except ImportError:  # openai is only there with its extra
+        pass
+    return tuple(errors)
+
+
+def invoke_chat(model: Any, messages: Any, llm: Any = None) -> Any:
+    """model.invoke(messages), turning an unreachable model server into BackendUnavailableError naming its URL."""
+    try:
+        return model.invoke(messages)
+    except unreachable_errors() as exc:
+        from industrialmind.config import mask_url
+        from industrialmind.errors import BackendUnavailableError
+
+        llm = llm if llm is not None else model
+        name = getattr(llm, "model_name", None) or getattr(llm, "model", None) or type(llm).__name__
+        url = getattr(llm, "openai_api_base", None) or getattr(llm, "base_url", None) or "the default endpoint"
+        raise BackendUnavailableError(
+            f"the chat model {name!r} at {mask_url(str(url))} cannot be reached "
+            f"({str(exc).splitlines()[0] if str(exc).strip() else 'no answer'}): start that server, fix IM_OPENAI_BASE_URL "
+            "or IM_OLLAMA_BASE_URL, or use --llm offline") from None
+
+
 _TOOL_CALL = re.compile(r"<tool_call>\s*(.*?)\s*(?:</tool_call>|$)", re.DOTALL)
 
 
@@ -157,9 +192,10 @@ class LocalHFChatModel(BaseChatModel):
             try:
                 tokenizer = AutoTokenizer.from_pretrained(source)
                 model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype)
-            except OSError as exc:
+            except OSError as exc:  # transformers' messages run over several lines; one is enough here
+                reason = " ".join(str(exc).split())
                 raise ConfigError(f"cannot load the model {self.model_path!r} (a local folder or a Hub repo "
-                                  f"already in the cache): {exc}") from None
+                                  f"already in the cache): {reason}") from None
             if self.adapter:
                 from peft import PeftModel
 

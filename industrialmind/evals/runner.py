@@ -232,6 +232,8 @@ def run_suite(settings: Any, suite: Suite, llm: str = "offline", tools: str = "f
     includes the graph and the stand-in tools)."""
     from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
+    from industrialmind.agent.models import invoke_chat
+
     assets, lines, plants = plant_registry(data_dir)
     bound_tools, execute = build_tools_for_eval(settings, tools, assets, suite.now)
     raw_model = make_model(llm, settings, assets, lines, suite.now)
@@ -258,7 +260,7 @@ def run_suite(settings: Any, suite: Suite, llm: str = "offline", tools: str = "f
         for turn_no, text in enumerate(case.turns):
             messages.append(HumanMessage(text))
             t0 = time.perf_counter()
-            reply: AIMessage = model.invoke(messages)
+            reply: AIMessage = invoke_chat(model, messages, raw_model)
             spent = time.perf_counter() - t0
             messages.append(reply)
             calls = list(reply.tool_calls or [])
@@ -270,7 +272,7 @@ def run_suite(settings: Any, suite: Suite, llm: str = "offline", tools: str = "f
                     messages.append(ToolMessage(json.dumps(result, default=str), tool_call_id=call.get("id")
                                                 or uuid.uuid4().hex, name=call["name"], artifact=result))
                 t0 = time.perf_counter()
-                final = model.invoke(messages)
+                final = invoke_chat(model, messages, raw_model)
                 spent += time.perf_counter() - t0
                 messages.append(final)
                 answer = _content(final)

@@ -30,6 +30,16 @@ def test_checkpointer_unknown_url_names_valid_forms():
         open_checkpointer(get_settings(checkpoint_url="redis://localhost"))
 
 
+def test_checkpointer_unreachable_postgres_is_one_line_with_password_masked():
+    """A closed PostgreSQL port is BackendUnavailableError on one line, the URL's password masked."""
+    pytest.importorskip("langgraph.checkpoint.postgres")
+    from industrialmind.errors import BackendUnavailableError
+
+    with pytest.raises(BackendUnavailableError, match="IM_CHECKPOINT_URL") as info:
+        open_checkpointer(get_settings(checkpoint_url="postgresql://im:hunter2@127.0.0.1:9/db"))
+    assert "hunter2" not in str(info.value) and "\n" not in str(info.value)
+
+
 def test_checkpointer_postgres_resumes_approval(monkeypatch):
     """With a PostgreSQL URL, an approval interrupt in one Assistant is resumed by a fresh one."""
     url = require_env("IM_TEST_POSTGRES_URL", "PostgreSQL")

@@ -182,3 +182,29 @@ def test_result_table_none_without_records():
     from industrialmind.agent.commands import result_table
 
     assert result_table({"summary": "ok", "count": 0}) is None and result_table("text") is None
+
+
+def test_ask_empty_question_is_invalid_input():
+    """A blank question is refused before the brain loads, instead of a slow empty answer."""
+    from industrialmind.errors import InvalidInputError
+
+    result = CliRunner().invoke(app, ["ask", "   "])
+    assert isinstance(result.exception, InvalidInputError) and "question is empty" in str(result.exception)
+
+
+def test_invoke_chat_unreachable_server_is_backend_unavailable():
+    """A refused connection to the model server becomes BackendUnavailableError naming the model and URL."""
+    import httpx
+
+    from industrialmind.errors import BackendUnavailableError
+
+    class Unreachable:
+        model = "qwen2.5:7b"
+        base_url = "http://127.0.0.1:9"
+
+        def invoke(self, messages):
+            raise httpx.ConnectError("[Errno 111] Connection refused")
+
+    with pytest.raises(BackendUnavailableError, match=r"'qwen2.5:7b' at http://127.0.0.1:9 cannot be reached "
+                                                     r"\(\[Errno 111\] Connection refused\)"):
+        models.invoke_chat(Unreachable(), [])
