@@ -43,7 +43,7 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
                                                                   "before the latest data)."),
         end: str | None = typer.Option(None, "--end", help="Training data end (ISO 8601; default: latest data)."),
         model: str = typer.Option("conv_ae", "--model", help="conv_ae, lstm_ae or pca."),
-        epochs: int | None = typer.Option(None, "--epochs", help="Training epochs (default 30, early stopping)."),
+        epochs: int | None = typer.Option(None, "--epochs", min=1, help="Training epochs (default 30, early stopping)."),
         wait: bool = typer.Option(True, "--wait/--background", help="Wait for the job, or run it in the background."),
         job: str | None = typer.Option(None, "--job", help="Run an already recorded job (used by --background)."),
         json_out: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),

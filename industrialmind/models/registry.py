@@ -9,6 +9,7 @@ requirements, and scoring needs only ONNX Runtime. mlflow is imported lazily (~2
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -41,9 +42,34 @@ def _client(settings):
     for name in ("mlflow", "alembic"):
         logging.getLogger(name).setLevel(logging.WARNING)
     uri = settings.resolved.mlflow
+    if uri.startswith(("http://", "https://")):
+        _check_server(uri)
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
     return mlflow, MlflowClient(tracking_uri=uri, registry_uri=uri)
+
+
+SERVER_CHECK_TIMEOUT_S = 5.0
+
+
+@functools.lru_cache(maxsize=8)
+def _check_server(uri: str) -> None:
+    """Fail fast when an MLflow server does not answer: its client retries for minutes before it gives up."""
+    import urllib.error
+    import urllib.request
+
+    from industrialmind.config import mask_url
+
+    try:
+        with urllib.request.urlopen(uri.rstrip("/") + "/health", timeout=SERVER_CHECK_TIMEOUT_S):
+            return
+    except urllib.error.HTTPError:  # it answered: reachable, whatever it thinks of /health
+        return
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", None) or exc
+        raise BackendUnavailableError(
+            f"MLflow server {mask_url(uri)} is unreachable ({reason}): start it, fix IM_MLFLOW_URI, or leave "
+            "IM_MLFLOW_URI empty for the local store under IM_HOME") from None
 
 
 def _artifact_location(settings) -> str | None:

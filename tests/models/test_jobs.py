@@ -128,3 +128,14 @@ def test_detect_line_reports_model_and_limit_results_together(stores):
     assert line["assets"]["M-101"]["method"] == "limits" and line["assets"][ASSET]["method"] == "model"
     assert "1 by model, 1 by normal-range limits" in line["summary"] and "Not checked: " in line["summary"]
     assert "P-102" in line["unchecked"] and "no data" in line["unchecked"]["P-102"]
+
+
+def test_train_refuses_zero_or_negative_epochs():
+    """`train --epochs 0` is a usage error (exit 2) instead of silently training with the default 30 epochs."""
+    from typer.testing import CliRunner
+
+    from industrialmind.cli import app
+
+    for epochs in ("0", "-3"):
+        result = CliRunner().invoke(app, ["train", "--asset", "P-101", "--epochs", epochs])
+        assert result.exit_code == 2 and "--epochs" in result.output, result.output

@@ -43,3 +43,17 @@ def test_registry_fetch_without_model_is_a_clear_error(mlflow_home):
 
     with pytest.raises(ModelError, match="industrialmind train --asset C-201"):
         registry.fetch_bundle(get_settings(), "C-201")
+
+
+def test_unreachable_mlflow_server_fails_fast_with_the_fix(monkeypatch):
+    """An IM_MLFLOW_URI server that refuses connections is one BackendUnavailableError naming the variable, instead
+    of the MLflow client retrying for minutes."""
+    import pytest
+
+    from industrialmind.config import get_settings
+    from industrialmind.errors import BackendUnavailableError
+    from industrialmind.models import registry
+
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")  # so a regression fails quickly, not after minutes
+    with pytest.raises(BackendUnavailableError, match="IM_MLFLOW_URI"):
+        registry.list_models(get_settings(mlflow_uri="http://127.0.0.1:9"))
