@@ -191,9 +191,20 @@ class Neo4jGraph:
     def __init__(self, uri: str, auth: tuple[str, str] | None, database: str | None = None,
                  driver: Any = None) -> None:
         if driver is None:
-            import neo4j
+            import logging
 
+            import neo4j
+            from neo4j.exceptions import AuthError, ServiceUnavailable
+
+            # the driver warns on stderr (Python's last-resort handler) for each failed routing attempt
+            logging.getLogger("neo4j").setLevel(logging.CRITICAL)  # the failure is raised below, in one line
             driver = neo4j.GraphDatabase.driver(uri, auth=auth)
+            try:  # fail now: a read on an unreachable server is retried for 30 s before it gives up
+                driver.verify_connectivity()
+            except (ServiceUnavailable, AuthError) as exc:
+                driver.close()
+                raise BackendUnavailableError(f"Neo4j at {uri!r} is unavailable: {exc}; check IM_GRAPH_URL (and "
+                                              "IM_NEO4J_PASSWORD), or leave it empty for the embedded graph") from None
         self._driver = driver
         self._database = database
         self.uri = uri

@@ -142,3 +142,10 @@ def test_neo4j_unreachable_server_is_backend_unavailable() -> None:
 
     with pytest.raises(BackendUnavailableError, match="db:7687"):
         Neo4jGraph("neo4j://db:7687", None, driver=DeadDriver()).run("assets")
+
+
+def test_neo4j_closed_port_fails_at_open_not_after_retries() -> None:
+    """Opening Neo4j on a closed loopback port raises BackendUnavailableError at once (reads retried it for 30 s)."""
+    pytest.importorskip("neo4j")
+    with pytest.raises(BackendUnavailableError, match="IM_GRAPH_URL"):
+        Neo4jGraph("neo4j://127.0.0.1:9", ("neo4j", "x"))
