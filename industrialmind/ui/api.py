@@ -229,6 +229,7 @@ def serve(settings: "Settings", host: str | None = None, port: int | None = None
 
     host = host or settings.web_host
     port = port or settings.web_port
+    check_bindable(host, port)
     app = build_server_app(settings, llm=llm, host=host, port=port)
     logging.getLogger("chainlit").setLevel(logging.WARNING)
     # load the brain while the first person opens the page (started from on_chat_start instead, the first
@@ -238,6 +239,32 @@ def serve(settings: "Settings", host: str | None = None, port: int | None = None
     if on_ready is not None:
         on_ready(f"http://{host}:{port}")
     asyncio.run(server.serve())
+
+
+def check_bindable(host: str, port: int) -> None:
+    """Raise ConfigError, before anything starts, when host:port cannot be served (out of range, in use, not ours).
+
+    uvicorn only logs such a failure and returns, so the URL was printed and the command ended with exit code 0.
+    """
+    import socket
+
+    from industrialmind.errors import ConfigError
+
+    if not 1 <= int(port) <= 65535:
+        raise ConfigError(f"port {port} is not a TCP port: use 1 to 65535 (--port or IM_WEB_PORT)")
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise ConfigError(f"cannot serve on host {host!r}: {exc.strerror}; use an address of this machine, e.g. "
+                          "127.0.0.1 or 0.0.0.0 (--host or IM_WEB_HOST)") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does, so TIME_WAIT is no error
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise ConfigError(f"cannot serve on {host}:{port}: {exc.strerror or exc}; use another --port or --host "
+                              "(IM_WEB_PORT, IM_WEB_HOST), or stop what holds that port") from None
 
 
 def _version() -> str:

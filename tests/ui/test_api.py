@@ -162,3 +162,22 @@ def test_web_command_prints_its_url(server):
     out = server.output()
     assert f"IndustrialMind web chat: {server.url}/" in out
     assert f"{server.url}/api/docs" in out
+
+
+def test_check_bindable_refuses_a_bad_or_busy_port():
+    """A port out of range, or one already listened on, is a ConfigError before the server starts, not a printed
+    URL and exit code 0."""
+    import socket
+
+    require_web_stack()
+    from industrialmind.errors import ConfigError
+    from industrialmind.ui.api import check_bindable
+
+    with pytest.raises(ConfigError, match="99999 is not a TCP port"):
+        check_bindable("127.0.0.1", 99999)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(ConfigError, match=f"cannot serve on 127.0.0.1:{port}"):
+            check_bindable("127.0.0.1", port)
