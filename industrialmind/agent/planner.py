@@ -203,7 +203,7 @@ class OfflinePlanner(BaseChatModel):
             ranked = fit_to_entities(ranked, self._specs, ents, text, ctx if follow_up else None,
                                      names_only(ents, registry))
             has_entities = bool(ents.assets or ents.ambiguous or ents.unknown_ids or ents.lines or ents.sensors
-                                or ents.asset_types or ents.sites)
+                                or ents.asset_types or ents.sites or ents.unknown_lines)
             top, p_top = ranked[0]
             asks = re.search(r"\b(why|how|what|which|when|where|is|are|was|were|did|does|can|could)\b", norm(text))
             if top in (HELP, OUT_OF_SCOPE) and follow_up and asks:
@@ -307,6 +307,10 @@ class OfflinePlanner(BaseChatModel):
         needs_asset = "asset" in kinds and kinds["asset"] in spec.required
         takes_asset = "asset" in kinds or "scope" in kinds
         targets: list[str | None] = list(ents.assets) + list(ents.unknown_ids)
+        if ents.unknown_lines and not (ents.lines or targets) and ("scope" in kinds or "line" in kinds):
+            known = ", ".join(f"{ln.id} ({ln.name})" for ln in registry.lines.values())
+            return self._ask(f"There is no {ents.unknown_lines[0]} in this plant; its lines are {known}. Which one "
+                             "do you mean?", {"question": text, "candidates": [], "line": ents.unknown_lines[0]})
         # a search over free text does not need the asset: 'the compressor' narrows nothing worth a question
         searches = any(param_kind(p) == "text" for p in spec.required) and not needs_asset and not spec.is_action
         if not targets and not ents.asset_types and "asset_type" in kinds and not needs_asset and not spec.is_action:

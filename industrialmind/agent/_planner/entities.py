@@ -34,6 +34,13 @@ if TYPE_CHECKING:
 _FILLER = {"the", "a", "an", "of", "on", "in", "at", "for", "to", "my", "our", "that", "this", "its", "is", "and"}
 
 
+def _ranks(words: str) -> bool:
+    """Whether the words before a type noun rank the kind ('the sickest', 'the most worn') rather than name one."""
+    said = [w for w in words.split() if w not in _FILLER]
+    return bool(said) and all(w in ("worst", "best", "most", "least", "top") or (w.endswith("est") and len(w) >= 6)
+                              for w in said[:1])
+
+
 def _type_noun(asset_type: str) -> str:
     return asset_type.replace("_", " ").split()[-1]
 
@@ -61,6 +68,7 @@ class Entities:
     assets: list[str] = field(default_factory=list)
     ambiguous: list[AssetMention] = field(default_factory=list)
     unknown_ids: list[str] = field(default_factory=list)
+    unknown_lines: list[str] = field(default_factory=list)  # 'line 4' where the registry has no such line
     lines: list[str] = field(default_factory=list)
     sites: list[str] = field(default_factory=list)
     asset_types: list[str] = field(default_factory=list)
@@ -76,7 +84,7 @@ class Entities:
         return {
             "asset": float(bool(self.assets or self.ambiguous or self.unknown_ids)),
             "multi_asset": float(len(self.assets) > 1),
-            "scope": float(bool(self.lines or self.sites)),
+            "scope": float(bool(self.lines or self.sites or self.unknown_lines)),
             "type": float(bool(self.asset_types)),
             "sensor": float(bool(self.sensors)),
             "time": float(self.time is not None),
@@ -175,9 +183,13 @@ class Registry:
             if free(m.start(), m.end()):
                 cand = [lid for lid in self.lines if id_key(lid) in (f"l{m.group(1)}", f"line{m.group(1)}")]
                 if cand and cand[0] not in ents.lines:
-                    taken.append((m.start(), m.end()))
-                    masks.append((m.start(), m.end(), LINE_SLOT))
                     ents.lines.append(cand[0])
+                elif not cand and self.lines and m.group(0) not in ents.unknown_lines:
+                    # a line the plant does not have: said and kept, so the question is asked back rather than
+                    # quietly widened to the whole site
+                    ents.unknown_lines.append(m.group(0))
+                taken.append((m.start(), m.end()))
+                masks.append((m.start(), m.end(), LINE_SLOT))
         for site in self.sites:
             for m in re.finditer(r"(?<![\w-])" + re.escape(norm(site)) + r"(?![\w-])", t):
                 if free(m.start(), m.end()) and len(site) > 2:
@@ -228,6 +240,8 @@ class Registry:
                     if ents.lines:
                         ids = [i for i in ids if self.assets[i].line_id in ents.lines]
                     before = re.search(r"\b(the|that|this|our)\s+((?:[\w-]+\s+){0,2})$", t[: m.start()])
+                    if before and _ranks(before.group(2)):
+                        before = None  # 'the sickest pump', 'the worst motor': a ranking over the kind, not one
                     if not (ids and not plural and before):
                         masks.append((m.start(), m.end(), TYPE_SLOT))
                     if ids and not plural and before:

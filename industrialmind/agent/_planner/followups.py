@@ -56,6 +56,9 @@ def resume_clarification(text: str, ents: Entities, ctx: Context, registry: Regi
     question = pending.get("question")
     if not question:
         return None
+    if pending.get("line") and ents.lines:  # we asked which line: the question again, on the line named
+        question = norm(question).replace(pending["line"], ents.lines[0].lower(), 1)
+        return question, registry.link(question, now)
     candidates: list[str] = pending.get("candidates") or []
     chosen = [a for a in ents.assets if not candidates or a in candidates]
     if not chosen and candidates:

@@ -206,6 +206,8 @@ def _since(t: str, now: datetime) -> TimeRange | None:
             start = _midnight(now).replace(hour=tt.hour, minute=tt.minute)
             if start > now:
                 start -= timedelta(days=1)
+        elif re.fullmatch(r"\d{1,2}", what) and int(what) <= 23:
+            start = _latest_hour(int(what), now)  # 'since 6' said at 10:00 is since 06:00, at 20:00 since 18:00
         elif re.fullmatch(r"\d+", what):
             return None
         else:
@@ -213,6 +215,29 @@ def _since(t: str, now: datetime) -> TimeRange | None:
             if start is None or start > now:
                 return None
     return TimeRange(start, None, m.group(0))
+
+
+def _latest_hour(hour: int, now: datetime) -> datetime:
+    """The latest past time the clock showed this hour, reading 1-11 as am or pm, whichever came last."""
+    found = []
+    for h in ([hour, hour + 12] if hour < 12 else [hour % 24]):
+        at = _midnight(now).replace(hour=h)
+        found.append(at - timedelta(days=1) if at > now else at)
+    return max(found)
+
+
+def _at_clock(t: str, now: datetime) -> TimeRange | None:
+    # "at 4pm", "around 16:30 yesterday": the hour around that time (a bare 'at 4' may be a count: not a time)
+    m = re.search(rf"\b(?:at|around|about|near|approx(?:imately)?)\s+{_CLOCK}(?:\s+{_DAY})?", t)
+    if not m or not (m.group(2) or m.group(3)):
+        return None
+    at_t = _clock(m.group(1), m.group(2), m.group(3))
+    if at_t is None:
+        return None
+    at = _day_anchor(m.group(4), now).replace(hour=at_t.hour, minute=at_t.minute)
+    if m.group(4) is None and at > now:  # 'at 4pm' said in the morning is yesterday afternoon
+        at -= timedelta(days=1)
+    return TimeRange(at - timedelta(minutes=30), at + timedelta(minutes=30), m.group(0))
 
 
 def _named_period(t: str, now: datetime) -> TimeRange | None:
@@ -254,4 +279,4 @@ def _date(t: str, now: datetime) -> TimeRange | None:
 
 
 # order matters: the most specific rule first
-_RULES = [_between_clock, _last_n, _last_unit, _since, _between_dates, _named_period, _date]
+_RULES = [_between_clock, _last_n, _last_unit, _since, _at_clock, _between_dates, _named_period, _date]
