@@ -107,9 +107,45 @@ def _details(name: str, res: dict[str, Any]) -> list[str]:
             if text:
                 snippet = text if len(text) <= 240 else text[:240].rsplit(" ", 1)[0] + " ..."
                 out.append(f"  \"{snippet}\"" + (f" ({cite})" if cite else ""))
+    elif name == "detect_anomalies":
+        out += rank_by_peak_score(res.get("anomalies") or [], res.get("per_asset") or {})
     elif name == "failure_modes":
         for m in (res.get("failure_modes") or [])[:3]:
             if isinstance(m, dict):
                 action = m.get("recommended_action") or ""
                 out.append(f"  {m.get('name', m.get('id', ''))}" + (f": {action}" if action else ""))
     return out
+
+
+def rank_by_peak_score(anomalies: list[Any], counts: dict[str, Any] | None = None, top: int = 5) -> list[str]:
+    """One detail line per asset with anomalous intervals, worst first: its peak score (and its model's threshold),
+    its number of intervals (the tool's per-asset count) and the sensors that drove them, all quoted from the
+    result as it is. Scores of different models are on different scales, so the order is by how far each peak is
+    over its own threshold."""
+    worst: dict[str, dict[str, Any]] = {}
+    for a in anomalies:
+        if not isinstance(a, dict) or not isinstance(a.get("score"), (int, float)):
+            continue
+        row = worst.setdefault(str(a.get("asset_id") or "?"), {"score": a["score"], "threshold": None, "sensors": []})
+        if a["score"] >= row["score"]:
+            row["score"], row["threshold"] = a["score"], a.get("threshold")
+        for s in a.get("sensors") or a.get("top_sensors") or []:
+            s = s.get("sensor") or s.get("id") if isinstance(s, dict) else s
+            if s and s not in row["sensors"]:
+                row["sensors"].append(str(s))
+    if len(worst) < 2:
+        return []  # one asset: the summary already names it and its score
+
+    def over(row: dict[str, Any]) -> float:
+        t = row["threshold"]
+        return row["score"] / t if isinstance(t, (int, float)) and t > 0 else row["score"]
+
+    lines = []
+    for i, (aid, row) in enumerate(sorted(worst.items(), key=lambda kv: -over(kv[1]))[:top]):
+        line = f"  {i + 1}. {aid}: peak score {row['score']}"
+        if isinstance(row["threshold"], (int, float)):
+            line += f" (threshold {row['threshold']})"
+        if isinstance((counts or {}).get(aid), int):
+            line += f", {counts[aid]} interval(s)"
+        lines.append(line + (f", driven by {', '.join(row['sensors'][:3])}" if row["sensors"] else ""))
+    return lines

@@ -185,7 +185,7 @@ def _not_symptom(ents: Entities, registry: Registry) -> set[str]:
     ('causes', 'manual', 'what does it say')."""
     from industrialmind.agent._planner.compound import FRAME_WORDS
 
-    out = set(registry.type_nouns) | set(FRAME_WORDS) | _SYMPTOM_FRAME
+    out = set(registry.type_nouns) | set(FRAME_WORDS) | _SYMPTOM_FRAME | _RANKING_WORDS
     for a in registry.assets.values():
         out.update(a.type.lower().split("_"))
     for aid in ents.assets:
@@ -198,6 +198,13 @@ def _not_symptom(ents: Entities, registry: Registry) -> set[str]:
 
 _SYMPTOM_FRAME = {"fail", "fails", "failing", "failure", "failures", "mode", "modes", "tend", "tends", "typical",
                   "common", "known", "things", "ways"}
+# Words that rank or point at equipment ('the riskiest machine on the line', 'which looks worst'): no symptom
+_RANKING_WORDS = {"line", "lines", "machine", "machines", "asset", "assets", "equipment", "unit", "units", "plant",
+                  "worst", "riskiest", "risky", "risk", "risks", "shape", "health", "healthy", "healthiest",
+                  "condition", "state", "attention", "rank", "ranking", "ranked", "looks", "look", "looking",
+                  "worry", "worried", "first", "most", "least", "best", "bad", "poor", "poorest", "top", "needs",
+                  "need", "order", "one", "ones", "biggest", "greatest", "highest", "concern", "concerns",
+                  "priority", "prioritise", "prioritize", "morning", "today", "right", "now"}
 
 
 def _registry_type(registry: Registry, noun: str) -> str:

@@ -4,7 +4,8 @@ looking'). Frames are English, not tools: a tool takes part in a frame when its 
 (a docstring about causes gets causal paraphrases, one about manuals and procedures gets document-noun
 paraphrases), so binding other tools keeps working. Docstrings that speak of the process flow (upstream,
 downstream), of what equipment is (make and model, components) or of abnormal behaviour get the shapes engineers
-ask those in ('where does X discharge to', 'which instruments are fitted on X', 'is X playing up').
+ask those in ('where does X discharge to', 'which instruments are fitted on X', 'is X playing up'); one about
+abnormal behaviour also gets the shapes of ranking equipment by health ('which pump is in the worst shape').
 
 Also a small thesaurus of maintenance words, used to paraphrase docstring phrases into the words engineers use
 ('procedure' -> 'SOP', 'checklist', 'work instruction'; 'current value' -> 'live data', 'numbers').
@@ -15,7 +16,7 @@ from __future__ import annotations
 import random
 import re
 
-from industrialmind.agent._planner.entities import ASSET_SLOT, TIME_SLOT, TYPE_SLOT
+from industrialmind.agent._planner.entities import ASSET_SLOT, LINE_SLOT, TIME_SLOT, TYPE_SLOT
 
 CAUSE = "cause"
 DOCS = "docs"
@@ -23,7 +24,8 @@ NOW = "now"
 FLOW = "flow"
 DESCRIBE = "describe"
 ANOMALY = "anomaly"
-FRAMES = (CAUSE, DOCS)  # the frames that are classifier cues; the other themes only shape generated examples
+HEALTH = "health"
+FRAMES = (CAUSE, DOCS)  # the frames that change how tools fit (see intents.fit_to_entities)
 
 # Asking for an explanation. A sensor word in such a question names the symptom, not a reading to fetch.
 _CAUSE_RE = re.compile(
@@ -38,6 +40,12 @@ _DOCS_RE = re.compile(
     r"|documentation|documents?|docs|datasheets?|data sheets?|spec sheets?|literature|best practices?"
     r"|(?:maintenance|inspection|incident|service|shift|investigation|rca|failure|test) reports?"
     r"|how (?:do|should|can|would) (?:i|we|you|one)|how to|steps? (?:to|for)|according to|what does the \w+ say)\b")
+# Asking which equipment is in the worst health, or what to look at first: a ranking by condition, not a list.
+_HEALTH_RE = re.compile(
+    r"\b(worst|riskiest|most at risk|healthiest|least healthy|unhealthiest|sickest|(?:bad|poor|worst|good|best) "
+    r"(?:shape|condition|health)|needs? (?:\w+ )?attention|attention first|worr(?:y|ied|ying)|concerns?"
+    r"|rank\w*(?: \w+){0,4} by (?:health|condition|risk)|health ranking|closest to (?:failing|failure|trouble)"
+    r"|most likely to fail|prioriti[sz]e)\b")
 # Docstring words that mark a tool as the one for a frame.
 _DOC_THEME_RE = re.compile(r"\b(manuals|procedures|handbooks)\b")
 _CAUSE_THEME_RE = re.compile(r"\b(causes?|why|failure modes?)\b")
@@ -60,7 +68,7 @@ def frames_of(text: str) -> set[str]:
 def frame_cues(text: str) -> dict[str, float]:
     """Frames as classifier cue features (1.0 when present)."""
     found = frames_of(text)
-    return {f: float(f in found) for f in FRAMES}
+    return {**{f: float(f in found) for f in FRAMES}, HEALTH: float(bool(_HEALTH_RE.search(text)))}
 
 
 def themes_of(description: str) -> set[str]:
@@ -205,6 +213,18 @@ _ANOMALY_SHAPES = [
     "is {a} running normally", "is {a} ok", "anything unusual about {a}", "is {a} doing anything weird",
     "is {a} out of whack", "does anything look off on {t}", "are {t} behaving", "is {a} healthy {p}",
 ]
+# which equipment is in the worst health, what to look at first: the anomaly scores of a scope, ranked
+_HEALTH_SHAPES = [  # the health words lead: 'which {t} on {l}' alone asks for a list of equipment
+    "what is in the worst shape on {l}", "which of the {t} is in the worst shape {p}", "rank {t} by health on {l}",
+    "health ranking for {l}", "riskiest {t} on {l}", "what is most at risk on {l} {p}", "needs attention first on {l}",
+    "what should i look at first on {l}", "anything i should worry about on {l} {p}", "what should i worry about {p}",
+    "anything to worry about on {l}", "which looks worst on {l} and why", "worst looking {t} and why",
+    "healthiest of the {t}", "least healthy {t} on {l}", "what is in bad shape on {l}", "poor condition on {l} {p}",
+    "most likely to fail next on {l}", "closest to failing on {l}", "highest anomaly score on {l}",
+    "top concerns on {l} {p}", "what should we prioritise on {l}", "best and worst {t} by condition",
+    "which {t} is in the worst shape", "which {t} is most at risk", "which {t} needs attention first",
+    "which {t} looks worst", "riskiest asset on {l}", "worst asset on {l} right now",
+]
 _PERIODS = ["", TIME_SLOT]
 
 
@@ -224,7 +244,8 @@ def frame_examples(themes: set[str], rng: random.Random, n: int = 30) -> list[st
     if now_only:
         groups.append((_COMPARE_SHAPES, n // 3))
     groups += [(more, n) for theme, more in ((FLOW, _FLOW_SHAPES), (DESCRIBE, _DESCRIBE_SHAPES),
-                                             (ANOMALY, _ANOMALY_SHAPES)) if theme in themes]
+                                             (ANOMALY, _ANOMALY_SHAPES), (ANOMALY, _HEALTH_SHAPES))
+               if theme in themes]
     out = []
     for group, count in groups:  # every shape once before any twice, so none is left out by chance
         order = [shape for _ in range(count // len(group) + 1) for shape in rng.sample(group, len(group))]
@@ -235,6 +256,7 @@ def frame_examples(themes: set[str], rng: random.Random, n: int = 30) -> list[st
 def _fill(shape: str, rng: random.Random) -> str:
     """A frame shape with its slots filled at random."""
     return shape.format(
-        a=ASSET_SLOT, t=TYPE_SLOT, s=rng.choice(_SENSORS), d=rng.choice(_DIRECTIONS), v=rng.choice(_SYMPTOM_VERBS),
+        a=ASSET_SLOT, t=TYPE_SLOT, l=LINE_SLOT, s=rng.choice(_SENSORS), d=rng.choice(_DIRECTIONS),
+        v=rng.choice(_SYMPTOM_VERBS),
         k=rng.choice(_DOC_NOUNS), w=rng.choice(_TASKS), x=rng.choice(_TASK_VERBS), p=rng.choice(_PERIODS),
         q=rng.choice(_USUAL), f=rng.choice(_FAULTS))

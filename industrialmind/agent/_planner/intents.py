@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 GENERATOR_VERSION = "24"
 OUT_OF_SCOPE = "out_of_scope"
 HELP = "help"
-CUE_NAMES = ("asset", "multi_asset", "scope", "type", "sensor", "time", "priority", "cause", "docs")
+CUE_NAMES = ("asset", "multi_asset", "scope", "type", "sensor", "time", "priority", "cause", "docs", "health")
 CUE_WEIGHT = 0.6
 KNN_K = 7
 KNN_WEIGHT = 0.3
