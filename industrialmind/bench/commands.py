@@ -39,6 +39,9 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
         names = available()
         if name != "all" and name not in names:
             raise InvalidInputError(f"unknown benchmark {name!r}" + did_you_mean(name, names + ["all"]))
+        if save is not None and save.is_dir():  # checked before a run of minutes whose figures it would lose
+            raise InvalidInputError(f"--save {str(save)!r} is a folder; give a file path such as "
+                                    f"'{save / (name + '.json')}'")
         options = {"quick": quick}
         if data is not None:
             options["data"] = data

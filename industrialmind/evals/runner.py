@@ -68,10 +68,15 @@ class Suite:
 def load_suite(path: Path | str | None = None) -> Suite:
     """Read and validate a suite file (YAML or JSONL); errors name the case and the bad key."""
     path = Path(path) if path else DEFAULT_SUITE
+    if path.is_dir():
+        raise InvalidInputError(f"suite {str(path)!r} is a folder: give a suite file (.yaml or .jsonl)")
     if not path.is_file():
         raise NotFoundError(f"suite file {str(path)!r} does not exist; bundled suites: "
                             + ", ".join(sorted(p.name for p in SUITES_DIR.glob("*.y*ml"))))
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInputError(f"suite file {str(path)!r} is not UTF-8 text: give a YAML or JSONL suite") from None
     if path.suffix == ".jsonl":
         rows = []
         for n, line in enumerate(text.splitlines(), 1):
@@ -91,7 +96,8 @@ def load_suite(path: Path | str | None = None) -> Suite:
         try:
             data = yaml.safe_load(text) or {}
         except yaml.YAMLError as exc:
-            raise InvalidInputError(f"{path.name} is not valid YAML: {exc}") from None
+            # PyYAML's message quotes the line and points at it on more lines; one line is enough here
+            raise InvalidInputError(f"{path.name} is not valid YAML: {' '.join(str(exc).split())}") from None
     if isinstance(data, list):  # a bare list of cases
         data = {"cases": data}
     if not isinstance(data, dict):
@@ -128,6 +134,9 @@ def load_suite(path: Path | str | None = None) -> Suite:
         seen.add(cid)
         cases.append(Case(cid, [str(t) for t in turns], expect, str(raw.get("plant", "demo")),
                           str(raw.get("split", "dev")), list(raw.get("tags") or [])))
+    if not cases:  # an empty file would otherwise "pass" with 0 of 0 cases
+        raise InvalidInputError(f"{path.name} has no cases: expected a list of cases, each with id, turns and "
+                                "expect (see the bundled routing.yaml)")
     return Suite(now, cases, str(path))
 
 
@@ -150,7 +159,18 @@ def plant_registry(data_dir: Path | None = None) -> tuple[list[Any], list[Any], 
 
 
 def _assetopsbench_folder(data_dir: Path | None) -> Path | None:
-    candidates = [data_dir] if data_dir else []
+    if data_dir:  # a folder named by a person must hold the data: never fall back to another one silently
+        base = Path(data_dir).expanduser()
+        if not base.is_dir():
+            raise NotFoundError(f"data folder {str(data_dir)!r} does not exist: give the folder with the "
+                                "AssetOpsBench sample data (or leave the option out)")
+        for folder in (base, base / "assetopsbench" / "sample_data", base / "sample_data"):
+            if (folder / "all_wo_with_code_component_events.csv").is_file():
+                return folder
+        raise InvalidInputError(f"no AssetOpsBench sample data in {str(data_dir)!r}: expected "
+                                "'all_wo_with_code_component_events.csv' there, in sample_data/ or in "
+                                "assetopsbench/sample_data/")
+    candidates: list[Path | None] = []
     candidates.append(Path(__file__).resolve().parents[3] / "shared" / "data")
     for base in candidates:
         if base is None:

@@ -58,6 +58,11 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
 
         s = settings()
         path = out or default_data_path(s)
+        if path.is_dir():  # refused before the traces are built, not after
+            from industrialmind.errors import InvalidInputError
+
+            raise InvalidInputError(f"--out {str(path)!r} is a folder; give a file path such as "
+                                    f"{str(path / 'sft.jsonl')!r}")
         bar = LazyBar(progress(), "teacher traces")
         try:
             report = build_examples(s, split=split, suite_path=suite, teacher=teacher, data_dir=plant_data,

@@ -42,3 +42,14 @@ def test_bench_all_runs_each_benchmark_and_reports_one_that_cannot_run(tmp_path)
     results = run_all(["skab", "storage"], {"quick": True, "data": tmp_path})
     assert "no SKAB data" in results["skab"]["skipped"]
     assert results["storage"]["points"] > 0
+
+
+def test_bench_save_to_a_folder_is_refused_before_the_run(tmp_path):
+    """`bench storage --save FOLDER` fails at once (it crashed with IsADirectoryError after the whole run)."""
+    from typer.testing import CliRunner
+
+    from industrialmind.cli import app
+    from industrialmind.errors import InvalidInputError
+
+    result = CliRunner().invoke(app, ["bench", "storage", "--save", str(tmp_path)])
+    assert isinstance(result.exception, InvalidInputError) and "is a folder" in str(result.exception)

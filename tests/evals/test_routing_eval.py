@@ -171,3 +171,30 @@ def test_run_suite_through_the_agent_graph(small_suite: Path, planner_settings, 
     report = runner.run_suite(planner_settings, runner.load_suite(small_suite), tools="fake", via="graph")
     assert report["via"] == "graph" and report["n"] == 5
     assert report["tool_accuracy"] >= 0.8 and report["groundedness"] == 1.0
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "has no cases"),
+    (b"cases:\n", "has no cases"),
+    (bytes(range(128, 256)) * 4, "not UTF-8 text"),
+    (b"foo: [\n", r"not valid YAML: [^\n]*$"),
+])
+def test_load_suite_empty_binary_or_broken_is_one_clear_line(tmp_path: Path, content: bytes, message: str):
+    """An empty suite (which ran 0 of 0 cases and passed), binary junk and broken YAML each give one error line."""
+    path = tmp_path / "bad.yaml"
+    path.write_bytes(content)
+    with pytest.raises(InvalidInputError, match=message):
+        runner.load_suite(path)
+
+
+def test_load_suite_and_data_folder_name_what_is_wrong(tmp_path: Path):
+    """A folder given as the suite, and a --data folder that is missing or holds no sample data, are refused
+    (a wrong --data silently fell back to ../shared/data)."""
+    from industrialmind.errors import NotFoundError
+
+    with pytest.raises(InvalidInputError, match="is a folder"):
+        runner.load_suite(tmp_path)
+    with pytest.raises(NotFoundError, match="does not exist"):
+        runner.plant_registry(tmp_path / "nope")
+    with pytest.raises(InvalidInputError, match="no AssetOpsBench sample data"):
+        runner.plant_registry(tmp_path)

@@ -136,3 +136,19 @@ def test_write_jsonl_keeps_the_key_order_the_template_renders(small_build, plann
     row = dataset.read_jsonl(path)[0]
     rendered = json.dumps(dataset.tool_schemas(build_tools(planner_settings)))
     assert json.dumps(row["tools"]) == rendered
+
+
+def test_finetune_data_out_folder_is_refused_before_building(tmp_path, monkeypatch):
+    """`finetune data --out FOLDER` fails before the examples are built (minutes of teacher traces), not after."""
+    from typer.testing import CliRunner
+
+    from industrialmind.cli import app
+    from industrialmind.errors import InvalidInputError
+    from industrialmind.finetune import dataset
+
+    def must_not_build(*args, **kwargs):
+        raise AssertionError("examples were built before --out was checked")
+
+    monkeypatch.setattr(dataset, "build_examples", must_not_build)
+    result = CliRunner().invoke(app, ["finetune", "data", "--out", str(tmp_path)])
+    assert isinstance(result.exception, InvalidInputError) and "is a folder" in str(result.exception)
