@@ -330,6 +330,9 @@ class OfflinePlanner(BaseChatModel):
         if (not targets and "scope" in kinds and kinds["scope"] in spec.required and not spec.is_action
                 and not (ents.lines or ents.sites)):
             targets = sorted(registry.sites)  # 'the whole plant' where several sites are known: each of them
+            kinds_at = {a.site_id for a in registry.assets.values() for t in ents.asset_types
+                        if a.id in registry.type_nouns.get(t, ())}
+            targets = sorted(kinds_at) or targets  # ...that has the kind of equipment named ('which compressor')
         if not targets:
             targets = [None]
         calls = []

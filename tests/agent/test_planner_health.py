@@ -235,3 +235,21 @@ def test_planner_answer_for_a_ranking_lists_assets_worst_first(planner):
                          tool_call_id=plan.tool_calls[0]["id"])
     answer = planner.invoke([question, plan, result]).content
     assert isinstance(plan, AIMessage) and answer.index("1. P-101") < answer.index("3. M-101")
+
+
+@pytest.mark.parametrize("text,scope,kind", [
+    ("which pump on line 1 is in the worst shape", "L1", "centrifugal_pump"),
+    ("which motor on line 2 is most at risk", "L2", "motor"),
+    ("which compressor is healthiest", "DEMO", "compressor"),
+])
+def test_planner_narrows_a_health_ranking_to_the_kind_named(planner, text, scope, kind):
+    """A ranking of one kind of equipment checks only that kind in the scope (the tool's asset_type)."""
+    calls = dict(_calls(planner, HumanMessage(text)))
+    assert calls["detect_anomalies"]["asset_type"] == kind
+    assert calls["detect_anomalies"]["scope_id"] == scope
+
+
+def test_planner_sends_no_kind_when_the_ranking_names_none(planner):
+    """'which asset on line 1 needs attention first' checks the whole line."""
+    calls = _calls(planner, HumanMessage("which asset on line 1 needs attention first"))
+    assert calls == [("detect_anomalies", {"scope_id": "L1"})]

@@ -16,7 +16,7 @@ CANONICAL = {
     "find_assets": {"query", "asset_type", "line", "site"}, "get_asset": {"asset_id"},
     "latest_readings": {"asset_id", "sensors"},
     "sensor_history": {"asset_id", "sensor", "start", "end", "interval", "aggregate"},
-    "detect_anomalies": {"scope_id", "start", "end"}, "alarms": {"scope_id", "since"},
+    "detect_anomalies": {"scope_id", "start", "end", "asset_type"}, "alarms": {"scope_id", "since"},
     "failure_modes": {"asset_id", "asset_type", "symptom"}, "related_assets": {"asset_id", "direction", "depth"},
     "search_documents": {"query", "asset_id"}, "stream_status": {"topic"}, "tail_stream": {"topic", "asset_id", "limit"},
     "list_work_orders": {"asset_id", "status", "start", "end"}, "work_order_kpis": {"asset_id", "start", "end"},

@@ -121,6 +121,21 @@ def test_embedded_jobs_and_anomalies_without_a_model(embedded):
     assert "0 by model, 1 by normal-range limits" in result["summary"]
 
 
+def test_embedded_detect_anomalies_narrows_the_scope_to_an_asset_type(embedded):
+    """detect_anomalies with an asset type checks only that kind of equipment in the scope, and when the scope
+    has none of it the error names the kinds there are."""
+    ctx, tools = embedded
+    pytest.importorskip("mlflow")
+    pumps = tools["detect_anomalies"].invoke({"scope_id": "L1", "asset_type": "pump", "start": "2h"})
+    assert "error" not in pumps, pumps
+    assert sorted(pumps["scope"]["assets"]) == ["P-101", "P-102", "P-103"]
+    assert "P-101" in pumps["assets"] and set(pumps["assets"]) <= {"P-101", "P-102", "P-103"}
+    assert all(a["asset_id"].startswith("P-") for a in pumps["anomalies"])
+    assert "pump asset(s) of line L1 (P-101, P-102, P-103)" in pumps["summary"]
+    none = tools["detect_anomalies"].invoke({"scope_id": "L3", "asset_type": "centrifugal_pump"})
+    assert "no asset of type 'centrifugal_pump' on line L3" in none["error"] and "fan" in none["valid"]
+
+
 def test_embedded_stream_tools(im_home):
     """stream_status and tail_stream read the bundled Tansu broker: message counts, and one asset's latest
     messages by key."""

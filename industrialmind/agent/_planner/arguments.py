@@ -146,7 +146,7 @@ def fill(spec: ToolSpec, ents: Entities, ctx: Context, registry: Registry, text:
         elif kind == "site":
             value = ents.sites[0] if ents.sites else None
         elif kind == "asset_type":
-            if ents.asset_types and not asset:
+            if ents.asset_types and (not asset or asset not in registry.assets):  # a site is no asset
                 value = _registry_type(registry, ents.asset_types[0])
         elif p == "symptom":
             words = [w for w in content_words(text, ents, registry) if w not in _not_symptom(ents, registry)

@@ -205,7 +205,8 @@ def generate_examples(spec: ToolSpec, per_tool: int = 140, seed: int = 0) -> lis
                 options += [f" on {ASSET_SLOT}", f" on {LINE_SLOT}", f" for {ASSET_SLOT}", f" across {LINE_SLOT}"]
             if "line" in kinds:
                 options += [f" on {LINE_SLOT}"]
-            if "asset_type" in kinds:
+            if "asset_type" in kinds and "scope" not in kinds:
+                # (a kind that only narrows a scope is asked with the scope: 'the pumps on line 1')
                 options += [f" {TYPE_SLOT}", f" for {TYPE_SLOT}", f" all {TYPE_SLOT}"]
             need = bool({"asset", "scope"} & required)
             if options and rng.random() < (0.9 if need else 0.55):
