@@ -120,6 +120,7 @@ def _assistant(llm: str | None) -> Any:
     from industrialmind.agent.runner import Assistant
 
     cfg = settings()
+    models.check_spec(llm or cfg.llm)  # a typo in --llm must not wait for the demo plant to be prepared
     ensure_initialized(cfg)
     return Assistant(cfg, llm=models.make_chat_model(llm or cfg.llm, cfg))
 

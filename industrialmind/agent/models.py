@@ -30,6 +30,15 @@ if TYPE_CHECKING:
 VALID_FORMS = ["offline", "openai/<model>", "ollama/<model>", "hf/<repo-or-path>[@adapter]"]
 
 
+def check_spec(spec: str | None) -> str:
+    """Return the brain spec when it has a valid form (nothing is loaded or reached), else raise ConfigError."""
+    spec = (spec or "offline").strip()
+    provider, _, name = spec.partition("/")
+    if spec == "offline" or (provider in ("openai", "ollama", "hf") and name):
+        return spec
+    raise ConfigError(f"unknown chat model {spec!r}; valid forms: {', '.join(VALID_FORMS)}")
+
+
 def make_chat_model(spec: str, settings: Settings) -> BaseChatModel:
     """Build the chat model a spec names; ConfigError lists the valid forms for anything else."""
     spec = (spec or "offline").strip()

@@ -24,7 +24,9 @@ def web(host: str | None = typer.Option(None, "--host", help="Address to bind (d
     cfg = settings()
     if not no_init:
         from industrialmind.agent.commands import ensure_initialized
+        from industrialmind.agent.models import check_spec
 
+        check_spec(llm or cfg.llm)  # before minutes of preparing the demo plant
         ensure_initialized(cfg)
     from industrialmind.ui.api import serve
 
@@ -48,6 +50,9 @@ def start(host: str | None = typer.Option(None, "--host", help="Address to bind 
     from industrialmind.cli import console, err_console, settings
 
     cfg = settings()
+    from industrialmind.agent.models import check_spec
+
+    check_spec(llm or cfg.llm)  # before minutes of preparing the demo plant
     if not (cfg.home / MARKER).exists():
         err_console().print(f"[dim]Preparing {cfg.home} with the demo plant (industrialmind init --demo)...[/]")
         for step in run_init(cfg, demo=True):
@@ -74,7 +79,9 @@ def tui(llm: str | None = typer.Option(None, "--llm", help="Brain: offline, open
     cfg = settings()
     if not no_init:
         from industrialmind.agent.commands import ensure_initialized
+        from industrialmind.agent.models import check_spec
 
+        check_spec(llm or cfg.llm)  # before minutes of preparing the demo plant
         ensure_initialized(cfg)
     from industrialmind.ui.tui import run_tui
 

@@ -208,3 +208,12 @@ def test_invoke_chat_unreachable_server_is_backend_unavailable():
     with pytest.raises(BackendUnavailableError, match=r"'qwen2.5:7b' at http://127.0.0.1:9 cannot be reached "
                                                      r"\(\[Errno 111\] Connection refused\)"):
         models.invoke_chat(Unreachable(), [])
+
+
+@pytest.mark.parametrize("argv", [["ask", "hi", "--llm", "foo"], ["web", "--llm", "openai/"], ["tui", "--llm", "x/y"],
+                                  ["start", "--llm", "foo"]])
+def test_bad_llm_is_refused_before_the_demo_plant_is_prepared(argv, im_home):
+    """A malformed --llm fails at once on an empty IM_HOME instead of after a minute of `init`."""
+    result = CliRunner().invoke(app, argv)
+    assert isinstance(result.exception, ConfigError) and "valid forms" in str(result.exception)
+    assert not im_home.exists() or not any(im_home.iterdir())
