@@ -144,7 +144,7 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
 
     @app.command("score")
     def score_cmd(
-        duration: float | None = typer.Option(None, "--duration", help="Stop after S seconds (default: run "
+        duration: float | None = typer.Option(None, "--duration", min=0, help="Stop after S seconds (default: run "
                                                                           "until interrupted)."),
         group: str = typer.Option("im-scorer", "--group", help="Consumer group id."),
         json_out: bool = typer.Option(False, "--json", help="Print the run's counters as JSON at the end."),

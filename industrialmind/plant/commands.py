@@ -374,7 +374,7 @@ def status(
     json_out: bool = typer.Option(False, "--json", help="Print the summary once as JSON and exit."),
     days: float = typer.Option(7.0, "--days", help="Days of history to simulate when the data home is empty."),
     seed: int = typer.Option(1, "--seed", help="Seed of the demo history (when it is first simulated)."),
-    interval: float = typer.Option(5.0, "--interval", help="Seconds between refreshes of the live summary."),
+    interval: float = typer.Option(5.0, "--interval", min=0.1, help="Seconds between refreshes of the live summary."),
 ) -> None:
     """Live plant summary: lines, key readings, faults in progress (simulates demo history if IM_HOME holds none)."""
     import time

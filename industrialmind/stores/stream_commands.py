@@ -30,17 +30,17 @@ def ingest_cmd(
     group: str = typer.Option("im-ingest", "--group", help="Consumer group id; processes in one group share the "
                               "partitions."),
     batch_size: int = typer.Option(200_000, "--batch-size", help="Most messages written per batch."),
-    batch_wait: float = typer.Option(0.25, "--batch-wait", help="Most seconds a message waits before its batch is "
+    batch_wait: float = typer.Option(0.25, "--batch-wait", min=0, help="Most seconds a message waits before its batch is "
                                      "written."),
     hold_store: bool = typer.Option(False, "--hold-store", help="Keep the DuckDB file open (fastest; one ingest "
                                     "process only, and readers of that file wait until it stops)."),
     pipeline: bool = typer.Option(True, "--pipeline/--no-pipeline", help="Write one batch while consuming the next."),
-    broker_wait: float | None = typer.Option(None, "--broker-wait", help="Give up after S seconds when the broker "
+    broker_wait: float | None = typer.Option(None, "--broker-wait", min=0, help="Give up after S seconds when the broker "
                                                 "is unreachable at start (default: keep retrying)."),
     session_timeout: float = typer.Option(10.0, "--session-timeout", help="Seconds after which the group gives a "
                                           "silent (crashed) member's partitions to the others."),
-    max_messages: int | None = typer.Option(None, "--max-messages", help="Stop after N messages."),
-    idle_exit: float | None = typer.Option(None, "--idle-exit", help="Stop after S seconds without messages (counted from the partition assignment)."),
+    max_messages: int | None = typer.Option(None, "--max-messages", min=1, help="Stop after N messages."),
+    idle_exit: float | None = typer.Option(None, "--idle-exit", min=0, help="Stop after S seconds without messages (counted from the partition assignment)."),
     json_out: bool = typer.Option(False, "--json", help="Print the run's counters as JSON when it stops."),
 ) -> None:
     """Consume telemetry into the time-series store (at least once, idempotent); Ctrl-C or SIGTERM stops cleanly."""
@@ -91,8 +91,8 @@ def up_cmd(
     workers: int = typer.Option(1, "--workers", help="Ingest processes in the consumer group."),
     scorer: bool | None = typer.Option(None, "--scorer/--no-scorer", help="Start the streaming scorer (default: "
                                           "when the `score` command exists)."),
-    duration: float | None = typer.Option(None, "--duration", help="Stop after S seconds (default: Ctrl-C)."),
-    interval: float = typer.Option(2.0, "--interval", help="Seconds between status updates."),
+    duration: float | None = typer.Option(None, "--duration", min=0, help="Stop after S seconds (default: Ctrl-C)."),
+    interval: float = typer.Option(2.0, "--interval", min=0.1, help="Seconds between status updates."),
     json_out: bool = typer.Option(False, "--json", help="Print a JSON summary when the stack stops."),
 ) -> None:
     """Start the local stack: the broker if needed, the live simulator, ingest and the scorer; Ctrl-C stops it all."""
@@ -104,6 +104,9 @@ def up_cmd(
 
     if workers < 1:
         raise InvalidInputError(f"--workers must be at least 1, got {workers!r}")
+    from industrialmind.plant.live import sample_step
+
+    sample_step(1, speed, rate)  # a bad --speed/--rate fails here, not in the simulator child after the start
     cfg = settings()
     stop = threading.Event()
     _install_stop_handlers(stop)
@@ -138,12 +141,12 @@ def up_cmd(
 
 
 def streams_cmd(
-    interval: float = typer.Option(1.0, "--interval", help="Seconds between the two samples that give the rates."),
+    interval: float = typer.Option(1.0, "--interval", min=0.1, help="Seconds between the two samples that give the rates."),
     group: list[str] | None = typer.Option(None, "--group", help="Only these consumer groups (repeatable)."),
     tail: str | None = typer.Option(None, "--tail", help="Show the last messages of a topic instead: telemetry, "
                                        "alarms or deadletter."),
     asset: str | None = typer.Option(None, "--asset", help="With --tail: only messages keyed by this asset."),
-    limit: int = typer.Option(20, "--limit", "-n", help="With --tail: how many messages."),
+    limit: int = typer.Option(20, "--limit", "-n", min=1, help="With --tail: how many messages."),
     json_out: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
 ) -> None:
     """Topics, message rates and consumer-group lag per partition (or, with --tail, a topic's last messages)."""

@@ -139,3 +139,13 @@ def test_train_refuses_zero_or_negative_epochs():
     for epochs in ("0", "-3"):
         result = CliRunner().invoke(app, ["train", "--asset", "P-101", "--epochs", epochs])
         assert result.exit_code == 2 and "--epochs" in result.output, result.output
+
+
+def test_score_refuses_a_negative_duration():
+    """`score --duration -1` is a usage error instead of a run that ends at once with exit code 0."""
+    from typer.testing import CliRunner
+
+    from industrialmind.cli import app
+
+    result = CliRunner().invoke(app, ["score", "--duration", "-1"])
+    assert result.exit_code == 2 and "--duration" in result.output

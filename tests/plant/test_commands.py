@@ -187,3 +187,9 @@ def test_run_live_reports_retries_and_gives_up_on_an_unreachable_broker():
         run_live(get_settings(), streams=Unreachable("127.0.0.1:9"), broker_wait_s=1.0,
                  on_retry=lambda message, delay: said.append(message))
     assert said and "retrying" in said[0]
+
+
+def test_status_refuses_a_zero_refresh_interval():
+    """`status --interval 0` is a usage error instead of a live view that redraws without pause."""
+    result = CliRunner().invoke(app, ["status", "--interval", "0"])
+    assert result.exit_code == 2 and "--interval" in result.output

@@ -137,3 +137,19 @@ def test_choose_interval_and_sparkline():
         timedelta(minutes=30)
     assert sparkline([0, 1, 2, 3]) == "▁▃▆█"
     assert sparkline([5, 5]) == "▄▄"
+
+
+@pytest.mark.parametrize("argv", [["ingest", "--batch-wait", "-1"], ["ingest", "--max-messages", "0"],
+                                  ["streams", "--interval", "0"], ["streams", "--tail", "telemetry", "--limit", "0"],
+                                  ["up", "--duration", "-1"]])
+def test_stream_commands_refuse_out_of_range_values(argv):
+    """Negative waits, zero intervals and limits are usage errors (exit 2) before a broker is looked for."""
+    result = CliRunner().invoke(app, argv)
+    assert result.exit_code == 2 and "Invalid value" in result.output, result.output
+
+
+@pytest.mark.parametrize("option", ["--rate", "--speed"])
+def test_up_refuses_a_bad_rate_or_speed_before_starting(option):
+    """`up --rate 0` / `--speed 0` fail at once instead of a simulator child that exits 1 while up reports success."""
+    result = CliRunner().invoke(app, ["up", option, "0", "--duration", "1"])
+    assert isinstance(result.exception, InvalidInputError), result.output
