@@ -90,6 +90,9 @@ def find_files(path: Path) -> list[Path]:
     path = Path(path).expanduser()
     if not path.exists():
         raise NotFoundError(f"folder {str(path)!r} does not exist: pass the SKAB folder (with data/valve1, ...)")
+    if not path.is_dir():
+        raise InvalidInputError(f"{str(path)!r} is a file: pass the SKAB folder (with data/valve1, ...), not one "
+                                "of its files (`industrialmind import csv` reads a single CSV)")
     files = sorted(p for p in path.rglob("*.csv") if p.is_file())
     if not files:
         raise InvalidInputError(f"no SKAB CSV files under {str(path)!r}: expected data/valve1/*.csv and the like")

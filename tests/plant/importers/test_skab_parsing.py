@@ -65,3 +65,16 @@ def test_skab_file_missing_columns_names_them(tmp_path):
     (tmp_path / "x.csv").write_text("datetime;Current\n2020-01-01 00:00:00;1\n")
     with pytest.raises(InvalidInputError, match="lacks columns .*Accelerometer1RMS.*its header is"):
         read_file(tmp_path / "x.csv")
+
+
+def test_find_files_refuses_a_single_file(tmp_path):
+    """Passing one CSV instead of the SKAB folder says so and points at `import csv`."""
+    import pytest
+
+    from industrialmind.errors import InvalidInputError
+    from industrialmind.plant.importers.skab import find_files
+
+    one = tmp_path / "1.csv"
+    one.write_text("datetime;x\n")
+    with pytest.raises(InvalidInputError, match="is a file.*import csv"):
+        find_files(one)
