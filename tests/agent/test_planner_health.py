@@ -90,7 +90,7 @@ def test_link_records_a_line_the_plant_does_not_have(registry):
 
 
 @pytest.mark.parametrize("text", ["what's the sickest pump on line 1", "which is the worst pump on line 1",
-                                  "which is the unhealthiest motor on line 2"])
+                                  "which is the unhealthiest motor on line 2", "the most worn motor on line 2"])
 def test_link_reads_a_superlative_before_a_kind_as_the_kind(registry, text):
     """'the sickest pump' ranks the pumps: a kind of equipment, not one pump to ask back about."""
     ents = registry.link(text, NOW)
@@ -102,7 +102,8 @@ def test_link_reads_a_superlative_before_a_kind_as_the_kind(registry, text):
 @pytest.mark.parametrize("text", ["which pump is in the worst shape", "what's the riskiest machine on line 2",
                                   "rank the motors by health", "what needs attention first",
                                   "anything i should worry about", "which fan is healthiest",
-                                  "which compressor is most likely to fail"])
+                                  "which compressor is most likely to fail", "the most problematic motor",
+                                  "which machine should we fix first"])
 def test_frame_cues_mark_health_ranking(text):
     """Words that rank equipment by condition set the health cue."""
     assert frame_cues(text)[HEALTH] == 1.0

@@ -228,7 +228,7 @@ class Registry:
                 if free(m.start(), m.end()):
                     plural = t[m.end() - 1: m.end()] == "s" and not noun.endswith("s")
                     determined = re.search(r"\b(the|that|this|our|a|an|all|any|every|each|which|what)\s+"
-                                           r"(?:[\w-]+\s+)?$", t[: m.start()])
+                                           r"(?:(?:most|least)\s+)?(?:[\w-]+\s+)?$", t[: m.start()])
                     if not plural and not determined:
                         if noun not in ents.modifiers:
                             ents.modifiers.append(noun)

@@ -45,7 +45,8 @@ _HEALTH_RE = re.compile(
     r"\b(worst|riskiest|most at risk|healthiest|least healthy|unhealthiest|sickest|(?:bad|poor|worst|good|best) "
     r"(?:shape|condition|health)|needs? (?:\w+ )?attention|attention first|worr(?:y|ied|ying)|concerns?"
     r"|rank\w*(?: \w+){0,4} by (?:health|condition|risk)|health ranking|closest to (?:failing|failure|trouble)"
-    r"|most likely to fail|prioriti[sz]e)\b")
+    r"|most likely to fail|prioriti[sz]e|most (?:problematic|worn|degraded|troubled)"
+    r"|(?:go|look|start|focus|fix)(?: \w+)? first)\b")
 # Docstring words that mark a tool as the one for a frame.
 _DOC_THEME_RE = re.compile(r"\b(manuals|procedures|handbooks)\b")
 _CAUSE_THEME_RE = re.compile(r"\b(causes?|why|failure modes?)\b")
