@@ -97,7 +97,14 @@ class Settings(BaseSettings):
     @field_validator("home", mode="before")
     @classmethod
     def _expand_home(cls, value: Any) -> Path:
-        return Path(str(value)).expanduser()
+        home = Path(str(value)).expanduser()
+        # every store makes its own file's folder; a file in the way would surface there as a bare OSError
+        for part in (home, *home.parents):
+            if part.exists():
+                if not part.is_dir():
+                    raise ValueError(f"{str(part)!r} is a file, not a folder (IM_HOME is created when missing)")
+                break
+        return home
 
     @cached_property
     def resolved(self) -> "ResolvedUrls":
@@ -113,8 +120,14 @@ class Settings(BaseSettings):
         )
 
     def ensure_home(self) -> Path:
-        """Create the data home if missing and return it."""
-        self.home.mkdir(parents=True, exist_ok=True)
+        """Create the data home if missing and return it; ConfigError when it cannot be made."""
+        try:
+            self.home.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # no permission, a read-only file system, a parent that is a file
+            from industrialmind.errors import ConfigError
+
+            raise ConfigError(f"IM_HOME {str(self.home)!r} cannot be created ({exc.strerror or exc}): point "
+                              "IM_HOME at a folder you can write") from None
         return self.home
 
     def describe(self) -> list[dict[str, str]]:
@@ -179,7 +192,8 @@ def get_settings(**overrides: Any) -> Settings:
             name = str(err["loc"][0]) if err.get("loc") else "?"
             value = err.get("input")
             shown = "********" if name in _SECRET_FIELDS else mask_url(str(value))
-            problems.append(f"IM_{name.upper()}={shown!r}: {err['msg'][0].lower()}{err['msg'][1:]}")
+            msg = err["msg"].removeprefix("Value error, ")  # pydantic's prefix for a validator's own message
+            problems.append(f"IM_{name.upper()}={shown!r}: {msg[0].lower()}{msg[1:]}")
         raise ConfigError("bad setting " + "; ".join(problems)
                           + " (unset it for the default; README section Configuration lists every setting)") from None
 

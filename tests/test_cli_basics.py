@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 from typer.testing import CliRunner
 
@@ -83,3 +84,31 @@ def test_exit_code_of_a_failed_check_reaches_the_shell(tmp_path):
                          check=False)
     assert out.returncode == 1, (out.stdout, out.stderr)
     assert "FAIL mlflow" in out.stdout and "Traceback" not in out.stderr
+
+
+def test_home_that_is_a_file_is_config_error(tmp_path):
+    """IM_HOME naming a file (or a folder under one) is a ConfigError, not a FileExistsError from a store."""
+    import pytest
+
+    from industrialmind.config import get_settings
+    from industrialmind.errors import ConfigError
+
+    afile = tmp_path / "home.txt"
+    afile.write_text("")
+    for home in (afile, afile / "sub"):
+        with pytest.raises(ConfigError, match=r"IM_HOME=.*is a file, not a folder"):
+            get_settings(home=home)
+    assert get_settings(home=tmp_path / "new" / "home").home == tmp_path / "new" / "home"
+
+
+def test_ensure_home_that_cannot_be_made_is_config_error():
+    """A data home the system refuses to create (here under /proc) is a ConfigError naming IM_HOME."""
+    import pytest
+
+    from industrialmind.config import get_settings
+    from industrialmind.errors import ConfigError
+
+    if not Path("/proc/self").is_dir():
+        pytest.skip("needs Linux /proc")
+    with pytest.raises(ConfigError, match="IM_HOME '/proc/im-home' cannot be created"):
+        get_settings(home="/proc/im-home").ensure_home()
