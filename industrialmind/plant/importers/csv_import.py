@@ -351,6 +351,9 @@ def import_csv(settings: Settings, file: Path | str, asset_id: str, timestamp_co
     asset_id = asset_id.strip()
     if not asset_id:
         raise InvalidInputError("--asset is empty: name the asset the readings belong to, e.g. 'P-101'")
+    site = site.strip()
+    if not site:  # an asset in site '' is listed under no site and cannot be addressed by one
+        raise InvalidInputError("--site is empty: name the site of a new asset, e.g. 'CSV' (the default)")
     progress("reading CSV", 0, 1)
     parsed = parse_csv(file, timestamp_col, sensor_cols, tz)
     progress("reading CSV", 1, 1)

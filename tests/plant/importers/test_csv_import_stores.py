@@ -94,6 +94,13 @@ def test_import_csv_empty_asset_id_is_an_error(write_csv):
         import_csv(get_settings(), write_csv("time,a\n2024-01-01,1\n"), "  ")
 
 
+def test_import_csv_empty_site_is_an_error_and_writes_nothing(write_csv, im_home):
+    """An empty --site is refused before anything is stored (it created an asset in a site named '')."""
+    with pytest.raises(InvalidInputError, match="--site is empty"):
+        import_csv(get_settings(), write_csv("time,a\n2024-01-01,1\n"), "T-1", site=" ")
+    assert not (im_home / "records.db").exists() and not (im_home / "timeseries.duckdb").exists()
+
+
 def test_import_csv_command_sensor_cols_accepts_commas_and_repeats(write_csv):
     """--sensor-cols takes 'a,b' or repeated options; only those columns become sensors."""
     from industrialmind.cli import app
