@@ -168,6 +168,31 @@ class ResolvedUrls:
         self.checkpoint = urls["checkpoint"]
 
 
+def url_port(parts: Any, default: int, setting: str) -> int:
+    """The port of a urlsplit/urlparse result, or default; ConfigError naming the setting when it is malformed."""
+    try:
+        port = parts.port  # ValueError for 'host:notaport' or a port past 65535
+    except ValueError:
+        from industrialmind.errors import ConfigError
+
+        raise ConfigError(f"{setting}: the port in {mask_url(parts.geturl())!r} is not a number from 1 to "
+                          "65535") from None
+    return port or default
+
+
+def ensure_parent(path: Path, setting: str) -> None:
+    """Create the folder a store's file lives in; ConfigError naming the setting when it cannot be made (a file
+    in the way, no permission)."""
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        from industrialmind.errors import ConfigError
+
+        reason = "a file is in the way" if isinstance(exc, FileExistsError | NotADirectoryError) else exc.strerror
+        raise ConfigError(f"{setting}: cannot create the folder of {str(path)!r} ({reason or exc}): give a "
+                          "path in a folder you can write, or leave the setting empty for IM_HOME") from None
+
+
 def mask_url(text: str) -> str:
     """Hide the password part of a URL ('scheme://user:secret@host' -> 'scheme://user:****@host')."""
     import re

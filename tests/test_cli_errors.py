@@ -40,6 +40,12 @@ CASES = [
     ("unreachable-neo4j", ["graph", "related", "P-101"], {"IM_GRAPH_URL": f"neo4j://u:secret@{CLOSED}"},
      "IM_GRAPH_URL"),
     ("unknown-timeseries-url", ["simulate", "--days", "0.01"], {"IM_TIMESERIES_URL": "foo://x"}, "valid choices"),
+    ("timeseries-under-a-file", ["simulate", "--days", "0.01"],
+     {"IM_TIMESERIES_URL": "duckdb:///{tmp}/empty.csv/ts.duckdb"}, "a file is in the way"),
+    ("non-numeric-port", ["simulate", "--days", "0.01"], {"IM_TIMESERIES_URL": "influxdb://u:secret@127.0.0.1:x/db"},
+     "the port"),
+    ("home-is-a-file", ["assets"], {"IM_HOME": "{tmp}/empty.csv"}, "is a file, not a folder"),
+    ("unknown-mlflow-scheme", ["models"], {"IM_MLFLOW_URI": "sqlit:///x.db"}, "did you mean 'sqlite'"),
 ]
 
 
@@ -50,8 +56,9 @@ def test_cli_bad_input_is_one_error_line(tmp_path: Path, argv: list[str], env: d
     (tmp_path / "empty.csv").write_text("")
     (tmp_path / "emptydir").mkdir()
     args = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    extra = {k: v.replace("{tmp}", str(tmp_path)) for k, v in env.items()}
     out = subprocess.run([sys.executable, "-m", "industrialmind", *args], capture_output=True, text=True,
-                         env={**os.environ, **env}, timeout=60, check=False)
+                         env={**os.environ, **extra}, timeout=60, check=False)
     lines = [line for line in out.stderr.splitlines() if line.strip()]
     assert out.returncode == 2, (args, out.stdout, out.stderr)
     assert "Traceback" not in out.stderr, out.stderr

@@ -150,8 +150,10 @@ def open_checkpointer(settings: Settings) -> Any:
 
         from langgraph.checkpoint.sqlite import SqliteSaver
 
+        from industrialmind.config import ensure_parent
+
         path = Path(url[len("sqlite:///"):])
-        path.parent.mkdir(parents=True, exist_ok=True)
+        ensure_parent(path, "IM_CHECKPOINT_URL")
         # the CLI and UIs share one saver across threads (Chainlit, Textual workers); SqliteSaver locks itself
         return SqliteSaver(sqlite3.connect(str(path), check_same_thread=False))
     if url.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):

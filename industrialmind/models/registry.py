@@ -42,7 +42,20 @@ def _client(settings):
     for name in ("mlflow", "alembic"):
         logging.getLogger(name).setLevel(logging.WARNING)
     uri = settings.resolved.mlflow
-    if uri.startswith(("http://", "https://")):
+    scheme = uri.partition("://")[0].lower().partition("+")[0] if "://" in uri else ""  # postgresql+psycopg
+    if scheme not in MLFLOW_SCHEMES:  # MLflow would raise its own exception deep inside the first call
+        from industrialmind.config import mask_url
+        from industrialmind.errors import ConfigError
+
+        raise ConfigError(f"unsupported IM_MLFLOW_URI {mask_url(uri)!r}: use 'sqlite:///path/mlflow.db', "
+                          "'http://host:5000' or leave it empty for the local store"
+                          + did_you_mean(scheme, sorted(MLFLOW_SCHEMES - {""})))
+    if scheme in ("http", "https"):
+        from urllib.parse import urlsplit
+
+        from industrialmind.config import url_port
+
+        url_port(urlsplit(uri), 0, "IM_MLFLOW_URI")
         _check_server(uri)
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
@@ -50,6 +63,7 @@ def _client(settings):
 
 
 SERVER_CHECK_TIMEOUT_S = 5.0
+MLFLOW_SCHEMES = {"", "file", "sqlite", "postgresql", "mysql", "mssql", "http", "https", "databricks"}
 
 
 @functools.lru_cache(maxsize=8)

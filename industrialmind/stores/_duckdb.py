@@ -93,7 +93,9 @@ class DuckDBTimeSeries:
         import duckdb
 
         if not self.memory:
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            from industrialmind.config import ensure_parent
+
+            ensure_parent(Path(self.path), "IM_TIMESERIES_URL")
         deadline = time.monotonic() + self.lock_timeout
         delay = 0.02
         while True:

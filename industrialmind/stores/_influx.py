@@ -42,6 +42,8 @@ class InfluxTimeSeries:
 
     def __init__(self, url: str, token: str | None = None, timeout: float = 30.0, retries: int = 3,
                  batch_lines: int = BATCH_LINES, create_database: bool = True) -> None:
+        from industrialmind.config import url_port
+
         parts = urlsplit(url)
         if parts.scheme not in ("influxdb", "influxdbs"):
             raise ConfigError(f"not an InfluxDB URL: {mask(url)!r} (use 'influxdb://host:8086/database')")
@@ -53,7 +55,7 @@ class InfluxTimeSeries:
         self.url = url
         self.database = database
         self.base_url = (f"{'https' if parts.scheme == 'influxdbs' else 'http'}://"
-                         f"{_host(parts.hostname)}:{parts.port or 8086}")
+                         f"{_host(parts.hostname)}:{url_port(parts, 8086, 'IM_TIMESERIES_URL')}")
         self.username = unquote(parts.username) if parts.username else None
         self.password = unquote(parts.password) if parts.password else None
         self.token = token

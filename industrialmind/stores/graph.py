@@ -113,8 +113,10 @@ class LadybugGraph:
     def __init__(self, path: Path, read_only: bool = False) -> None:
         import ladybug
 
+        from industrialmind.config import ensure_parent
+
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        ensure_parent(self.path, "IM_GRAPH_URL")
         try:
             # Ladybug (like Kuzu) reserves 80% of RAM for its buffer pool by default; a plant graph needs far less,
             # and several open databases (tests, a web server beside a CLI) must not exhaust the machine.
@@ -298,7 +300,10 @@ def open_graph(url: str, password: str | None = None, read_only: bool = False) -
         user = unquote(parsed.username or "neo4j")
         secret = unquote(parsed.password) if parsed.password else password
         host = parsed.hostname or "localhost"
-        port = f":{parsed.port}" if parsed.port else ""
+        from industrialmind.config import url_port
+
+        port_number = url_port(parsed, 0, "IM_GRAPH_URL")
+        port = f":{port_number}" if port_number else ""
         database = parsed.path.strip("/") or None
         auth = (user, secret) if secret else None
         return Neo4jGraph(f"{scheme}://{host}{port}", auth, database=database)

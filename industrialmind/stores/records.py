@@ -63,7 +63,9 @@ class RecordsStore(RecordOperations):
         if self.dialect == "sqlite":
             database = parsed.database or ""
             if database and database != ":memory:" and not database.startswith("file:"):
-                Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+                from industrialmind.config import ensure_parent
+
+                ensure_parent(Path(database).expanduser(), "IM_RECORDS_URL")
             options.setdefault("connect_args", {"timeout": 30})
         else:
             options.setdefault("connect_args", {"connect_timeout": 5})

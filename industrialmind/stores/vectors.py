@@ -77,12 +77,17 @@ def open_chroma(url: str) -> Any:
     parsed = urlparse(url)
     scheme = parsed.scheme.lower()
     if scheme in ("", "persistent", "file"):
+        from industrialmind.config import ensure_parent
+
         path = Path(parsed.path if scheme else url)
-        path.mkdir(parents=True, exist_ok=True)
+        ensure_parent(path / "chroma.sqlite3", "IM_CHROMA_URL")
         return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
     if scheme in ("http", "https"):
+        from industrialmind.config import url_port
+
+        port = url_port(parsed, 8000, "IM_CHROMA_URL")
         try:
-            client = chromadb.HttpClient(host=parsed.hostname or "localhost", port=parsed.port or 8000,
+            client = chromadb.HttpClient(host=parsed.hostname or "localhost", port=port,
                                          ssl=scheme == "https", settings=chroma_settings)
             client.heartbeat()
         except Exception as exc:  # connection refused, DNS, TLS

@@ -40,6 +40,14 @@ def test_checkpointer_unreachable_postgres_is_one_line_with_password_masked():
     assert "hunter2" not in str(info.value) and "\n" not in str(info.value)
 
 
+def test_checkpointer_sqlite_under_a_file_is_config_error(tmp_path):
+    """A SQLite checkpoint path whose folder cannot be made is a ConfigError naming IM_CHECKPOINT_URL."""
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    with pytest.raises(ConfigError, match="IM_CHECKPOINT_URL: cannot create the folder"):
+        open_checkpointer(get_settings(checkpoint_url=f"sqlite:///{afile / 'c.db'}"))
+
+
 def test_checkpointer_postgres_resumes_approval(monkeypatch):
     """With a PostgreSQL URL, an approval interrupt in one Assistant is resumed by a fresh one."""
     url = require_env("IM_TEST_POSTGRES_URL", "PostgreSQL")

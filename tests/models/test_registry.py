@@ -57,3 +57,17 @@ def test_unreachable_mlflow_server_fails_fast_with_the_fix(monkeypatch):
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")  # so a regression fails quickly, not after minutes
     with pytest.raises(BackendUnavailableError, match="IM_MLFLOW_URI"):
         registry.list_models(get_settings(mlflow_uri="http://127.0.0.1:9"))
+
+
+def test_malformed_mlflow_uri_is_config_error():
+    """An unknown scheme suggests the close one and a bad port names IM_MLFLOW_URI, instead of MLflow tracebacks."""
+    import pytest
+
+    from industrialmind.config import get_settings
+    from industrialmind.errors import ConfigError
+    from industrialmind.models import registry
+
+    with pytest.raises(ConfigError, match="did you mean 'sqlite'"):
+        registry.list_models(get_settings(mlflow_uri="sqlit:///x.db"))
+    with pytest.raises(ConfigError, match="IM_MLFLOW_URI: the port"):
+        registry.list_models(get_settings(mlflow_uri="http://127.0.0.1:notaport"))

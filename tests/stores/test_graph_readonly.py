@@ -84,8 +84,12 @@ def test_open_graph_parses_neo4j_url(monkeypatch: pytest.MonkeyPatch) -> None:
     """User and password come from the URL, or the password from IM_NEO4J_PASSWORD; the database from the path."""
     import neo4j
 
+    class Driver:
+        def verify_connectivity(self) -> None:
+            """Opening checks the server once; this one is always there."""
+
     calls = []
-    monkeypatch.setattr(neo4j.GraphDatabase, "driver", lambda uri, auth=None: calls.append((uri, auth)) or object())
+    monkeypatch.setattr(neo4j.GraphDatabase, "driver", lambda uri, auth=None: calls.append((uri, auth)) or Driver())
     g = open_graph("neo4j://alice:s3cret@db.example:7687/plant")
     assert isinstance(g, Neo4jGraph) and g._database == "plant"
     open_graph("bolt://db.example", password="fromenv")
@@ -102,3 +106,13 @@ def test_read_only_syntax_error_is_one_line(tmp_path: Path) -> None:
     finally:
         graph.close()
     assert "\n" not in str(info.value)
+
+
+def test_open_graph_bad_port_or_folder_is_config_error(tmp_path: Path) -> None:
+    """A non-numeric Neo4j port and a Ladybug path under a file are ConfigErrors naming IM_GRAPH_URL."""
+    with pytest.raises(ConfigError, match="IM_GRAPH_URL: the port"):
+        open_graph("neo4j://u:p@127.0.0.1:notaport")
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    with pytest.raises(ConfigError, match="IM_GRAPH_URL: cannot create the folder .*a file is in the way"):
+        open_graph(f"ladybug:///{afile / 'g.lbug'}")

@@ -33,6 +33,14 @@ def test_influx_url_without_database_is_a_config_error():
         open_timeseries("influxdb://localhost:8086")
 
 
+def test_influx_url_with_a_bad_port_is_a_config_error():
+    """A non-numeric or out-of-range port is a ConfigError naming IM_TIMESERIES_URL, the password masked."""
+    for url in ("influxdb://localhost:notaport/x", "influxdb://u:secret@localhost:99999/x"):
+        with pytest.raises(ConfigError, match="IM_TIMESERIES_URL: the port") as info:
+            open_timeseries(url)
+        assert "secret" not in str(info.value)
+
+
 def test_influx_token_comes_from_settings(monkeypatch):
     """Without an explicit token the store uses IM_INFLUX_TOKEN and sends it as 'Token ...'."""
     monkeypatch.setenv("IM_INFLUX_TOKEN", "tok-123")

@@ -61,3 +61,11 @@ def test_records_unreachable_postgres_is_one_line_naming_url_and_cause():
     assert f"postgresql://im:****@127.0.0.1:{port}/im" in message
     assert "hunter2" not in message and "\n" not in message
     assert "refused" in message.lower() or "connect" in message.lower()
+
+
+def test_sqlite_records_under_a_file_is_a_config_error(tmp_path: Path) -> None:
+    """A SQLite path whose folder cannot be made (a file in the way) is a ConfigError naming IM_RECORDS_URL."""
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    with pytest.raises(ConfigError, match="IM_RECORDS_URL: cannot create the folder"):
+        open_records(f"sqlite:///{afile / 'records.db'}")
