@@ -214,9 +214,12 @@ def load_document(path: Path | str, known_assets: Iterable[str] = (), max_chars:
 
 
 def _pdf_pages(path: Path) -> list[str]:
+    import logging
+
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # a broken file is reported below, in one line
     try:
         return [page.extract_text() or "" for page in PdfReader(str(path)).pages]
     except (PdfReadError, ValueError) as exc:

@@ -83,6 +83,9 @@ def read_fmea(path: Path | str, asset_type: str = FMEA_ASSET_TYPE) -> list[Failu
     except csv.Error as exc:  # a stray carriage return inside an unquoted field
         raise InvalidInputError(f"FMEA file {str(path)!r} cannot be read as CSV ({exc}): expected a header row "
                                 "(failure mode, cause, effect, ...) and comma-separated rows") from None
+    if not modes:  # importing it would only delete the modes a previous import of this file wrote
+        raise InvalidInputError(f"FMEA file {str(path)!r} has a header but no row with a failure mode in column "
+                                f"{columns['mode']!r}: nothing to import")
     return modes
 
 

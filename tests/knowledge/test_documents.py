@@ -112,3 +112,15 @@ def test_load_document_refuses_binary_text_file(tmp_path: Path) -> None:
     path.write_bytes(bytes(range(256)) * 8)
     with pytest.raises(InvalidInputError, match="binary"):
         load_document(path)
+
+
+def test_load_document_broken_pdf_is_one_line(tmp_path: Path, caplog) -> None:
+    """A file named .pdf that is not one is an InvalidInputError, with no pypdf warning (the CLI showed it as a
+    stray stderr line before the error)."""
+    import logging
+
+    path = tmp_path / "junk.pdf"
+    path.write_bytes(b"%PDF-1.4\n" + bytes(range(256)) * 4)
+    with caplog.at_level(logging.WARNING), pytest.raises(InvalidInputError, match="cannot read PDF"):
+        load_document(path)
+    assert not [r for r in caplog.records if r.name.startswith("pypdf")], caplog.records

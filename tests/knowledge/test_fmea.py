@@ -50,3 +50,12 @@ def test_read_fmea_refuses_empty_binary_and_folder(tmp_path: Path) -> None:
     for path, reason in ((empty, "is empty"), (junk, "binary"), (tmp_path, "not a file")):
         with pytest.raises(InvalidInputError, match=reason):
             read_fmea(path)
+
+
+def test_read_fmea_without_rows_is_refused(tmp_path: Path) -> None:
+    """A header with no failure-mode rows is refused: importing it would delete the file's earlier modes."""
+    csv = tmp_path / "truck.csv"
+    csv.write_text("Component,Potential Failure Mode,Potential Effect(s) of Failure,Potential Cause(s) of Failure\n"
+                   "Brake,,Long stopping distance,Overheated pads\n")
+    with pytest.raises(InvalidInputError, match="no row with a failure mode"):
+        read_fmea(csv)
