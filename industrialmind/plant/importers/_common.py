@@ -241,3 +241,21 @@ def save_plant_merged(records: Any, plant: Any) -> None:
                 asset.sensors.extend(s for s in old.sensors if s.id not in known)
         plant.assets.extend(by_id.values())
     records.save_plant(plant)
+
+
+def read_csv_file(file: Any, what: str, **options: Any) -> pd.DataFrame:
+    """pd.read_csv(file, **options), with an empty, binary or malformed file as an InvalidInputError naming it."""
+    import csv
+
+    import pandas as pd
+
+    try:
+        return pd.read_csv(file, **options)
+    except pd.errors.EmptyDataError:
+        raise InvalidInputError(f"{what} {str(file)!r} is empty: expected a header row and data rows") from None
+    except UnicodeDecodeError:
+        raise InvalidInputError(f"{what} {str(file)!r} is not UTF-8 text (binary, or another encoding): expected "
+                                "the dataset's CSV file") from None
+    except (pd.errors.ParserError, csv.Error) as exc:
+        reason = " ".join(str(exc).split())
+        raise InvalidInputError(f"{what} {str(file)!r} cannot be read as CSV ({reason})") from None

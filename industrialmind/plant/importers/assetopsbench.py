@@ -78,9 +78,9 @@ def find_sample_data(path: Path) -> Path:
 
 def read_csv(file: Path) -> pd.DataFrame:
     """Read one of the sample CSVs as text (a BOM and empty cells kept as '')."""
-    import pandas as pd
+    from industrialmind.plant.importers._common import read_csv_file
 
-    return pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    return read_csv_file(file, "AssetOpsBench file", dtype=str, keep_default_na=False, encoding="utf-8-sig")
 
 
 def chiller_asset_id(equipment_name: str, equipment_id: str) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from industrialmind.plant.importers._common import localize, snake_case
+from industrialmind.plant.importers._common import localize, read_csv_file, snake_case
 from industrialmind.plant.importers.report import SkippedRow
 from industrialmind.plant.model import Event, FailureMode, WorkOrder
 
@@ -20,7 +20,7 @@ _SHORT_DATE = "%m/%d/%y %H:%M"  # '4/6/16 14:00' in the work orders, alerts and 
 
 
 def _read(file: Path) -> pd.DataFrame:
-    return pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    return read_csv_file(file, "AssetOpsBench file", dtype=str, keep_default_na=False, encoding="utf-8-sig")
 
 
 def _times(text: pd.Series, fmt: str, tz: str) -> pd.Series:

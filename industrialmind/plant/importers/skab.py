@@ -22,6 +22,7 @@ from industrialmind.plant.importers._common import (
     estimate_range,
     localize,
     open_stores,
+    read_csv_file,
     save_plant_merged,
     snake_case,
     wide_to_points,
@@ -104,7 +105,7 @@ def read_file(file: Path, tz: str = SITE_TZ) -> tuple[pd.DataFrame, list[Skipped
     A row whose time or any value does not parse is skipped; the others are kept."""
     import pandas as pd
 
-    raw = pd.read_csv(file, sep=";", dtype=str, keep_default_na=False)
+    raw = read_csv_file(file, "SKAB file", sep=";", dtype=str, keep_default_na=False)
     run = experiment(file)[0]
     missing = [c for c in (TIME_COLUMN, *SENSORS) if c not in raw.columns]
     if missing:

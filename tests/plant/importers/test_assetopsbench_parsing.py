@@ -110,3 +110,19 @@ def test_find_sample_data_errors_name_the_folder_and_what_is_expected(tmp_path):
     (tmp_path / "other.txt").write_text("x")
     with pytest.raises(InvalidInputError, match="expected 'all_wo_with_code_component_events.csv'.*other.txt"):
         find_sample_data(tmp_path)
+
+
+def test_read_csv_binary_or_empty_is_invalid_input(tmp_path):
+    """A binary or empty AssetOpsBench sample file is an InvalidInputError naming it, not a pandas traceback."""
+    import pytest
+
+    from industrialmind.errors import InvalidInputError
+    from industrialmind.plant.importers.assetopsbench import read_csv
+
+    junk = tmp_path / "junk.csv"
+    junk.write_bytes(bytes(range(128, 256)) * 8)
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    for path, reason in ((junk, "not UTF-8 text"), (empty, "is empty")):
+        with pytest.raises(InvalidInputError, match=reason):
+            read_csv(path)

@@ -78,3 +78,18 @@ def test_find_files_refuses_a_single_file(tmp_path):
     one.write_text("datetime;x\n")
     with pytest.raises(InvalidInputError, match="is a file.*import csv"):
         find_files(one)
+
+
+def test_read_file_binary_or_empty_is_invalid_input(tmp_path):
+    """A binary or empty file among the SKAB CSVs is an InvalidInputError naming it, not a pandas traceback."""
+    import pytest
+
+    from industrialmind.errors import InvalidInputError
+
+    junk = tmp_path / "1.csv"
+    junk.write_bytes(bytes(range(128, 256)) * 8)
+    empty = tmp_path / "2.csv"
+    empty.write_text("")
+    for path, reason in ((junk, "not UTF-8 text"), (empty, "is empty")):
+        with pytest.raises(InvalidInputError, match=reason):
+            read_file(path)
