@@ -157,12 +157,16 @@ def train(settings: Any, options: TrainOptions, out: Path | str, overwrite: bool
         raise InvalidInputError(f"--val-fraction must be in [0, 0.5), got {options.val_fraction}")
     if options.max_steps == 0 or options.epochs <= 0:
         raise InvalidInputError("--max-steps must be positive (or -1 for --epochs) and --epochs above 0")
+    small = {k: v for k, v in (("--batch-size", options.batch_size), ("--grad-accum", options.grad_accum),
+                               ("--save-steps", options.save_steps)) if v < 1}
+    if small:
+        raise InvalidInputError(", ".join(f"{k} {v}" for k, v in small.items()) + ": each must be at least 1")
+    if not options.learning_rate > 0 or not 0 <= options.lora_dropout < 1:
+        raise InvalidInputError(f"--learning-rate must be above 0 and --lora-dropout in [0, 1) (got "
+                                f"{options.learning_rate:g}, {options.lora_dropout:g})")
     resume = check_out_dir(out, options, overwrite)
     device, bf16 = pick_device(options.device)
     checkpointing = device == "cuda" if options.gradient_checkpointing is None else options.gradient_checkpointing
-    out.mkdir(parents=True, exist_ok=True)
-    (out / RUN_CONFIG).write_text(json.dumps({"identity": options.identity(), "options": asdict(options)},
-                                             indent=2))
 
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     import warnings
@@ -179,8 +183,9 @@ def train(settings: Any, options: TrainOptions, out: Path | str, overwrite: bool
         model = AutoModelForCausalLM.from_pretrained(options.base,
                                                      dtype=torch.bfloat16 if bf16 else torch.float32)
     except (OSError, ValueError) as exc:
+        reason = " ".join(str(exc).split())  # one line, but all of it: the first line can end mid-sentence
         raise ModelError(f"cannot load base model {options.base!r} (a local folder, or a Hub id already in the "
-                         f"cache; nothing is downloaded when HF_HUB_OFFLINE=1): {str(exc).splitlines()[0]}") from None
+                         f"cache; nothing is downloaded when HF_HUB_OFFLINE=1): {reason}") from None
     if not tokenizer.chat_template:
         raise ModelError(f"base model {options.base!r} has no chat template; fine-tune a chat (instruct) model")
     assistant_only = supports_assistant_only_loss(tokenizer)
@@ -233,6 +238,11 @@ def train(settings: Any, options: TrainOptions, out: Path | str, overwrite: bool
                 if progress:
                     progress(state.global_step, state.max_steps, entry)
 
+    # the run is recorded only now: a start that failed above (a base that does not load, examples too long)
+    # leaves no run_config.json that would make the next try with other settings look like an interrupted run
+    out.mkdir(parents=True, exist_ok=True)
+    (out / RUN_CONFIG).write_text(json.dumps({"identity": options.identity(), "options": asdict(options)},
+                                             indent=2))
     trainer = SFTTrainer(model=model, args=args, train_dataset=dataset, eval_dataset=val_dataset,
                          processing_class=tokenizer,
                          peft_config=peft_config, callbacks=[_Progress(), *(callbacks or [])])

@@ -207,6 +207,32 @@ def test_train_checks_its_inputs(tiny_base, sft_file, tmp_path: Path):
         train(None, _options(tiny_base, tmp_path / "empty.jsonl"), tmp_path / "o")
 
 
+@pytest.mark.parametrize("bad", [{"batch_size": 0}, {"grad_accum": 0}, {"save_steps": 0}, {"learning_rate": -1.0},
+                                 {"lora_dropout": 1.0}])
+def test_train_refuses_bad_hyperparameters_before_loading(bad, sft_file, tmp_path: Path):
+    """A zero batch size, accumulation or save interval, a negative learning rate or a dropout of 1 fail before the
+    base model is loaded (the base here is an empty config that would not load)."""
+    with pytest.raises(InvalidInputError, match="--"):
+        train(None, _options(_existing_base(tmp_path), sft_file, **bad), tmp_path / "o")
+    assert not (tmp_path / "o").exists()
+
+
+def _existing_base(tmp_path: Path) -> Path:
+    """A folder that passes the base check (it has a config.json) but holds no model."""
+    base = tmp_path / "base"
+    base.mkdir(exist_ok=True)
+    (base / "config.json").write_text("{}")
+    return base
+
+
+def test_train_failed_start_leaves_no_run_record(tiny_base, sft_file, tmp_path: Path):
+    """A start that fails after the checks (every example over --max-length) leaves no run_config.json, so a retry
+    with other settings is not refused as an 'interrupted run'."""
+    with pytest.raises(InvalidInputError, match="--max-length"):
+        train(None, _options(tiny_base, sft_file, max_length=2), tmp_path / "o")
+    assert not (tmp_path / "o").exists()
+
+
 def test_train_command_bad_input_prints_one_line_and_exits_2(tiny_base, sft_file, tmp_path: Path):
     """`industrialmind finetune train` with a missing base prints one error line on stderr and exits with 2."""
     proc = subprocess.run([sys.executable, "-c", "from industrialmind.cli import main; main()", "finetune", "train", "--base",
