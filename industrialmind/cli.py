@@ -48,7 +48,22 @@ def settings():
     """Read the settings once per command (environment IM_*)."""
     from industrialmind.config import get_settings
 
-    return get_settings()
+    current = get_settings()
+    _configure_logging(current.log_level)
+    return current
+
+
+def _configure_logging(level: str) -> None:
+    """Send the project's own loggers (industrialmind.*) to stderr at IM_LOG_LEVEL; once per process."""
+    import logging
+
+    logger = logging.getLogger("industrialmind")
+    if not any(getattr(h, "_im_handler", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
+        handler._im_handler = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+    logger.setLevel(level)
 
 
 def emit_json(data: Any) -> None:

@@ -9,6 +9,8 @@ from typing import Any
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
 
 class Settings(BaseSettings):
     """Every setting of IndustrialMind; each field reads the environment variable IM_<FIELD NAME>."""
@@ -92,7 +94,16 @@ class Settings(BaseSettings):
         default="",
         description="When set, the web chat and REST API trust this request header (set by a reverse proxy) as the user.",
     )
-    log_level: str = Field(default="WARNING", description="Python log level for IndustrialMind's own loggers.")
+    log_level: str = Field(default="WARNING", description="Python log level for IndustrialMind's own loggers "
+                           "(DEBUG, INFO, WARNING, ERROR, CRITICAL), written to stderr.")
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _check_log_level(cls, value: Any) -> str:
+        level = str(value).strip().upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"{value!r} is not a log level; use one of {', '.join(LOG_LEVELS)}")
+        return level
 
     @field_validator("home", mode="before")
     @classmethod

@@ -112,3 +112,21 @@ def test_ensure_home_that_cannot_be_made_is_config_error():
         pytest.skip("needs Linux /proc")
     with pytest.raises(ConfigError, match="IM_HOME '/proc/im-home' cannot be created"):
         get_settings(home="/proc/im-home").ensure_home()
+
+
+def test_log_level_setting_controls_the_projects_loggers(tmp_path):
+    """IM_LOG_LEVEL=INFO shows the project's INFO records on stderr, the default WARNING hides them, and a value
+    that is not a level is a one-line settings error."""
+    import os
+
+    code = ("import logging; from industrialmind.cli import settings; settings(); "
+            "logging.getLogger('industrialmind.probe').info('probe-info-line')")
+    env = {k: v for k, v in os.environ.items() if k != "IM_LOG_LEVEL"} | {"IM_HOME": str(tmp_path)}
+    quiet = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    loud = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=env | {"IM_LOG_LEVEL": "info"})
+    assert quiet.returncode == 0 and "probe-info-line" not in quiet.stderr
+    assert loud.returncode == 0 and "INFO industrialmind.probe: probe-info-line" in loud.stderr
+    bad = subprocess.run([sys.executable, "-m", "industrialmind", "config"], capture_output=True, text=True,
+                         env=env | {"IM_LOG_LEVEL": "LOUD"})
+    assert bad.returncode == 2 and "not a log level" in bad.stderr and "Traceback" not in bad.stderr
