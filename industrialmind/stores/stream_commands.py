@@ -141,7 +141,8 @@ def up_cmd(
 
 
 def streams_cmd(
-    interval: float = typer.Option(1.0, "--interval", min=0.1, help="Seconds between the two samples that give the rates."),
+    interval: float = typer.Option(1.0, "--interval", min=0.0, help="Seconds between the two samples that give the "
+                                   "rates; 0: counts and lag only, no rates (answers at once)."),
     group: list[str] | None = typer.Option(None, "--group", help="Only these consumer groups (repeatable)."),
     tail: str | None = typer.Option(None, "--tail", help="Show the last messages of a topic instead: telemetry, "
                                        "alarms or deadletter."),

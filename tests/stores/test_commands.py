@@ -140,10 +140,11 @@ def test_choose_interval_and_sparkline():
 
 
 @pytest.mark.parametrize("argv", [["ingest", "--batch-wait", "-1"], ["ingest", "--max-messages", "0"],
-                                  ["streams", "--interval", "0"], ["streams", "--tail", "telemetry", "--limit", "0"],
+                                  ["streams", "--interval", "-1"], ["streams", "--tail", "telemetry", "--limit", "0"],
                                   ["up", "--duration", "-1"]])
 def test_stream_commands_refuse_out_of_range_values(argv):
-    """Negative waits, zero intervals and limits are usage errors (exit 2) before a broker is looked for."""
+    """Negative waits and intervals and zero limits are usage errors (exit 2) before a broker is looked for (a zero
+    `streams --interval` is valid: counts and lag without rates)."""
     result = CliRunner().invoke(app, argv)
     assert result.exit_code == 2 and "Invalid value" in result.output, result.output
 
