@@ -131,15 +131,17 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
             return
         from rich.table import Table
 
-        table = Table("asset", "start", "end", "method", "peak score", "threshold", "top sensors / finding",
-                      title=result["summary"])
+        # a CSV has no assets and one method: those columns would only take width from the sensors
+        per_asset = csv is None
+        head = ("asset", "start", "end", "method") if per_asset else ("start", "end")
+        table = Table(*head, "peak score", "threshold", "top sensors / finding", title=result["summary"])
         for r in rows:
             # a limit-check episode says what it saw in words; a model interval shows its sensors' shares
             finding = r.get("detail") or ", ".join(f"{t['sensor']} {t['contribution']:.0%}" for t in r["top_sensors"])
-            table.add_row(r.get("asset_id", ""), f"{r['start']:%Y-%m-%d %H:%M}" if hasattr(r["start"], "year")
-                          else str(r["start"]), f"{r['end']:%Y-%m-%d %H:%M}" if hasattr(r["end"], "year")
-                          else str(r["end"]), r.get("method", "model"), f"{r['peak_score']:.3g}",
-                          f"{r['threshold']:.3g}", finding)
+            fmt = "%Y-%m-%d %H:%M" if per_asset else "%Y-%m-%d %H:%M:%S"  # a user's CSV may be sampled per second
+            when = [r[k].strftime(fmt) if hasattr(r[k], "year") else str(r[k]) for k in ("start", "end")]
+            cells = [r.get("asset_id", ""), *when, r.get("method", "model")] if per_asset else when
+            table.add_row(*cells, f"{r['peak_score']:.3g}", f"{r['threshold']:.3g}", finding)
         console().print(table)
 
     @app.command("score")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -217,3 +218,23 @@ def test_read_csv_reads_latin1_and_refuses_folders_and_binary(tmp_path):
     for path, reason in ((tmp_path, "not a file"), (junk, "binary")):
         with pytest.raises(InvalidInputError, match=reason):
             read_csv(path)
+
+
+def test_detect_csv_table_shows_times_to_the_second_and_no_asset_columns(tmp_path):
+    """`detect --csv` without --json prints a table of intervals whose times keep their seconds (SKAB-like
+    recordings are per second) and has no asset or method column (a CSV has neither)."""
+    from typer.testing import CliRunner
+
+    from industrialmind.cli import app
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(0, 1, 400)
+    x[250:280] += 10
+    ts = np.datetime64("2026-11-01T00:00:00") + np.arange(400).astype("timedelta64[s]")
+    csv = tmp_path / "per_second.csv"
+    csv.write_text("timestamp,x\n" + "\n".join(f"{t}Z,{v:.3f}" for t, v in zip(ts, x)))
+    result = CliRunner().invoke(app, ["detect", "--csv", str(csv), "--train-rows", "150"])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"00:0[34]:\d\d", result.output), result.output  # the burst starts at 00:04:10, seconds shown
+    header = next(line for line in result.output.splitlines() if "peak score" in line)
+    assert "start" in header and "asset" not in header and "method" not in header
