@@ -8,6 +8,10 @@ from pathlib import Path
 
 import pytest
 
+# the offline planner's session fixtures (one embedding export, one trained router), registered once here: imported
+# into each test module instead, pytest made a separate session fixture per module and trained the router 7 times
+pytest_plugins = ["tests.agent._planner_fixtures"]
+
 _LOOPBACK = ("127.", "::1", "localhost", "0.0.0.0")
 
 

@@ -9,9 +9,7 @@ from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
 from industrialmind.agent.planner import OfflinePlanner
 from industrialmind.evals.metrics import grounded
-from tests.agent._planner_fixtures import (  # noqa: F401
-    NOW, chillers, demo, embeddings_dir, planner, planner_base, planner_settings, tools,
-)
+from tests.agent._planner_fixtures import NOW
 
 
 def _calls(model, *turns):

@@ -6,16 +6,7 @@ from __future__ import annotations
 from langchain_core.messages import HumanMessage
 
 from industrialmind.agent._planner.compound import split_clauses, topic_words, with_borrowed_topic
-from tests.agent._planner_fixtures import (  # noqa: F401
-    NOW,
-    chillers,
-    demo,
-    embeddings_dir,
-    planner,
-    planner_base,
-    planner_settings,
-    tools,
-)
+from tests.agent._planner_fixtures import NOW
 
 
 def _calls(model, text):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.agent._planner_fixtures import NOW, chillers, demo, registry  # noqa: F401
+from tests.agent._planner_fixtures import NOW
 
 
 @pytest.mark.parametrize("text", ["p101 readings", "P 101 now", "what's P-101 doing", "P_101 flow", "P-1O1 status"])

@@ -12,9 +12,7 @@ from industrialmind.agent._planner.context import read_context
 from industrialmind.agent._planner.framing import (
     CAUSE, DOCS, FLOW, NOW, frame_examples, frames_of, paraphrase, synonym_text, themes_of, with_synonyms,
 )
-from tests.agent._planner_fixtures import (  # noqa: F401
-    NOW as CLOCK, chillers, demo, embeddings_dir, planner, planner_base, planner_settings, tools,
-)
+from tests.agent._planner_fixtures import NOW as CLOCK
 
 
 def test_frames_of_reads_causal_framing():

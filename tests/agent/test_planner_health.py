@@ -18,17 +18,7 @@ from industrialmind.agent._planner.context import Context, ToolOutcome
 from industrialmind.agent._planner.framing import HEALTH, frame_cues
 from industrialmind.agent._planner.specs import ToolSpec
 from industrialmind.agent._planner.timeparse import parse_time_range
-from tests.agent._planner_fixtures import (  # noqa: F401
-    NOW,
-    chillers,
-    demo,
-    embeddings_dir,
-    planner,
-    planner_base,
-    planner_settings,
-    registry,
-    tools,
-)
+from tests.agent._planner_fixtures import NOW
 
 
 def _utc(text: str) -> datetime:

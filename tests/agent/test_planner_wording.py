@@ -19,9 +19,7 @@ from industrialmind.agent._planner.framing import (
 from industrialmind.agent._planner.intents import HELP, OUT_OF_SCOPE, cache_key, fit_to_entities, training_examples
 from industrialmind.agent._planner.sensors import sensor_word_index
 from industrialmind.agent._planner.specs import ToolSpec, mask_choices
-from tests.agent._planner_fixtures import (  # noqa: F401
-    NOW, chillers, demo, embeddings_dir, planner, planner_base, planner_settings, registry, tools,
-)
+from tests.agent._planner_fixtures import NOW
 
 
 def _calls(model, text):

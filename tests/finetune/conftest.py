@@ -8,15 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.agent._planner_fixtures import (  # noqa: F401
-    chillers,
-    demo,
-    embeddings_dir,
-    planner,
-    planner_base,
-    planner_settings,
-    tools,
-)
 
 pytest.importorskip("trl", reason="trl (industrialmind[finetune]) is needed for fine-tuning")
 pytest.importorskip("peft", reason="peft (industrialmind[finetune]) is needed for fine-tuning")
