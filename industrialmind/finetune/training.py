@@ -359,23 +359,13 @@ def log_to_mlflow(settings: Any, report: dict[str, Any]) -> str | None:
     failed: the adapter is already saved, so a tracking outage only costs the record, with a warning)."""
     import logging
 
-    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
-    settings.ensure_home()
     try:
-        from mlflow import MlflowClient
         from mlflow.entities import Metric, Param
 
-        for name in ("mlflow", "alembic"):  # schema migrations log at INFO on stderr
-            logging.getLogger(name).setLevel(logging.WARNING)
-        uri = settings.resolved.mlflow
-        client = MlflowClient(tracking_uri=uri, registry_uri=uri)
-        exp = client.get_experiment_by_name(EXPERIMENT)
-        if exp:
-            exp_id = exp.experiment_id
-        else:
-            location = ((settings.home / "mlartifacts").resolve().as_uri()
-                        if uri.startswith(("sqlite:", "file:")) or "://" not in uri else None)
-            exp_id = client.create_experiment(EXPERIMENT, location)
+        from industrialmind.models.registry import experiment_id, mlflow_client
+
+        _, client = mlflow_client(settings)
+        exp_id = experiment_id(settings, client, EXPERIMENT)
         run_id = client.create_run(exp_id, tags={"mlflow.runName": f"lora-{Path(report['base']).name}",
                                                  "base": report["base"]}).info.run_id
         now_ms = int(time.time() * 1000)

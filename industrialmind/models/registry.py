@@ -29,7 +29,9 @@ def model_name(asset_id: str) -> str:
     return PREFIX + asset_id
 
 
-def _client(settings):
+def mlflow_client(settings):
+    """(mlflow, MlflowClient) on IM_MLFLOW_URI, with MLflow's migration chatter quieted and an unsupported or
+    unreachable URI reported in one line; shared by anomaly-model training and LoRA fine-tuning."""
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     # MLflow writes a lock file in $TMPDIR; keep its tracking data under IM_HOME
     settings.ensure_home()
@@ -86,11 +88,15 @@ def _check_server(uri: str) -> None:
             "IM_MLFLOW_URI empty for the local store under IM_HOME") from None
 
 
-def _artifact_location(settings) -> str | None:
+def experiment_id(settings, client, name: str = EXPERIMENT) -> str:
+    """Id of the MLflow experiment `name`, created if missing (a local store keeps its artifacts under IM_HOME;
+    a server chooses its own artifact store)."""
+    exp = client.get_experiment_by_name(name)
+    if exp:
+        return exp.experiment_id
     uri = settings.resolved.mlflow
-    if uri.startswith(("sqlite:", "file:")) or "://" not in uri:
-        return (settings.home / "mlartifacts").resolve().as_uri()
-    return None  # a server chooses its own artifact store
+    local = uri.startswith(("sqlite:", "file:")) or "://" not in uri
+    return client.create_experiment(name, (settings.home / "mlartifacts").resolve().as_uri() if local else None)
 
 
 def log_and_register(settings, asset_id: str, bundle: Path, params: dict[str, Any], metrics: dict[str, float],
@@ -100,10 +106,9 @@ def log_and_register(settings, asset_id: str, bundle: Path, params: dict[str, An
     With run_id, log into that already-open run (the training job starts it early so its id is known).
     Returns {name, version, run_id, alias}.
     """
-    _, client = _client(settings)
+    _, client = mlflow_client(settings)
     try:
-        exp = client.get_experiment_by_name(EXPERIMENT)
-        exp_id = exp.experiment_id if exp else client.create_experiment(EXPERIMENT, _artifact_location(settings))
+        exp_id = experiment_id(settings, client)
         if run_id is None:
             run_id = client.create_run(exp_id, tags={"asset_id": asset_id, "mlflow.runName": f"train-{asset_id}"}).info.run_id
         # one batch, not a call per value: each call is its own SQLite commit (~25 ms), which dominated the
@@ -135,22 +140,21 @@ def log_and_register(settings, asset_id: str, bundle: Path, params: dict[str, An
 
 def start_run(settings, asset_id: str, tags: dict[str, str] | None = None) -> str:
     """Open an MLflow run for a training job and return its id (so the job record can show it from the start)."""
-    _, client = _client(settings)
-    exp = client.get_experiment_by_name(EXPERIMENT)
-    exp_id = exp.experiment_id if exp else client.create_experiment(EXPERIMENT, _artifact_location(settings))
+    _, client = mlflow_client(settings)
+    exp_id = experiment_id(settings, client)
     return client.create_run(exp_id, tags={"asset_id": asset_id, "mlflow.runName": f"train-{asset_id}",
                                            **(tags or {})}).info.run_id
 
 
 def promote(settings, asset_id: str, version: int, alias: str = ALIAS) -> None:
     """Point the alias of an asset's model at a version."""
-    _, client = _client(settings)
+    _, client = mlflow_client(settings)
     client.set_registered_model_alias(model_name(asset_id), alias, str(version))
 
 
 def promoted_assets(settings, alias: str = ALIAS) -> set[str]:
     """Ids of the assets whose anomaly model has a promoted version, in one registry query."""
-    _, client = _client(settings)
+    _, client = mlflow_client(settings)
     found: set[str] = set()
     token = None
     while True:  # pages of 1000: an imported plant can have more assets than one page holds
@@ -163,7 +167,7 @@ def promoted_assets(settings, alias: str = ALIAS) -> set[str]:
 
 def promoted_version(settings, asset_id: str, alias: str = ALIAS) -> dict[str, Any] | None:
     """{version, run_id, source} of the promoted version of an asset's model, or None when none is promoted."""
-    _, client = _client(settings)
+    _, client = mlflow_client(settings)
     try:
         mv = client.get_model_version_by_alias(model_name(asset_id), alias)
     except Exception:
@@ -183,7 +187,7 @@ def fetch_bundle(settings, asset_id: str, alias: str = ALIAS) -> Path:
     if not (dest / "meta.json").is_file():
         import mlflow
 
-        _client(settings)
+        mlflow_client(settings)
         tmp = dest.with_name(dest.name + ".part")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
@@ -200,7 +204,7 @@ def fetch_bundle(settings, asset_id: str, alias: str = ALIAS) -> Path:
 
 def list_models(settings) -> list[dict[str, Any]]:
     """Registered anomaly models: name, asset, versions with aliases, metrics and creation time."""
-    _, client = _client(settings)
+    _, client = mlflow_client(settings)
     out = []
     for rm in client.search_registered_models(f"name LIKE '{PREFIX}%'"):
         aliases: dict[str, list[str]] = {}
