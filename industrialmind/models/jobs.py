@@ -120,7 +120,7 @@ def train_asset(settings, records, asset_id: str, start: datetime | None, end: d
     import tempfile
 
     from industrialmind.models.detection import period_of, read_asset
-    from industrialmind.models.registry import log_and_register, start_run
+    from industrialmind.models.registry import cache_bundle, log_and_register, start_run
     from industrialmind.models.scoring import Scorer
     from industrialmind.models.training import ModelConfig, fit_bundle
     from industrialmind.stores.timeseries import open_timeseries
@@ -174,27 +174,10 @@ def train_asset(settings, records, asset_id: str, start: datetime | None, end: d
                   "threshold_rule": fit.meta["threshold_rule"], "sensors": ",".join(present), "start": start,
                   "end": end, "period_s": period}
         reg = log_and_register(settings, asset_id, Path(tmp), params, metrics, run_id=run_id)
-        _cache_bundle(settings, asset_id, reg["version"], Path(tmp))
+        cache_bundle(settings, asset_id, reg["version"], Path(tmp))
     if on_step:
         on_step(1.0)
     return {"version": reg["version"], "run_id": reg["run_id"], "alias": reg["alias"], "metrics": metrics}
-
-
-def _cache_bundle(settings, asset_id: str, version: int, bundle: Path) -> None:
-    """Put the just-registered bundle where `fetch_bundle` looks first, so the first detect after training does not
-    download it back from MLflow (seconds per asset through the artifact API)."""
-    import shutil
-
-    dest = settings.home / "models" / asset_id / f"v{version}"
-    if (dest / "meta.json").is_file():
-        return
-    part = dest.with_name(dest.name + ".part")
-    shutil.rmtree(part, ignore_errors=True)
-    shutil.copytree(bundle, part)
-    try:
-        part.rename(dest)
-    except OSError:  # another process cached the same version first
-        shutil.rmtree(part, ignore_errors=True)
 
 
 def evaluate_on_labels(scorer, frame, labels) -> dict[str, float | None]:

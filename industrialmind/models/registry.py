@@ -175,6 +175,26 @@ def promoted_version(settings, asset_id: str, alias: str = ALIAS) -> dict[str, A
     return {"version": int(mv.version), "run_id": mv.run_id, "source": mv.source}
 
 
+def bundle_cache_dir(settings, asset_id: str, version: int) -> Path:
+    """Where a registered bundle version is kept locally: IM_HOME/models/<asset>/v<version>."""
+    return settings.home / "models" / asset_id / f"v{version}"
+
+
+def cache_bundle(settings, asset_id: str, version: int, bundle: Path) -> None:
+    """Put a just-registered bundle where `fetch_bundle` looks first, so the first detect after training does not
+    download it back from MLflow (seconds per asset through the artifact API)."""
+    dest = bundle_cache_dir(settings, asset_id, version)
+    if (dest / "meta.json").is_file():
+        return
+    part = dest.with_name(dest.name + ".part")
+    shutil.rmtree(part, ignore_errors=True)
+    shutil.copytree(bundle, part)
+    try:
+        part.rename(dest)
+    except OSError:  # another process cached the same version first
+        shutil.rmtree(part, ignore_errors=True)
+
+
 def fetch_bundle(settings, asset_id: str, alias: str = ALIAS) -> Path:
     """Local folder of the promoted bundle of an asset (downloaded once per version into IM_HOME/models)."""
     found = promoted_version(settings, asset_id, alias)
@@ -183,7 +203,7 @@ def fetch_bundle(settings, asset_id: str, alias: str = ALIAS) -> Path:
         raise ModelError(f"no promoted anomaly model for asset {asset_id!r}"
                          + (did_you_mean(asset_id, known) if known else "")
                          + f"; train one with `industrialmind train --asset {asset_id}`")
-    dest = settings.home / "models" / asset_id / f"v{found['version']}"
+    dest = bundle_cache_dir(settings, asset_id, found["version"])
     if not (dest / "meta.json").is_file():
         import mlflow
 
