@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+HF_DEVICES = ("auto", "cpu", "cuda")
 
 
 class Settings(BaseSettings):
@@ -104,6 +105,14 @@ class Settings(BaseSettings):
         if level not in LOG_LEVELS:
             raise ValueError(f"{value!r} is not a log level; use one of {', '.join(LOG_LEVELS)}")
         return level
+
+    @field_validator("hf_device", mode="before")
+    @classmethod
+    def _check_hf_device(cls, value: Any) -> str:
+        device = str(value).strip().lower()
+        if device not in HF_DEVICES:
+            raise ValueError(f"{value!r} is not a device; use {', '.join(HF_DEVICES[:-1])} or {HF_DEVICES[-1]}")
+        return device
 
     @field_validator("home", mode="before")
     @classmethod

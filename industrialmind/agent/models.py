@@ -64,8 +64,6 @@ def make_chat_model(spec: str, settings: Settings) -> BaseChatModel:
         return ChatOllama(model=name, base_url=settings.ollama_base_url, temperature=0)
     if provider == "hf" and name:
         path, _, adapter = name.partition("@")
-        if settings.hf_device not in ("auto", "cpu", "cuda"):
-            raise ConfigError(f"IM_HF_DEVICE={settings.hf_device!r} is not valid; use auto, cpu or cuda")
         return LocalHFChatModel(model_path=path, adapter=adapter or None, device=settings.hf_device,
                                 max_new_tokens=settings.hf_max_new_tokens)
     raise ConfigError(f"unknown chat model {spec!r}; valid forms: {', '.join(VALID_FORMS)}")
