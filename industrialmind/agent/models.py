@@ -41,7 +41,7 @@ def check_spec(spec: str | None) -> str:
 
 def make_chat_model(spec: str, settings: Settings) -> BaseChatModel:
     """Build the chat model a spec names; ConfigError lists the valid forms for anything else."""
-    spec = (spec or "offline").strip()
+    spec = check_spec(spec)
     provider, _, name = spec.partition("/")
     if spec == "offline":
         try:
@@ -50,7 +50,7 @@ def make_chat_model(spec: str, settings: Settings) -> BaseChatModel:
             raise ConfigError(f"the offline planner is not available ({exc}); pick another brain with --llm / "
                               f"IM_LLM: {', '.join(VALID_FORMS)}") from None
         return OfflinePlanner(settings)
-    if provider == "openai" and name:
+    if provider == "openai":
         from langchain_openai import ChatOpenAI
 
         key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
@@ -58,15 +58,13 @@ def make_chat_model(spec: str, settings: Settings) -> BaseChatModel:
         # local servers (vLLM, transformers serve) accept any key, but the client insists on having one
         return ChatOpenAI(model=name, base_url=base_url, api_key=key or ("not-needed" if base_url else None),
                           temperature=0, timeout=120, max_retries=1)
-    if provider == "ollama" and name:
+    if provider == "ollama":
         from langchain_ollama import ChatOllama
 
         return ChatOllama(model=name, base_url=settings.ollama_base_url, temperature=0)
-    if provider == "hf" and name:
-        path, _, adapter = name.partition("@")
-        return LocalHFChatModel(model_path=path, adapter=adapter or None, device=settings.hf_device,
-                                max_new_tokens=settings.hf_max_new_tokens)
-    raise ConfigError(f"unknown chat model {spec!r}; valid forms: {', '.join(VALID_FORMS)}")
+    path, _, adapter = name.partition("@")  # 'hf/<repo-or-path>[@adapter]', the one form left
+    return LocalHFChatModel(model_path=path, adapter=adapter or None, device=settings.hf_device,
+                            max_new_tokens=settings.hf_max_new_tokens)
 
 
 def unreachable_errors() -> tuple[type[BaseException], ...]:
