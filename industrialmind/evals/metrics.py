@@ -53,6 +53,17 @@ def has_arg_expectation(expect: dict[str, Any]) -> bool:
     return bool(expect.get("args") or any(c.get("args") for c in expect.get("calls", [])))
 
 
+def judge(expect: dict[str, Any], tool_calls: list[dict[str, Any]], planner_tag: str | None, answer: str,
+          now: datetime) -> dict[str, Any]:
+    """Score one turn against a case: its kind, whether the tools match, whether the case checks arguments, and
+    whether they match (only when the tools do)."""
+    kind = outcome_kind(tool_calls, planner_tag, answer if not tool_calls else "")
+    tool_ok = tools_match(expect, tool_calls, kind)
+    has_args = has_arg_expectation(expect)
+    return {"kind": kind, "tool_ok": tool_ok, "has_args": has_args,
+            "args_ok": tool_ok and has_args and args_match(expect, tool_calls, now)}
+
+
 def _args_ok(wanted: dict[str, Any], got: dict[str, Any], now: datetime) -> bool:
     return all(_value_ok(key, value, got.get(key), now) for key, value in wanted.items())
 

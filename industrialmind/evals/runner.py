@@ -302,14 +302,11 @@ def run_suite(settings: Any, suite: Suite, llm: str = "offline", tools: str = "f
             if turn_no == len(case.turns) - 1:
                 last_calls = [{"name": c["name"], "args": dict(c.get("args") or {})} for c in calls]
                 tag = (reply.response_metadata or {}).get("planner")
-        kind = metrics.outcome_kind(last_calls, tag, _content(messages[-1]) if not last_calls else "")
-        tool_ok = metrics.tools_match(case.expect, last_calls, kind)
-        has_args = metrics.has_arg_expectation(case.expect)
-        args_ok = tool_ok and has_args and metrics.args_match(case.expect, last_calls, suite.now)
+        verdict = metrics.judge(case.expect, last_calls, tag, answer, suite.now)
         is_grounded = metrics.grounded(answer, results) if last_calls else None
         rows.append({"id": case.id, "split": case.split, "plant": case.plant, "tags": case.tags,
-                     "question": case.turns[-1], "expect": case.expect, "kind": kind, "tool_calls": last_calls,
-                     "tool_ok": tool_ok, "has_args": has_args, "args_ok": args_ok, "grounded": is_grounded,
+                     "question": case.turns[-1], "expect": case.expect, **verdict, "tool_calls": last_calls,
+                     "grounded": is_grounded,
                      "ungrounded": metrics.ungrounded_numbers(answer, results) if is_grounded is False else [],
                      "answer": answer, "latency_ms": [round(x, 2) for x in latencies]})
         if progress:
@@ -341,13 +338,10 @@ def _graph_case(case: Case, turn: Callable, now: datetime) -> dict[str, Any]:
     first = ais[0] if ais else None
     tag = (first.response_metadata or {}).get("planner") if first is not None else None
     answer = _content(ais[-1]) if ais else ""
-    kind = metrics.outcome_kind(calls, tag, answer if not calls else "")
-    tool_ok = metrics.tools_match(case.expect, calls, kind)
-    has_args = metrics.has_arg_expectation(case.expect)
     grounded = metrics.grounded(answer, results) if calls else None
     return {"id": case.id, "split": case.split, "plant": case.plant, "tags": case.tags, "question": case.turns[-1],
-            "expect": case.expect, "kind": kind, "tool_calls": calls, "tool_ok": tool_ok, "has_args": has_args,
-            "args_ok": tool_ok and has_args and metrics.args_match(case.expect, calls, now), "grounded": grounded,
+            "expect": case.expect, **metrics.judge(case.expect, calls, tag, answer, now), "tool_calls": calls,
+            "grounded": grounded,
             "ungrounded": metrics.ungrounded_numbers(answer, results) if grounded is False else [],
             "answer": answer, "latency_ms": [round(x, 2) for x in latencies]}
 

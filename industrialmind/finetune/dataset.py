@@ -132,11 +132,8 @@ def build_examples(settings: Any, split: str = "dev", suite_path: Path | str | N
 
     for i, case in enumerate(cases):
         messages, last_calls, tag, final = run_teacher(planner, case.turns, execute, suite.now)
-        kind = metrics.outcome_kind(last_calls, tag, final if not last_calls else "")
-        ok = metrics.tools_match(case.expect, last_calls, kind)
-        if ok and metrics.has_arg_expectation(case.expect):
-            ok = metrics.args_match(case.expect, last_calls, suite.now)
-        if not ok:
+        verdict = metrics.judge(case.expect, last_calls, tag, final, suite.now)
+        if not (verdict["args_ok"] if verdict["has_args"] else verdict["tool_ok"]):
             report.suite_failed.append(case.id)
         elif keep(_example(f"dev:{case.id}", "suite-dev", suite.now, messages, schemas)):
             report.suite_kept += 1
