@@ -77,7 +77,7 @@ def detect_frame(scorer: Scorer, frame: pd.DataFrame, asset_id: str = "",
 
 
 def detect_anomalies(settings, scope_id: str, start: datetime | None = None,
-                     end: datetime | None = None) -> dict[str, Any]:
+                     end: datetime | None = None, asset_ids: set[str] | None = None) -> dict[str, Any]:
     """Check an asset, line or site: each asset with its promoted model, else against its sensors' normal ranges.
 
     Returns {"summary", "scope", "start", "end", "anomalies": [{asset_id, start, end, score, peak_score, threshold,
@@ -85,7 +85,8 @@ def detect_anomalies(settings, scope_id: str, start: datetime | None = None,
     "unscored": {asset_id: why it has no model}, "unchecked": {asset_id: why it was not checked at all}}.
     An asset without a promoted model (or whose model no longer fits its sensors) gets the limit check of
     `industrialmind.models.limits` (sustained out-of-range readings, stuck sensors, data gaps). A single asset with
-    neither a model nor readings in range raises ModelError saying how to train one.
+    neither a model nor readings in range raises ModelError saying how to train one. asset_ids, when given, keeps
+    only those assets of the scope (the pumps of a line), so the others are neither read nor scored.
     """
     from industrialmind.models.limits import check_limits
     from industrialmind.models.registry import fetch_bundle, promoted_version
@@ -101,6 +102,8 @@ def detect_anomalies(settings, scope_id: str, start: datetime | None = None,
     store = open_timeseries(settings.resolved.timeseries)
     try:
         kind, assets = resolve_scope(records, scope_id)
+        if asset_ids is not None:
+            assets = [a for a in assets if a.id in asset_ids]
         anomalies: list[dict[str, Any]] = []
         per_asset: dict[str, Any] = {}
         unscored: dict[str, str] = {}

@@ -34,12 +34,10 @@ def detect_anomalies(ctx: ToolContext,
     t1 = parse_time(end, now, now)
     from industrialmind.models.detection import detect_anomalies as backend
 
-    raw = backend(ctx.settings, scope, t0, t1)
+    kept = {a.id for a in assets}
+    raw = backend(ctx.settings, scope, t0, t1, asset_ids=kept if asset_type else None)
     found = raw.get("anomalies", raw.get("intervals", [])) if isinstance(raw, dict) else list(raw or [])
     found = jsonable(found)
-    kept = {a.id for a in assets}
-    if asset_type:
-        found = [a for a in found if not isinstance(a, dict) or a.get("asset_id", scope) in kept]
     found.sort(key=lambda a: -(a.get("score") or 0) if isinstance(a, dict) else 0)
     per_asset: dict[str, int] = {}
     for a in found:
@@ -61,8 +59,6 @@ def detect_anomalies(ctx: ToolContext,
     else:
         summary = f"no anomalies on {kind} {scope} ({len(assets)} asset(s)) from {span}"
     extra = {k: v for k, v in raw.items() if k in ("assets", "unscored", "unchecked")} if isinstance(raw, dict) else {}
-    extra = {k: {a: v for a, v in d.items() if a in kept} if isinstance(d, dict) and asset_type else d
-             for k, d in extra.items()}
     return jsonable({"summary": summary, "scope": {"kind": kind, "id": scope, "assets": [a.id for a in assets],
                                **({"asset_type": asset_type} if asset_type else {})},
                      "time_range": {"start": t0, "end": t1}, "anomalies": found, "count": len(found),
