@@ -1,19 +1,18 @@
-"""The `industrialmind` command: one Typer app, the entry point for every job.
+"""The `industrialmind` command: one Typer app, the entry point for every job, and nothing else imports it.
 
-Each room registers its own commands from `industrialmind/<room>/commands.py` (see COMMAND_MODULES), so this file
-stays small and `industrialmind --help` imports no heavy library: command modules import their SDKs inside the
-command functions.
+Each room adds its commands in `industrialmind/<room>/commands.py` with `register(app, import_app)` (see
+COMMAND_MODULES): module-level command functions (or a module-level Typer group) attached by name. This file keeps
+the house's own commands (`config`, `version`, `doctor`) and turns expected failures into one line and exit code 2.
+`industrialmind --help` imports no heavy library: command modules import their SDKs inside the command functions.
 """
 
 from __future__ import annotations
 
 import importlib
-import json
-import sys
-from typing import Any
 
 import typer
 
+from industrialmind.console import console, emit_json, err_console, settings
 from industrialmind.errors import IndustrialMindError
 
 app = typer.Typer(
@@ -28,12 +27,10 @@ app = typer.Typer(
 import_app = typer.Typer(help="Import real plant data (AssetOpsBench, SKAB, any CSV, an FMEA).", no_args_is_help=True)
 app.add_typer(import_app, name="import")
 
-# Rooms add their commands here; a module that is missing (a room not built yet) is skipped.
 COMMAND_MODULES = [
     "industrialmind.plant.commands",
     "industrialmind.plant.importers.commands",
-    "industrialmind.stores.commands",
-    "industrialmind.stores.stream_commands",
+    "industrialmind.pipeline.commands",
     "industrialmind.knowledge.commands",
     "industrialmind.models.commands",
     "industrialmind.agent.commands",
@@ -44,70 +41,6 @@ COMMAND_MODULES = [
 ]
 
 
-def settings():
-    """Read the settings once per command (environment IM_*)."""
-    from industrialmind.config import get_settings
-
-    current = get_settings()
-    _configure_logging(current.log_level)
-    return current
-
-
-def _configure_logging(level: str) -> None:
-    """Send the project's own loggers (industrialmind.*) to stderr at IM_LOG_LEVEL; once per process."""
-    import logging
-
-    logger = logging.getLogger("industrialmind")
-    if not any(getattr(h, "_im_handler", False) for h in logger.handlers):
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
-        handler._im_handler = True  # type: ignore[attr-defined]
-        logger.addHandler(handler)
-    logger.setLevel(level)
-
-
-def emit_json(data: Any) -> None:
-    """Print data as JSON with stable keys (datetimes as ISO 8601 UTC)."""
-    sys.stdout.write(json.dumps(data, indent=2, default=_json_default, sort_keys=False) + "\n")
-
-
-def _json_default(value: Any) -> Any:
-    from datetime import datetime, timedelta
-
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, timedelta):
-        return value.total_seconds()
-    if hasattr(value, "item"):  # numpy scalars
-        return value.item()
-    if hasattr(value, "model_dump"):
-        return value.model_dump(mode="json")
-    return str(value)
-
-
-def console():
-    """A Rich console on stdout."""
-    from rich.console import Console
-
-    return Console()
-
-
-def err_console():
-    """A Rich console on stderr (for progress and messages that must not pollute --json output)."""
-    from rich.console import Console
-
-    return Console(stderr=True)
-
-
-def progress():
-    """A Rich progress bar on stderr for long work."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=err_console(), transient=False)
-
-
-@app.command("config")
 def config_cmd(json_out: bool = typer.Option(False, "--json", help="Print machine-readable JSON.")) -> None:
     """Show the effective settings (environment IM_*), secrets masked."""
     rows = settings().describe()
@@ -122,7 +55,6 @@ def config_cmd(json_out: bool = typer.Option(False, "--json", help="Print machin
     console().print(table)
 
 
-@app.command("version")
 def version_cmd() -> None:
     """Print the version."""
     from industrialmind import __version__
@@ -130,15 +62,29 @@ def version_cmd() -> None:
     typer.echo(__version__)
 
 
+def doctor_cmd(json_out: bool = typer.Option(False, "--json", help="Print machine-readable JSON.")) -> None:
+    """Check that every configured backend is reachable: one line each; exit code 1 when one is not."""
+    from industrialmind.doctor import run_checks
+
+    checks = run_checks(settings())
+    ok = all(c.ok for c in checks)
+    if json_out:
+        emit_json({"ok": ok, "checks": [c.as_dict() for c in checks]})
+    else:
+        out = console()
+        for c in checks:
+            mark = "[green]ok[/]  " if c.ok else "[bold red]FAIL[/]"
+            out.print(f"{mark} {c.name:<12} {c.url}  {c.detail}", highlight=False, soft_wrap=True)
+    if not ok:
+        raise typer.Exit(1)
+
+
 def _register() -> None:
+    app.command("config")(config_cmd)
+    app.command("version")(version_cmd)
+    app.command("doctor")(doctor_cmd)
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:
-                continue
-            raise
-        module.register(app, import_app)
+        importlib.import_module(name).register(app, import_app)
 
 
 _register()

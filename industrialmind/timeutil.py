@@ -137,3 +137,17 @@ def parse_range(start: str | datetime | None, end: str | datetime | None = None,
             f"end {end_dt.isoformat()} ({end_from})"
         )
     return start_dt, end_dt
+
+
+# Round bucket widths, smallest first: a minute up to a week (beyond a week, whole weeks).
+ROUND_STEPS_S = (60, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 604800)
+
+
+def round_step(span: timedelta, buckets: int) -> timedelta:
+    """The smallest round bucket width that splits `span` into at most about `buckets` buckets."""
+    seconds = span.total_seconds()
+    for step in ROUND_STEPS_S:
+        if seconds / step <= buckets:
+            return timedelta(seconds=step)
+    week = ROUND_STEPS_S[-1]
+    return timedelta(seconds=week * max(1, round(seconds / week / buckets)))

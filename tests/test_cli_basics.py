@@ -119,7 +119,7 @@ def test_log_level_setting_controls_the_projects_loggers(tmp_path):
     that is not a level is a one-line settings error."""
     import os
 
-    code = ("import logging; from industrialmind.cli import settings; settings(); "
+    code = ("import logging; from industrialmind.console import settings; settings(); "
             "logging.getLogger('industrialmind.probe').info('probe-info-line')")
     env = {k: v for k, v in os.environ.items() if k != "IM_LOG_LEVEL"} | {"IM_HOME": str(tmp_path)}
     quiet = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)

@@ -36,10 +36,10 @@ def build_graph(settings: Settings | None = None, llm: BaseChatModel | None = No
     ctx = ctx or ToolContext(settings)
     tools = tools if tools is not None else build_tools(settings, ctx)
     if llm is None:
-        from industrialmind.agent.models import make_chat_model
+        from industrialmind.agent.brains import make_chat_model
 
         llm = make_chat_model(settings.llm, settings)
-    from industrialmind.agent.models import invoke_chat
+    from industrialmind.agent.brains import invoke_chat
 
     by_name = {t.name: t for t in tools}
     model = llm.bind_tools(tools)

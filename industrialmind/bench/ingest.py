@@ -84,7 +84,7 @@ def _raw_consume(streams, n: int) -> float:
 
 
 def _ingest(settings, streams, n: int, store_url: str, hold: bool) -> dict[str, Any]:
-    from industrialmind.stores.ingest import IngestWorker
+    from industrialmind.pipeline.ingest import IngestWorker
     from industrialmind.stores.timeseries import open_timeseries
 
     worker = IngestWorker(settings, streams=streams, group=f"bench-ingest-{uuid.uuid4().hex[:8]}",
@@ -126,7 +126,7 @@ def _latency(settings, streams, store_url: str, rate: float, seconds: float,
     time minus produce time."""
     import multiprocessing
 
-    from industrialmind.stores.ingest import IngestWorker
+    from industrialmind.pipeline.ingest import IngestWorker
 
     latencies: list[float] = []
 

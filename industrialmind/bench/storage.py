@@ -34,7 +34,7 @@ START = datetime(2026, 10, 1, tzinfo=timezone.utc)
 def run(settings, quick: bool = False, influx_url: str | None = None, days: float | None = None,
         **options: Any) -> dict[str, Any]:
     """Run the storage benchmark and return its figures (rows with value, baseline and ratio)."""
-    from industrialmind.cli import progress
+    from industrialmind.console import progress
 
     days = days or (QUICK_DAYS if quick else DAYS)
     end = START + timedelta(days=days)

@@ -93,7 +93,7 @@ def _listify(value: Any) -> list[str]:
 
 
 def _sensor_ok(want: str, got: str) -> bool:
-    from industrialmind.plant.vocabulary import canonical_quantity
+    from industrialmind.domain.vocabulary import canonical_quantity
 
     w, g = want.lower(), str(got).lower()
     if w == g or w in g:

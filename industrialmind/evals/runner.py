@@ -210,7 +210,7 @@ def make_model(llm: str, settings: Any, assets: list[Any], lines: list[Any], now
         from industrialmind.agent.planner import OfflinePlanner
 
         return OfflinePlanner(settings, now=now, assets=assets, lines=lines, **PLANNER_OPTIONS)
-    from industrialmind.agent.models import make_chat_model
+    from industrialmind.agent.brains import make_chat_model
 
     return make_chat_model(llm, settings)
 
@@ -252,7 +252,7 @@ def run_suite(settings: Any, suite: Suite, llm: str = "offline", tools: str = "f
     includes the graph and the stand-in tools)."""
     from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
-    from industrialmind.agent.models import invoke_chat
+    from industrialmind.agent.brains import invoke_chat
 
     assets, lines, plants = plant_registry(data_dir)
     bound_tools, execute = build_tools_for_eval(settings, tools, assets, suite.now)

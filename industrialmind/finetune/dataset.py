@@ -39,6 +39,11 @@ TIME_PHRASES = ("over the last 6 hours", "since yesterday", "over the past 2 day
                 "in the last 24 hours")
 
 
+def default_data_path(settings) -> Path:
+    """Where `finetune data` writes and `finetune train` reads by default: <IM_HOME>/finetune/sft.jsonl."""
+    return settings.home / "finetune" / "sft.jsonl"
+
+
 @dataclass
 class BuildReport:
     """Counts of one build: examples kept per source, and what was dropped and why."""
@@ -156,7 +161,7 @@ def run_teacher(planner: Any, turns: list[str], execute: Callable[[str, dict[str
     of the whole conversation, the last turn's calls, the planner's tag for it and its final text."""
     from langchain_core.messages import HumanMessage, ToolMessage
 
-    from industrialmind.agent.models import to_chat_dicts
+    from industrialmind.agent.brains import to_chat_dicts
 
     history: list[Any] = []
     calls: list[dict[str, Any]] = []

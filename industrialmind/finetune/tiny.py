@@ -2,7 +2,7 @@
 
 The tests and the GPU check train a LoRA on it: a 2-layer Qwen2 with a byte-level BPE tokenizer trained on the SFT
 examples themselves (so the long tools prompt compresses to few tokens) and TRL's Qwen2.5 chat template, whose
-tool-call form (<tool_call>{json}</tool_call>) is what `agent/models.py` parses. The chat markers are added tokens
+tool-call form (<tool_call>{json}</tool_call>) is what `agent/brains.py` parses. The chat markers are added tokens
 that are not "special", as in Qwen's own tokenizer, so decoding with skip_special_tokens keeps <tool_call>.
 It tests the plumbing (data -> TRL -> adapter -> hf brain), not model quality.
 """

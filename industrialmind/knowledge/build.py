@@ -19,7 +19,7 @@ def build_knowledge(settings: Any, progress: ProgressFn | None = None, docs: boo
     from industrialmind.knowledge.graph_builder import build_graph, graph_counts, load_plants
     from industrialmind.knowledge.index import add_documents, index_failure_modes
     from industrialmind.stores.graph import open_settings_graph
-    from industrialmind.stores.vectors import open_vectors
+    from industrialmind.knowledge.passages import open_passages
 
     settings.ensure_home()
     plants = load_plants(settings)
@@ -28,7 +28,7 @@ def build_knowledge(settings: Any, progress: ProgressFn | None = None, docs: boo
         graph_report = build_graph(graph, plants, progress=_stage(progress, "graph"))
     finally:
         graph.close()
-    vectors = open_vectors(settings)
+    vectors = open_passages(settings)
     indexed = 0
     for plant in plants:
         if plant.failure_modes:

@@ -35,7 +35,7 @@ def _progress_callback(bar: Any) -> Any:
 def docs_add(paths: list[Path] = typer.Argument(..., help="Files or folders (Markdown, text, PDF)."),
              json_out: bool = JSON_OPT) -> None:
     """Index documents: chunk along headings, embed, store in Chroma, link to the assets they mention."""
-    from industrialmind.cli import console, emit_json, progress, settings
+    from industrialmind.console import console, emit_json, progress, settings
     from industrialmind.knowledge.index import add_documents
 
     with progress() as bar:
@@ -60,7 +60,7 @@ def docs_search(query: str = typer.Argument(..., help="A question or keywords.")
                 k: int = typer.Option(5, "-k", "--top", min=1, help="How many passages."),
                 json_out: bool = JSON_OPT) -> None:
     """Search the documents and FMEA rows (hybrid BM25 + vectors + graph); every passage has a citation."""
-    from industrialmind.cli import console, emit_json, settings
+    from industrialmind.console import console, emit_json, settings
     from industrialmind.knowledge.retrieval import search_documents
 
     passages = search_documents(settings(), query, asset_id=asset, k=k)
@@ -84,7 +84,7 @@ def graph_related(asset: str = typer.Argument(..., help="Asset id, e.g. V-101.")
                   depth: int = typer.Option(2, "--depth", "-n", help="Flow steps to follow (1 to 6)."),
                   json_out: bool = JSON_OPT) -> None:
     """Assets upstream or downstream of an asset along the process flow (FEEDS), with hop counts."""
-    from industrialmind.cli import console, emit_json, settings
+    from industrialmind.console import console, emit_json, settings
     from industrialmind.knowledge.retrieval import related_assets
 
     rows = related_assets(settings(), asset, direction=direction, depth=depth)  # type: ignore[arg-type]
@@ -105,7 +105,7 @@ def graph_failure_modes(target: str = typer.Argument(..., help="An asset id (P-1
                         symptom: str | None = typer.Option(None, "--symptom", help="Only modes with this symptom."),
                         json_out: bool = JSON_OPT) -> None:
     """Failure modes of an asset (through its type) or of an asset type, with symptoms, sensors and actions."""
-    from industrialmind.cli import console, emit_json, settings
+    from industrialmind.console import console, emit_json, settings
     from industrialmind.errors import NotFoundError
     from industrialmind.knowledge.retrieval import failure_modes
 
@@ -144,7 +144,7 @@ def graph_query(cypher: str = typer.Argument(..., help="One read-only Cypher que
                 timeout: float = typer.Option(5.0, "--timeout", help="Seconds before the query is stopped."),
                 json_out: bool = JSON_OPT) -> None:
     """Run a read-only Cypher query; anything that writes is refused."""
-    from industrialmind.cli import console, emit_json, settings
+    from industrialmind.console import console, emit_json, settings
     from industrialmind.stores.graph import open_settings_graph
 
     if not timeout > 0:
@@ -172,7 +172,7 @@ def graph_query(cypher: str = typer.Argument(..., help="One read-only Cypher que
 def knowledge_build(no_docs: bool = typer.Option(False, "--no-docs", help="Skip indexing the demo documents."),
                     json_out: bool = JSON_OPT) -> None:
     """Build the graph from the demo plant and the asset registry, and index failure modes and the demo documents."""
-    from industrialmind.cli import console, emit_json, progress, settings
+    from industrialmind.console import console, emit_json, progress, settings
     from industrialmind.knowledge.build import build_knowledge
 
     with progress() as bar:
@@ -195,7 +195,7 @@ def import_fmea_cmd(file: Path = typer.Argument(..., help="FMEA CSV (subsystem, 
                                                                   "(default: haul_truck)."),
                     json_out: bool = JSON_OPT) -> None:
     """Import an FMEA: failure modes into the graph, each row indexed as a citable passage."""
-    from industrialmind.cli import console, emit_json, progress, settings
+    from industrialmind.console import console, emit_json, progress, settings
     from industrialmind.knowledge.build import import_fmea
 
     with progress() as bar:

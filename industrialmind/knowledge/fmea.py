@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from industrialmind.errors import InvalidInputError
-from industrialmind.plant.model import FailureMode
+from industrialmind.domain.model import FailureMode
 
 FMEA_ASSET_TYPE = "haul_truck"
 

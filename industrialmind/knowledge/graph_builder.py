@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from industrialmind.plant.model import FailureMode, Plant
+from industrialmind.domain.model import FailureMode, Plant
 
 log = logging.getLogger(__name__)
 ProgressFn = Callable[[str, int, int], None]

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from industrialmind.plant.model import FailureMode
+from industrialmind.domain.model import FailureMode
 
 ProgressFn = Callable[[str, int, int], None]
 VERSION_FILE = "knowledge/index_version"
@@ -56,11 +56,11 @@ def add_documents(settings: Any, paths: Iterable[Path | str], progress: Progress
     from industrialmind.knowledge.embeddings import get_embedder
     from industrialmind.knowledge.graph_builder import link_document
     from industrialmind.stores.graph import open_settings_graph
-    from industrialmind.stores.vectors import open_vectors
+    from industrialmind.knowledge.passages import open_passages
 
     files = expand_paths(paths)
     known = known_asset_ids(settings)
-    vectors = vectors or open_vectors(settings)
+    vectors = vectors or open_passages(settings)
     embedder = get_embedder(settings)
     own_graph = graph is None
     graph = graph or open_settings_graph(settings)
@@ -110,9 +110,9 @@ def index_failure_modes(settings: Any, modes: list[FailureMode], doc_id: str, ti
     from industrialmind.knowledge.embeddings import get_embedder
     from industrialmind.knowledge.fmea import failure_mode_text
     from industrialmind.knowledge.graph_builder import type_id
-    from industrialmind.stores.vectors import open_vectors
+    from industrialmind.knowledge.passages import open_passages
 
-    vectors = vectors or open_vectors(settings)
+    vectors = vectors or open_passages(settings)
     texts = [failure_mode_text(m) for m in modes]
     import hashlib
 

@@ -153,10 +153,10 @@ class Retriever:
         import numpy as np
 
         from industrialmind.knowledge.embeddings import get_embedder
-        from industrialmind.stores.vectors import open_vectors
+        from industrialmind.knowledge.passages import open_passages
 
         self.embedder = get_embedder(settings)
-        store = open_vectors(settings)
+        store = open_passages(settings)
         got = store.collection.get(include=["documents", "metadatas", "embeddings"])
         self.ids: list[str] = list(got["ids"])
         self.texts: list[str] = list(got["documents"] or [])

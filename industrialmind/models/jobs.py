@@ -32,9 +32,7 @@ def start_training_job(settings, scope_id: str, start: datetime | None = None, e
         log_dir.mkdir(exist_ok=True)
         with open(log_dir / f"job-{job_id}.log", "ab") as log:
             # a new session: the job survives the terminal or chat process that started it
-            # `-c main()` rather than `-m industrialmind.cli`: running cli as __main__ would import it twice
-            subprocess.Popen([sys.executable, "-c", "from industrialmind.cli import main; main()",
-                              "train", "--job", str(job_id)],
+            subprocess.Popen([sys.executable, "-m", "industrialmind", "train", "--job", str(job_id)],
                              stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
     else:
         run_training_job(settings, str(job_id))

@@ -1,313 +1,28 @@
-"""`industrialmind simulate` and `industrialmind start`: the demo plant's history, its live stream, and its summary.
-
-`ensure_demo_data(settings)` is the reusable first-run step: when the data home holds no telemetry it simulates a
-week of demo history into the time-series store and saves the plant and the fault labels in the records store.
+"""`industrialmind simulate`, `status`, `assets` and `readings`: the demo plant's history and live stream, and
+what the stores hold about the plant's assets. Wiring only: the work is in `plant/history.py` and
+`plant/readings.py`.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import timedelta
+from typing import Any, Optional
 
 import typer
 
-if TYPE_CHECKING:
-    from industrialmind.config import Settings
-    from industrialmind.plant.model import Plant
-
-MARKER = "demo_history.json"  # in IM_HOME: the seed and window of the simulated history
-WRITE_CHUNK = timedelta(days=1)  # one store write per simulated day (about 325k points)
-KEY_READINGS: list[tuple[str, list[str]]] = [
-    ("P-101", ["flow", "discharge_pressure", "vibration_de", "bearing_temp"]),
-    ("M-101", ["current", "winding_temp"]),
-    ("C-201", ["flow", "discharge_temp", "vibration"]),
-    ("HX-201", ["hot_out_temp", "cold_in_temp", "differential_pressure"]),
-    ("FN-301", ["airflow", "vibration"]),
-    ("CH-901", ["chw_supply_temp", "power"]),
-]
-Progress = Callable[[int, int], None]
-
-
-# --------------------------------------------------------------------------------------------------- library
-def _now_minute() -> datetime:
-    from industrialmind.timeutil import now_utc
-
-    return now_utc().replace(second=0, microsecond=0)
-
-
-def _open_records(settings: Settings, quiet: bool = False):
-    """The records store, or None (with a warning) while the records room has not landed."""
-    try:
-        from industrialmind.stores.records import open_records
-    except ModuleNotFoundError as exc:
-        if exc.name != "industrialmind.stores.records":
-            raise
-        if quiet:
-            return None
-        from industrialmind.cli import err_console
-
-        err_console().print("[yellow]warning:[/] the records store is not available in this build: the plant and "
-                            "fault labels were not saved")
-        return None
-    return open_records(settings.resolved.records)
-
-
-def _close(*stores: Any) -> None:
-    for store in stores:
-        if store is not None and hasattr(store, "close"):
-            store.close()
-
-
-def read_marker(settings: Settings) -> dict[str, Any] | None:
-    """The seed and window of the simulated demo history in IM_HOME, or None."""
-    path = settings.home / MARKER
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
-
-
-def _write_marker(settings: Settings, seed: int, start: datetime, end: datetime) -> None:
-    old = read_marker(settings) or {}
-    if old.get("seed") == seed and old.get("start"):
-        start = min(start, datetime.fromisoformat(old["start"]))
-    settings.ensure_home()
-    (settings.home / MARKER).write_text(json.dumps({"site": "DEMO", "seed": seed, "start": start.isoformat(),
-                                                    "end": end.isoformat()}, indent=2))
-
-
-LIVE_BROKER_WAIT_S = 20.0  # `simulate --live` gives up on an unreachable broker after this long
-MAX_DAYS = 3650  # ten years of history is already ~1e9 points; more is a typo
-
-
-def backfill(settings: Settings, days: float = 7.0, seed: int = 1, end: datetime | None = None,
-             progress: Progress | None = None, plant: Plant | None = None) -> dict[str, Any]:
-    """Simulate [end - days, end) into the time-series store; save the plant and the fault labels to the records store.
-
-    Idempotent: values do not depend on the window, and the store keys points by (asset, sensor, ts), so a re-run
-    (or an overlapping run) rewrites the same points. Returns a summary (points, labels, window, URLs).
-    """
-    import time
-
-    from industrialmind.errors import InvalidInputError
-    from industrialmind.plant.demo import demo_plant
-    from industrialmind.plant.model import utc
-    from industrialmind.plant.simulator import Simulator
-    from industrialmind.stores.timeseries import mask, open_timeseries
-
-    if not 0 < days <= MAX_DAYS:  # also refuses NaN
-        raise InvalidInputError(f"--days must be more than 0 and at most {MAX_DAYS} (ten years), got {days!r}")
-    plant = plant or demo_plant()
-    end = utc(end) if end is not None else _now_minute()
-    try:
-        start = end - timedelta(days=days)
-    except OverflowError:  # an --end in year 1
-        raise InvalidInputError(f"--end {end.isoformat()} minus {days:g} days falls before year 1: give a later "
-                                "--end or fewer --days") from None
-    sim = Simulator(plant, seed=seed)
-    total = max(1, -(-int((end - start).total_seconds()) // int(WRITE_CHUNK.total_seconds())))
-    began = time.perf_counter()
-    written = generated = 0
-    ts_store = open_timeseries(settings.resolved.timeseries)
-    records = None
-    try:
-        if progress:
-            progress(0, total)
-        for i, frame in enumerate(sim.iter_chunks(start, end, chunk=WRITE_CHUNK), start=1):
-            generated += len(frame)
-            written += ts_store.write(frame)
-            if progress:
-                progress(i, total)
-        labels = sim.fault_labels(start, end)
-        records = _open_records(settings)
-        if records is not None:
-            records.save_plant(plant)
-            records.replace_fault_labels(_labels_for_store(settings, sim, start, end), source="simulator")
-    finally:
-        _close(ts_store, records)
-    _write_marker(settings, seed, start, end)
-    return {
-        "site": plant.site.id, "seed": seed, "start": start, "end": end, "days": days,
-        "series": sim.sensor_count, "points_generated": generated, "points_written": written,
-        "fault_labels": len(labels), "faults": sorted({lb.fault for lb in labels}),
-        "timeseries_url": mask(settings.resolved.timeseries), "records_url": mask(settings.resolved.records),
-        "records_saved": records is not None, "seconds": round(time.perf_counter() - began, 2),
-    }
-
-
-def _labels_for_store(settings: Settings, sim, start: datetime, end: datetime):
-    """Labels of the whole simulated history (this run joined with earlier runs of the same seed)."""
-    old = read_marker(settings) or {}
-    if old.get("seed") == sim.seed and old.get("start") and old.get("end"):
-        start = min(start, datetime.fromisoformat(old["start"]))
-        end = max(end, datetime.fromisoformat(old["end"]))
-    return sim.fault_labels(start, end)
-
-
-def ensure_demo_data(settings: Settings, days: float = 7, seed: int = 1,
-                     progress: bool | Progress = True) -> dict[str, Any]:
-    """Simulate `days` of demo history when the time-series store holds none; a no-op (but a summary) otherwise.
-
-    progress: True shows a Rich bar on stderr, False nothing, a callable gets (done, total).
-    """
-    from industrialmind.stores.timeseries import open_timeseries
-
-    settings.ensure_home()
-    store = open_timeseries(settings.resolved.timeseries)
-    try:
-        existing = store.count(asset="P-101")
-    finally:
-        _close(store)
-    if existing:
-        marker = read_marker(settings) or {}
-        return {"simulated": False, "points": existing, "seed": marker.get("seed", seed)}
-    if callable(progress):
-        summary = backfill(settings, days=days, seed=seed, progress=progress)
-    elif progress:
-        from industrialmind.cli import progress as bar_factory
-
-        with bar_factory() as bar:
-            task = bar.add_task(f"simulating {days:g} days of demo history", total=None)
-            summary = backfill(settings, days=days, seed=seed,
-                               progress=lambda done, total: bar.update(task, completed=done, total=total))
-    else:
-        summary = backfill(settings, days=days, seed=seed)
-    return {"simulated": True, **summary}
-
-
-def catch_up(settings: Settings, seed: int, now: datetime | None = None, max_gap: timedelta = timedelta(days=7)) -> int:
-    """Extend the demo history from its last point up to now (at most max_gap); return the points written."""
-    from industrialmind.plant.demo import demo_plant
-    from industrialmind.plant.simulator import Simulator
-    from industrialmind.stores.timeseries import open_timeseries
-
-    now = now or _now_minute()
-    store = open_timeseries(settings.resolved.timeseries)
-    try:
-        bounds = store.bounds(asset="P-101")
-        if bounds is None:
-            return 0
-        start = max(bounds[1] + timedelta(seconds=1), now - max_gap)
-        if start >= now:
-            return 0
-        if now - start > timedelta(hours=1):
-            from industrialmind.cli import err_console
-
-            err_console().print(f"[dim]adding {(now - start) / timedelta(hours=1):.0f} h of demo history up to now...[/]")
-        sim = Simulator(demo_plant(), seed=seed)
-        written = sum(store.write(frame) for frame in sim.iter_chunks(start, now, chunk=WRITE_CHUNK))
-    finally:
-        _close(store)
-    if written:
-        records = _open_records(settings, quiet=True)
-        try:
-            if records is not None:
-                records.replace_fault_labels(_labels_for_store(settings, sim, start, now), source="simulator")
-        finally:
-            _close(records)
-        _write_marker(settings, seed, start, now)
-    return written
-
-
-def summary(settings: Settings, seed: int = 1) -> dict[str, Any]:
-    """The demo plant at a glance: lines, counts, history bounds, key assets' latest readings, active faults."""
-    from industrialmind.plant.demo import demo_plant
-    from industrialmind.stores.timeseries import open_timeseries
-
-    plant = demo_plant()
-    store = open_timeseries(settings.resolved.timeseries)
-    try:
-        bounds = store.bounds(asset="P-101")
-        readings = []
-        for asset_id, sensors in KEY_READINGS:
-            asset = plant.asset(asset_id)
-            latest = store.latest(asset_id, sensors)
-            by_sensor = {row.sensor: row for row in latest.itertuples()}
-            for sid in sensors:
-                s = asset.sensor(sid)
-                row = by_sensor.get(sid)
-                value = None if row is None else float(row.value)
-                status = "no data" if value is None else (
-                    "high" if s.normal_max is not None and value > s.normal_max else
-                    "low" if s.normal_min is not None and value < s.normal_min else "normal")
-                readings.append({"asset": asset_id, "asset_name": asset.name, "sensor": sid, "value": value,
-                                 "unit": s.unit, "ts": None if row is None else row.ts.to_pydatetime(),
-                                 "normal_min": s.normal_min, "normal_max": s.normal_max, "status": status})
-    finally:
-        _close(store)
-    at = bounds[1] if bounds else None
-    faults = []
-    if at is not None:
-        for label in _active_labels(settings, plant, seed, at):
-            done = (at - label.start) / (label.end - label.start)
-            faults.append({"asset": label.asset_id, "fault": label.fault, "start": label.start, "end": label.end,
-                           "progress": round(done, 3), "sensors": label.sensors})
-    lines = [{"id": ln.id, "name": ln.name,
-              "assets": sum(a.line_id == ln.id for a in plant.assets),
-              "sensors": sum(len(a.sensors) for a in plant.assets if a.line_id == ln.id)} for ln in plant.lines]
-    return {
-        "site": {"id": plant.site.id, "name": plant.site.name},
-        "lines": lines, "assets": len(plant.assets), "asset_types": len({a.type for a in plant.assets}),
-        "sensors": plant.sensor_count, "seed": seed,
-        "history": None if bounds is None else {"start": bounds[0], "end": bounds[1]},
-        "readings": readings, "active_faults": faults,
-    }
-
-
-def _active_labels(settings: Settings, plant: Plant, seed: int, at: datetime):
-    """Simulator faults in progress at `at`: from the records store's labels, else recomputed from the seed."""
-    from industrialmind.plant.simulator import Simulator
-
-    records = _open_records(settings, quiet=True)
-    if records is None:
-        return Simulator(plant, seed=seed).active_faults(at)
-    try:
-        ids = [a.id for a in plant.assets]
-        labels = records.list_fault_labels(ids, start=at, end=at + timedelta(seconds=1))
-    finally:
-        _close(records)
-    return [lb for lb in labels if lb.source == "simulator" and lb.start <= at < lb.end]
-
-
-def render_summary(data: dict[str, Any]):
-    """A Rich renderable of summary(): plant header, lines, key readings, active injected faults."""
-    from rich.console import Group
-    from rich.panel import Panel
-    from rich.table import Table
-
-    hist = data["history"]
-    span = "no history yet" if hist is None else (
-        f"history {hist['start']:%Y-%m-%d %H:%M} .. {hist['end']:%Y-%m-%d %H:%M} UTC")
-    header = Panel(f"[bold]{data['site']['name']}[/] ({data['site']['id']}): {len(data['lines'])} lines, "
-                   f"{data['assets']} assets of {data['asset_types']} types, {data['sensors']} sensors; {span}; "
-                   f"seed {data['seed']}", title="IndustrialMind demo plant")
-    lines = Table("line", "name", "assets", "sensors", title="Lines")
-    for ln in data["lines"]:
-        lines.add_row(ln["id"], ln["name"], str(ln["assets"]), str(ln["sensors"]))
-    readings = Table("asset", "sensor", "value", "normal range", "status", "at (UTC)", title="Key readings")
-    readings.columns[1].no_wrap = True
-    colour = {"normal": "green", "high": "red", "low": "yellow", "no data": "dim"}
-    for r in data["readings"]:
-        value = "-" if r["value"] is None else f"{r['value']:.2f} {r['unit']}"
-        readings.add_row(r["asset"], r["sensor"], value,
-                         f"{r['normal_min']:g} .. {r['normal_max']:g}", f"[{colour[r['status']]}]{r['status']}[/]",
-                         "-" if r["ts"] is None else f"{r['ts']:%H:%M}")
-    faults = Table("asset", "fault", "since (UTC)", "progress", "sensors", title="Injected faults in progress")
-    for f in data["active_faults"]:
-        faults.add_row(f["asset"], f["fault"].replace("_", " "), f"{f['start']:%Y-%m-%d %H:%M}",
-                       f"{100 * f['progress']:.0f} %", ", ".join(f["sensors"]))
-    if not data["active_faults"]:
-        faults.add_row("-", "none", "", "", "")
-    return Group(header, lines, readings, faults)
-
+from industrialmind.plant.history import (LIVE_BROKER_WAIT_S, MAX_DAYS, backfill, catch_up, ensure_demo_data,
+                                          summary)
+from industrialmind.plant.readings import fmt_number, assets_data, readings_data, sparkline
+from industrialmind.ui.terminal import render_summary
 
 # --------------------------------------------------------------------------------------------------- commands
 def register(app: typer.Typer, import_app: typer.Typer) -> None:
-    """Add `simulate` and `start`."""
+    """Add `simulate`, `status`, `assets` and `readings`."""
     app.command("simulate")(simulate)
     app.command("status")(status)
+    app.command("assets")(assets_cmd)
+    app.command("readings")(readings_cmd)
 
 
 def simulate(
@@ -321,7 +36,7 @@ def simulate(
     json_out: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
 ) -> None:
     """Simulate the demo plant: write its history to the time-series store and its fault labels to the records store."""
-    from industrialmind.cli import console, emit_json, err_console, progress, settings
+    from industrialmind.console import console, emit_json, err_console, progress, settings
     from industrialmind.errors import InvalidInputError
     from industrialmind.timeutil import parse_when
 
@@ -332,7 +47,7 @@ def simulate(
     run_live = None
     if live:  # a bad --rate or --speed fails now, not after the whole backfill
         run_live = _live_runner()
-        from industrialmind.plant.live import sample_step
+        from industrialmind.pipeline.producer import sample_step
 
         sample_step(1, speed, rate)  # only checks the values here; run_live derives the real step
     cfg.ensure_home()
@@ -360,11 +75,11 @@ def _live_runner() -> Callable[..., Any]:
     from industrialmind.errors import IndustrialMindError
 
     try:
-        from industrialmind.plant.live import run_live
+        from industrialmind.pipeline.producer import run_live
     except ModuleNotFoundError as exc:
-        if exc.name != "industrialmind.plant.live":
+        if exc.name != "industrialmind.pipeline.producer":
             raise
-        raise IndustrialMindError("live streaming is not available in this build (industrialmind.plant.live is "
+        raise IndustrialMindError("live streaming is not available in this build (industrialmind.pipeline.producer is "
                                   "missing): run `industrialmind simulate` without --live") from None
     return run_live
 
@@ -379,7 +94,7 @@ def status(
     """Live plant summary: lines, key readings, faults in progress (simulates demo history if IM_HOME holds none)."""
     import time
 
-    from industrialmind.cli import console, emit_json, settings
+    from industrialmind.console import console, emit_json, settings
 
     cfg = settings()
     info = ensure_demo_data(cfg, days=days, seed=seed, progress=not json_out)
@@ -410,3 +125,85 @@ def status(
                     view.update(Group(last, f"[yellow]refresh skipped:[/] {exc}"))
     except KeyboardInterrupt:
         console().print("stopped")
+
+
+def assets_cmd(
+    site: Optional[str] = typer.Option(None, "--site", help="Only assets of this site (e.g. DEMO, MAIN)."),
+    line: Optional[str] = typer.Option(None, "--line", help="Only assets of this line."),
+    asset_type: Optional[str] = typer.Option(None, "--type", help="Only assets of this type (centrifugal_pump...)."),
+    json_out: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
+) -> None:
+    """List registered assets: id, name, type, line, site and sensors with units."""
+    from industrialmind.console import console, emit_json, settings
+
+    rows = assets_data(settings(), site, line, asset_type)
+    if json_out:
+        emit_json({"assets": rows, "count": len(rows)})
+        return
+    if not rows:
+        console().print("No assets registered: run `industrialmind simulate` (demo plant) or an "
+                        "`industrialmind import`.")
+        return
+    from rich.table import Table
+
+    table = Table("id", "name", "type", "line", "site", "sensors (unit)", title=f"{len(rows)} assets")
+    table.columns[0].no_wrap = True
+    table.columns[-1].ratio = 3
+    for r in rows:
+        sensors = ", ".join(f"{s['id']} ({s['unit']})" for s in r["sensors"])
+        table.add_row(r["id"], r["name"], r["type"], r["line"] or "", r["site"], sensors)
+    console().print(table)
+
+def readings_cmd(
+    asset: str = typer.Argument(..., help="Asset id, e.g. P-101."),
+    sensor: Optional[list[str]] = typer.Option(None, "--sensor", "-s", help="A sensor id (repeat for several)."),
+    since: Optional[str] = typer.Option(None, "--since", help="Start: '2h', '7d', 'yesterday' or ISO 8601."),
+    until: Optional[str] = typer.Option(None, "--until", help="End (default now): same forms as --since."),
+    interval: Optional[str] = typer.Option(None, "--interval", help="Bucket width, e.g. 5m, 1h (default: auto)."),
+    json_out: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
+) -> None:
+    """Show an asset's latest readings, or with --since a per-sensor summary and sparkline over a window."""
+    from industrialmind.console import console, emit_json, settings
+
+    data = readings_data(settings(), asset, sensor or None, since, until, interval)
+    if json_out:
+        emit_json(data)
+        return
+    console().print(_render_readings(data))
+
+
+def _render_readings(data: dict):
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    if data["mode"] == "latest":
+        table = Table("sensor", "value", "unit", "normal", "status", "time (UTC)",
+                      title=f"{data['asset']} {data['name']}: latest readings")
+        table.columns[-1].no_wrap = True
+        table.columns[0].overflow = "fold"  # long sensor ids have no spaces to wrap at: fold, never cut
+        for r in data["readings"]:
+            normal = f"{fmt_number(r['normal_min'])} .. {fmt_number(r['normal_max'])}" \
+                if r["normal_min"] is not None or r["normal_max"] is not None else ""
+            style = {"high": "red", "low": "yellow", "no data": "dim"}.get(r["status"], "green")
+            table.add_row(r["sensor"], fmt_number(r["value"]), r["unit"], normal, Text(r["status"], style=style),
+                          f"{r['ts']:%m-%d %H:%M}" if r["ts"] else "-")
+    else:
+        step = timedelta(seconds=data["interval_s"])
+        table = Table("sensor", "unit", "points", "min", "mean", "max", "last",
+                      title=f"{data['asset']} {data['name']}: {data['start']:%Y-%m-%d %H:%M} .. "
+                            f"{data['end']:%Y-%m-%d %H:%M} UTC")
+        table.columns[0].overflow = "fold"
+        for s in data["series"]:
+            table.add_row(s["sensor"], s["unit"], f"{s['count']:,}", fmt_number(s["min"]), fmt_number(s["mean"]), fmt_number(s["max"]),
+                          fmt_number(s["last"]))
+        # Sparklines get their own lines: in a table column they would be cut on an 80-column terminal.
+        trend = Table("sensor", f"mean per {step}", box=None, title="trend", title_justify="left")
+        for s in data["series"]:
+            if s["buckets"]:
+                trend.add_row(s["sensor"], sparkline([b["mean"] for b in s["buckets"]]))
+        table = Group(table, trend) if trend.row_count else table
+    parts = [table]
+    if data.get("note"):
+        parts.append(Text(data["note"], style="yellow"))
+    return Group(*parts)

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from industrialmind.plant.model import Asset, Component, FailureMode, Flow, Line, Plant, Sensor, Site
-from industrialmind.plant.vocabulary import sensor_synonyms
+from industrialmind.domain.model import Asset, Component, FailureMode, Flow, Line, Plant, Sensor, Site
+from industrialmind.domain.vocabulary import sensor_synonyms
 
 __all__ = ["FAULT_KINDS", "SENSOR_TEMPLATES", "SITE_ID", "demo_plant", "sensor_synonyms"]
 

@@ -15,7 +15,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from industrialmind.plant import _signals
-from industrialmind.plant.model import FaultLabel, Plant, utc
+from industrialmind.domain.model import FaultLabel, Plant, utc
 
 EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 SLOT = timedelta(hours=12)  # at most one automatic fault starts per slot

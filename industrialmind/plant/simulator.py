@@ -22,7 +22,7 @@ import numpy as np
 
 from industrialmind.plant import _physics, _signals
 from industrialmind.plant.faults import EFFECTS, Episode, FaultSpec, resolve, schedule, shape
-from industrialmind.plant.model import FaultLabel, Plant, utc
+from industrialmind.domain.model import FaultLabel, Plant, utc
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Iterable
 
 from industrialmind.errors import InvalidInputError, NotFoundError, did_you_mean
-from industrialmind.plant.model import Event, FaultLabel, WorkOrder, utc
+from industrialmind.domain.model import Event, FaultLabel, WorkOrder, utc
 
 if TYPE_CHECKING:
     import sqlalchemy as sa

@@ -104,7 +104,7 @@ class AlarmV1(BaseModel):
 
     def to_event(self):
         """The records-store Event for this alarm."""
-        from industrialmind.plant.model import Event
+        from industrialmind.domain.model import Event
 
         return Event(id=self.id, asset_id=self.asset_id, kind=self.kind, severity=self.severity,
                      message=self.message, start=self.start, end=self.end, sensors=list(self.sensors),

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from industrialmind.errors import BackendUnavailableError, ConfigError, InvalidInputError, NotFoundError, did_you_mean
-from industrialmind.plant.model import Asset, FailureMode, Flow, Line, Plant, Site
+from industrialmind.domain.model import Asset, FailureMode, Flow, Line, Plant, Site
 from industrialmind.stores._records_ops import JobRecord, RecordOperations, _now
 
 __all__ = ["JobRecord", "RecordsStore", "engine_url", "open_records"]

@@ -1,7 +1,8 @@
 """The vector store: Chroma, embedded (`PersistentClient` under <home>/chroma) or a server (`HttpClient`, IM_CHROMA_URL).
 
-Collections carry our MiniLM embedding function, registered with Chroma under a stable name so a collection can be
-reopened by any process (Chroma's default function would try to download a model). Telemetry is off.
+A collection is opened with the embedding function its caller gives (the knowledge room's MiniLM function,
+registered with Chroma under a stable name so any process can reopen the collection; Chroma's default function
+would try to download a model). Telemetry is off.
 """
 
 from __future__ import annotations
@@ -12,59 +13,7 @@ from urllib.parse import urlparse
 
 from industrialmind.errors import BackendUnavailableError, ConfigError, did_you_mean
 
-EMBEDDING_FUNCTION_NAME = "industrialmind-minilm-onnx"
 DOCUMENTS = "im_documents"
-
-
-def _embedding_function_class() -> type:
-    """Define and register the Chroma embedding function lazily (chromadb is a heavy import)."""
-    global _EF_CLASS
-    if _EF_CLASS is not None:
-        return _EF_CLASS
-    from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
-    from chromadb.utils.embedding_functions import register_embedding_function
-
-    @register_embedding_function
-    class MiniLMEmbeddingFunction(EmbeddingFunction[Documents]):
-        """all-MiniLM-L6-v2 through ONNX Runtime (industrialmind.knowledge.embeddings), cosine space."""
-
-        def __init__(self, cache_dir: str | None = None) -> None:
-            self.cache_dir = cache_dir
-
-        def __call__(self, input: Documents) -> Embeddings:
-            from industrialmind.knowledge.embeddings import get_embedder
-
-            return list(get_embedder(cache_dir=self.cache_dir).embed(list(input)))
-
-        @staticmethod
-        def name() -> str:
-            return EMBEDDING_FUNCTION_NAME
-
-        def default_space(self) -> str:
-            return "cosine"
-
-        def supported_spaces(self) -> list[str]:
-            return ["cosine", "ip", "l2"]
-
-        @staticmethod
-        def build_from_config(config: dict[str, Any]) -> MiniLMEmbeddingFunction:
-            return MiniLMEmbeddingFunction(cache_dir=config.get("cache_dir"))
-
-        def get_config(self) -> dict[str, Any]:
-            # The cache folder is a per-machine detail: keep it out of the persisted collection config so a
-            # collection made under one home reopens under another (build_from_config falls back to settings).
-            return {}
-
-    _EF_CLASS = MiniLMEmbeddingFunction
-    return _EF_CLASS
-
-
-_EF_CLASS: type | None = None  # a class, not a connection: registering it twice with Chroma is harmless but noisy
-
-
-def embedding_function(cache_dir: str | Path | None = None) -> Any:
-    """Our registered Chroma embedding function for the given ONNX cache folder."""
-    return _embedding_function_class()(cache_dir=str(cache_dir) if cache_dir else None)
 
 
 def open_chroma(url: str) -> Any:
@@ -72,7 +21,6 @@ def open_chroma(url: str) -> Any:
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
-    _embedding_function_class()
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
     parsed = urlparse(url)
     scheme = parsed.scheme.lower()
@@ -102,11 +50,11 @@ def open_chroma(url: str) -> Any:
 class VectorStore:
     """One Chroma collection of passages with their embeddings and metadata."""
 
-    def __init__(self, client: Any, name: str = DOCUMENTS, cache_dir: str | Path | None = None) -> None:
+    def __init__(self, client: Any, name: str, embedding_function: Any) -> None:
         self.client = client
         self.name = name
         self.collection = client.get_or_create_collection(
-            name, embedding_function=embedding_function(cache_dir), configuration={"hnsw": {"space": "cosine"}})
+            name, embedding_function=embedding_function, configuration={"hnsw": {"space": "cosine"}})
 
     def count(self) -> int:
         """Number of passages stored."""
@@ -142,8 +90,6 @@ class VectorStore:
         return [(i, 1.0 - float(d)) for i, d in zip(ids, distances)]
 
 
-def open_vectors(settings: Any, name: str = DOCUMENTS) -> VectorStore:
-    """The passage collection named by the settings (IM_CHROMA_URL or the embedded store under <home>/chroma)."""
-    from industrialmind.knowledge.embeddings import default_cache_dir
-
-    return VectorStore(open_chroma(settings.resolved.chroma), name, cache_dir=default_cache_dir(settings))
+def open_vectors(url: str, embedding_function: Any, name: str = DOCUMENTS) -> VectorStore:
+    """The collection `name` of the Chroma store at `url` (`persistent:///path` or `http://host:port`)."""
+    return VectorStore(open_chroma(url), name, embedding_function)

@@ -21,7 +21,8 @@ import inspect
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from industrialmind.tools._context import ToolArgError, ToolContext, ToolUnavailable, error, jsonable
+from industrialmind.jsonable import jsonable
+from industrialmind.tools._context import ToolArgError, ToolContext, ToolUnavailable, error
 
 if TYPE_CHECKING:
     from langchain_core.tools import BaseTool

@@ -8,15 +8,15 @@ graph hands back to the model as a ToolMessage so the model can correct itself.
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+
 if TYPE_CHECKING:
     from industrialmind.config import Settings
-    from industrialmind.plant.model import Asset, Line, Sensor
+    from industrialmind.domain.model import Asset, Line, Sensor
 
 
 class ToolUnavailable(Exception):
@@ -51,30 +51,6 @@ _LOOKALIKE = str.maketrans({"O": "0", "I": "1", "L": "1"})
 def _key(text: str) -> str:
     """Spelling-insensitive key for ids: 'p101', 'P 101', 'p-101' -> 'P101'."""
     return re.sub(r"[^A-Z0-9]", "", text.upper())
-
-
-def jsonable(value: Any) -> Any:
-    """Turn datetimes, pydantic models, numpy scalars, NaN and frames into plain JSON values."""
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value.tzinfo else \
-            value.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
-    if isinstance(value, timedelta):
-        return value.total_seconds()
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set)):
-        return [jsonable(v) for v in value]
-    if hasattr(value, "model_dump"):
-        return jsonable(value.model_dump(mode="python"))
-    if hasattr(value, "to_dict") and hasattr(value, "columns"):  # pandas frame
-        return jsonable(value.to_dict(orient="records"))
-    if hasattr(value, "isoformat") and hasattr(value, "to_pydatetime"):  # pandas Timestamp
-        return jsonable(value.to_pydatetime())
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # numpy scalar
-        return jsonable(value.item())
-    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-        return None
-    return value
 
 
 def fmt(value: float | None, unit: str = "") -> str:
@@ -271,7 +247,7 @@ class ToolContext:
 
 
 def _match_sensor(asset: Asset, word: str) -> list[Sensor]:
-    from industrialmind.plant.vocabulary import canonical_quantity
+    from industrialmind.domain.vocabulary import canonical_quantity
 
     w = str(word).strip().lower()
     exact = [s for s in asset.sensors if s.id.lower() == w or _key(s.id) == _key(w) or s.name.lower() == w
@@ -286,6 +262,6 @@ def _match_sensor(asset: Asset, word: str) -> list[Sensor]:
 
 
 def _as_asset(row: Any) -> Asset:
-    from industrialmind.plant.model import Asset
+    from industrialmind.domain.model import Asset
 
     return Asset.model_validate(row)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Any
 
-from industrialmind.tools._context import ToolContext, error, jsonable, parse_time
+from industrialmind.jsonable import jsonable
+from industrialmind.tools._context import ToolContext, error, parse_time
 
 
 def detect_anomalies(ctx: ToolContext,

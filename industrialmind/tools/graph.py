@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from industrialmind.tools._context import ToolArgError, ToolContext, jsonable
+from industrialmind.jsonable import jsonable
+from industrialmind.tools._context import ToolArgError, ToolContext
 
 # Any clause that writes or escapes the read-only subset is refused before it reaches the engine.
 _WRITE = re.compile(r"\b(CREATE|MERGE|DELETE|DETACH|SET|REMOVE|DROP|LOAD|CALL|COPY|INSTALL|ATTACH|ALTER)\b", re.IGNORECASE)

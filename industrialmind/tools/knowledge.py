@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from industrialmind.tools._context import ToolArgError, ToolContext, closest, jsonable
+from industrialmind.jsonable import jsonable
+from industrialmind.tools._context import ToolArgError, ToolContext, closest
 
 
 

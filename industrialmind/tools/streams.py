@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from industrialmind.tools._context import ToolArgError, ToolContext, ToolUnavailable, jsonable
+from industrialmind.jsonable import jsonable
+from industrialmind.tools._context import ToolArgError, ToolContext, ToolUnavailable
 
 
 def _streams(ctx: ToolContext) -> Any:

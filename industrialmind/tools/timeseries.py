@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
+from industrialmind.jsonable import jsonable
+from industrialmind.timeutil import round_step
 from industrialmind.tools._context import (
     ToolArgError,
     ToolContext,
     ToolUnavailable,
     fmt,
-    jsonable,
     parse_duration,
     parse_time,
 )
@@ -81,7 +82,7 @@ def sensor_history(ctx: ToolContext,
     span = t1 - t0
     step = parse_duration(interval) if interval else None
     if step is None and span.total_seconds() / max(s.sample_period_s, 1.0) > MAX_POINTS:
-        step = _nice_step(span / MAX_POINTS)
+        step = round_step(span, MAX_POINTS)
     if step is not None:
         frame = store.downsample(asset.id, [s.id], t0, t1, step)
         frame = frame[frame["sensor"] == s.id] if "sensor" in frame else frame
@@ -113,13 +114,6 @@ def sensor_history(ctx: ToolContext,
                      "aggregate": aggregate if step else "raw", "points": len(ys), "stats": stats,
                      "series": [{"ts": x, "value": y} for x, y in zip(xs, ys)], "anomalous_intervals": shaded,
                      "chart": chart, "sources": [f"timeseries:{asset.id}/{s.id}"]})
-
-
-def _nice_step(raw: timedelta) -> timedelta:
-    for seconds in (60, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 604800):
-        if raw.total_seconds() <= seconds:
-            return timedelta(seconds=seconds)
-    return timedelta(days=30)
 
 
 def _stats_raw(xs: list, ys: list[float]) -> dict[str, Any]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from itertools import pairwise
 from typing import Annotated, Any, Literal
 
-from industrialmind.tools._context import ToolArgError, ToolContext, fmt, jsonable, parse_time
+from industrialmind.jsonable import jsonable
+from industrialmind.tools._context import ToolArgError, ToolContext, fmt, parse_time
 
 STATUSES = ["open", "in_progress", "on_hold", "closed", "cancelled"]
 PRIORITIES = ["low", "medium", "high", "urgent"]

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from industrialmind.config import Settings
-    from industrialmind.plant.model import Asset
+    from industrialmind.domain.model import Asset
 
 ALARM_KINDS = ("alarm", "anomaly", "alert")
 TREND_HOURS = 2.0

@@ -46,29 +46,24 @@ def hhmm(ts: datetime | None) -> str:
     return ts.strftime("%H:%M") if ts is not None else "--:--"
 
 
-# the record lists a tool result may hold, in the order `chat` looks for them; not readings: their summary lists
-# every value already, and the readings panel shows them
-TABLE_KEYS = ("assets", "work_orders", "events", "anomalies", "failure_modes", "passages", "rows", "jobs",
-              "topics", "messages")
-
-
 def result_table(result: Any, max_rows: int = 6, max_columns: int = 4) -> Table | None:
     """A compact table of the first record list in a tool result (a few rows and scalar columns), or None."""
-    if not isinstance(result, dict):
+    from industrialmind.tools.results import records_of
+
+    # not readings: their summary lists every value already, and the readings panel shows them
+    found = records_of(result, skip=("readings",))
+    if found is None:
         return None
-    for key in TABLE_KEYS:
-        rows = result.get(key)
-        if isinstance(rows, list) and rows and all(isinstance(r, dict) for r in rows):
-            columns = [c for c in rows[0] if not isinstance(rows[0][c], (list, dict))][:max_columns]
-            table = Table(box=None, padding=(0, 1), header_style="bold dim", show_edge=False)
-            for c in columns:  # one line per record: long names are cut, not wrapped
-                table.add_column(c, no_wrap=True, overflow="ellipsis")
-            for row in rows[:max_rows]:
-                table.add_row(*[_cell(row.get(c)) for c in columns])
-            if len(rows) > max_rows:
-                table.caption = f"… {len(rows) - max_rows} more"
-            return table
-    return None
+    rows = found[1]
+    columns = [c for c in rows[0] if not isinstance(rows[0][c], (list, dict))][:max_columns]
+    table = Table(box=None, padding=(0, 1), header_style="bold dim", show_edge=False)
+    for c in columns:  # one line per record: long names are cut, not wrapped
+        table.add_column(c, no_wrap=True, overflow="ellipsis")
+    for row in rows[:max_rows]:
+        table.add_row(*[_cell(row.get(c)) for c in columns])
+    if len(rows) > max_rows:
+        table.caption = f"… {len(rows) - max_rows} more"
+    return table
 
 
 def _cell(value: Any) -> str:

@@ -10,8 +10,6 @@ import json
 from typing import Any
 
 # lists of records a result may hold, in the order a person most wants to see them
-TABLE_KEYS = ("readings", "assets", "events", "anomalies", "work_orders", "failure_modes", "rows", "jobs", "topics",
-              "messages", "groups")
 MAX_TABLE_ROWS = 15
 MAX_CELL = 60
 SHADE = {"anomaly": "rgba(220, 53, 69, 0.18)", "alert": "rgba(255, 153, 0, 0.18)"}
@@ -87,14 +85,10 @@ def _value_near(series: dict[str, Any], when: Any) -> float | None:
 
 
 def result_records(result: Any) -> tuple[str, list[dict[str, Any]]] | None:
-    """The first list of records in a tool result (readings, assets, events...) with its key, or None."""
-    if not isinstance(result, dict):
-        return None
-    for key in TABLE_KEYS:
-        rows = result.get(key)
-        if isinstance(rows, list) and rows and all(isinstance(r, dict) for r in rows):
-            return key, rows
-    return None
+    """The records of a tool result with their key (`tools.results.records_of`); passages show as citations."""
+    from industrialmind.tools.results import records_of
+
+    return records_of(result, skip=("passages",))
 
 
 def markdown_table(rows: list[dict[str, Any]], max_rows: int = MAX_TABLE_ROWS, max_columns: int = 8) -> str:

@@ -52,7 +52,7 @@ class WebRuntime:
             raise ConfigError(f"unknown brain {llm!r}" + did_you_mean(llm, self.brains()))
         with self._build_lock:
             if llm not in self._assistants:
-                from industrialmind.agent.models import make_chat_model
+                from industrialmind.agent.brains import make_chat_model
                 from industrialmind.agent.runner import Assistant
 
                 self._assistants[llm] = Assistant(self.settings, llm=make_chat_model(llm, self.settings),
@@ -75,7 +75,7 @@ class WebRuntime:
         try:
             self.assistant()
             if self.default_llm == "offline":
-                from industrialmind.agent.models import make_chat_model
+                from industrialmind.agent.brains import make_chat_model
                 from industrialmind.tools import build_tools
 
                 # the router is cached under IM_HOME by tool specs: the graph's own copy then loads it from disk

@@ -84,7 +84,7 @@ def build_api(runtime: "WebRuntime") -> "FastAPI":
     @api.get("/health", dependencies=guarded, summary="Each backend's status")
     async def health() -> dict[str, Any]:
         """Every configured backend: reachable or not, with a one-line detail (as `industrialmind doctor`)."""
-        from industrialmind.stores._doctor import run_checks
+        from industrialmind.doctor import run_checks
 
         checks = await asyncio.to_thread(run_checks, settings)
         return {"ok": all(c.ok for c in checks), "llm": runtime.default_llm, "brains": runtime.brains(),
@@ -96,7 +96,7 @@ def build_api(runtime: "WebRuntime") -> "FastAPI":
                      type: str | None = Query(None, description="Only assets of this type (centrifugal_pump...).")
                      ) -> dict[str, Any]:
         """The asset registry: id, name, type, line, site, criticality, sensors with units."""
-        from industrialmind.stores.commands import assets_data
+        from industrialmind.plant.readings import assets_data
 
         rows = await asyncio.to_thread(assets_data, settings, site, line, type)
         return {"assets": rows, "count": len(rows)}

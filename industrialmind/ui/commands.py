@@ -19,12 +19,12 @@ def web(host: str | None = typer.Option(None, "--host", help="Address to bind (d
         no_init: bool = typer.Option(False, "--no-init", help="Do not prepare the demo plant when IM_HOME is empty."),
         ) -> None:
     """Serve the web chat and its REST API (/api, docs at /api/docs) on one port; prints the URL."""
-    from industrialmind.cli import console, err_console, settings
+    from industrialmind.console import console, err_console, settings
 
     cfg = settings()
     if not no_init:
-        from industrialmind.agent.commands import ensure_initialized
-        from industrialmind.agent.models import check_spec
+        from industrialmind.agent.brains import check_spec
+        from industrialmind.setup import ensure_initialized
 
         check_spec(llm or cfg.llm)  # before minutes of preparing the demo plant
         ensure_initialized(cfg)
@@ -46,11 +46,11 @@ def start(host: str | None = typer.Option(None, "--host", help="Address to bind 
                                                                 "hf/<path>."),
           ) -> None:
     """The main job: prepare the demo plant if needed (history, knowledge, models), show its state, open the web chat."""
-    from industrialmind.agent.commands import MARKER, run_init
-    from industrialmind.cli import console, err_console, settings
+    from industrialmind.console import console, err_console, settings
+    from industrialmind.setup import MARKER, run_init
 
     cfg = settings()
-    from industrialmind.agent.models import check_spec
+    from industrialmind.agent.brains import check_spec
 
     check_spec(llm or cfg.llm)  # before minutes of preparing the demo plant
     if not (cfg.home / MARKER).exists():
@@ -58,7 +58,8 @@ def start(host: str | None = typer.Option(None, "--host", help="Address to bind 
         for step in run_init(cfg, demo=True):
             if step["status"] != "done":
                 err_console().print(f"[yellow]{step['step']}: {step['status']} ({step['detail']})[/]")
-    from industrialmind.plant.commands import catch_up, read_marker, render_summary, summary
+    from industrialmind.plant.history import catch_up, read_marker, summary
+    from industrialmind.ui.terminal import render_summary
 
     marker = read_marker(cfg)
     if marker is not None:  # the demo history exists: bring it up to now and show where the plant stands
@@ -74,12 +75,12 @@ def tui(llm: str | None = typer.Option(None, "--llm", help="Brain: offline, open
         no_init: bool = typer.Option(False, "--no-init", help="Do not prepare the demo plant when IM_HOME is empty."),
         ) -> None:
     """Open the terminal app: chat, asset tree with readings, live trends, alarms (Ctrl+P for commands)."""
-    from industrialmind.cli import settings
+    from industrialmind.console import settings
 
     cfg = settings()
     if not no_init:
-        from industrialmind.agent.commands import ensure_initialized
-        from industrialmind.agent.models import check_spec
+        from industrialmind.agent.brains import check_spec
+        from industrialmind.setup import ensure_initialized
 
         check_spec(llm or cfg.llm)  # before minutes of preparing the demo plant
         ensure_initialized(cfg)

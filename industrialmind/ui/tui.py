@@ -160,7 +160,7 @@ class IndustrialMindApp(App[None]):
         self.set_interval(1.0, self._tick)
 
     def _default_assistant(self) -> Assistant:
-        from industrialmind.agent.models import make_chat_model
+        from industrialmind.agent.brains import make_chat_model
         from industrialmind.agent.runner import Assistant
 
         llm = make_chat_model(self.llm, self.settings)
@@ -575,7 +575,7 @@ class IndustrialMindApp(App[None]):
 
 def run_tui(settings: Settings, llm: str | None = None, thread_id: str | None = None) -> None:
     """Run the app in this terminal until the person quits; a malformed brain spec fails here, in one line."""
-    from industrialmind.agent.models import make_chat_model
+    from industrialmind.agent.brains import make_chat_model
 
     make_chat_model(llm or settings.llm, settings)  # cheap: clients connect on first use
     IndustrialMindApp(settings, llm=llm, thread_id=thread_id).run()

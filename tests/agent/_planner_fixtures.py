@@ -51,7 +51,7 @@ def demo():
 def chillers():
     """A few chillers named as the AssetOpsBench importer names them (no data files needed)."""
     from industrialmind.plant.importers.assetopsbench import chiller_aliases
-    from industrialmind.plant.model import Asset, Sensor
+    from industrialmind.domain.model import Asset, Sensor
 
     sensors = [Sensor(id="supply_temperature", name="Supply temperature", quantity="temperature", unit="°F"),
                Sensor(id="tonnage", name="Tonnage", quantity="cooling_capacity", unit="ton")]

@@ -8,7 +8,7 @@ import pytest
 from langchain_core.messages import AIMessage
 from typer.testing import CliRunner
 
-from industrialmind.agent import models
+from industrialmind.agent import brains
 from industrialmind.agent.testing import ScriptedChatModel, tool_call
 from industrialmind.cli import app
 from industrialmind.config import get_settings
@@ -20,7 +20,7 @@ WO_ARGS = {"asset_id": "P-101", "title": "Inspect bearing", "description": "vib 
 
 def _script(monkeypatch, *responses) -> ScriptedChatModel:
     model = ScriptedChatModel(responses=list(responses))
-    monkeypatch.setattr(models, "make_chat_model", lambda spec, settings: model)
+    monkeypatch.setattr(brains, "make_chat_model", lambda spec, settings: model)
     return model
 
 
@@ -71,20 +71,20 @@ def test_init_empty_writes_marker(im_home):
 def test_make_chat_model_unknown_spec_lists_forms():
     """An unknown brain spec raises ConfigError naming every valid form."""
     with pytest.raises(ConfigError, match=r"unknown chat model 'gpt4'; valid forms: offline, openai/<model>"):
-        models.make_chat_model("gpt4", get_settings())
+        brains.make_chat_model("gpt4", get_settings())
 
 
 def test_make_chat_model_openai_uses_base_url():
     """'openai/<model>' builds ChatOpenAI against IM_OPENAI_BASE_URL with a placeholder key for local servers."""
     settings = get_settings(openai_base_url="http://127.0.0.1:9/v1")
-    model = models.make_chat_model("openai/tiny", settings)
+    model = brains.make_chat_model("openai/tiny", settings)
     assert type(model).__name__ == "ChatOpenAI" and model.model_name == "tiny"
     assert str(model.openai_api_base) == "http://127.0.0.1:9/v1"
 
 
 def test_make_chat_model_hf_parses_adapter():
     """'hf/<path>@<adapter>' builds the in-process model without loading weights yet."""
-    model = models.make_chat_model("hf/./base@./lora", get_settings())
+    model = brains.make_chat_model("hf/./base@./lora", get_settings())
     assert (model.model_path, model.adapter) == ("./base", "./lora")
     assert (model.device, model.max_new_tokens) == ("auto", 512)
 
@@ -93,15 +93,15 @@ def test_make_chat_model_hf_takes_device_and_token_limit_from_settings():
     """IM_HF_DEVICE and IM_HF_MAX_NEW_TOKENS reach the in-process model; an unknown device is a clear error."""
     from industrialmind.errors import ConfigError
 
-    model = models.make_chat_model("hf/./base", get_settings(hf_device="cpu", hf_max_new_tokens=64))
+    model = brains.make_chat_model("hf/./base", get_settings(hf_device="cpu", hf_max_new_tokens=64))
     assert (model.device, model.max_new_tokens) == ("cpu", 64)
     with pytest.raises(ConfigError, match="use auto, cpu or cuda"):
-        models.make_chat_model("hf/./base", get_settings(hf_device="gpu"))
+        brains.make_chat_model("hf/./base", get_settings(hf_device="gpu"))
 
 
 def test_real_llm_calls_fail_loudly():
     """The conftest guard makes a real ChatOpenAI call raise instead of reaching a server."""
-    model = models.make_chat_model("openai/tiny", get_settings(openai_base_url="http://127.0.0.1:9/v1"))
+    model = brains.make_chat_model("openai/tiny", get_settings(openai_base_url="http://127.0.0.1:9/v1"))
     with pytest.raises(AssertionError, match="real LLM"):
         model.invoke("hi")
 
@@ -110,10 +110,10 @@ def test_parse_tool_calls_from_generated_text():
     """<tool_call> JSON blocks become tool calls; text around them is kept; broken JSON stays as text."""
     text = ('Let me check.\n<tool_call>\n{"name": "get_asset", "arguments": {"asset_id": "P-101"}}\n</tool_call>'
             '<tool_call>{"name": "alarms", "arguments": "{\\"since\\": \\"24h\\"}"}</tool_call>')
-    content, calls = models.parse_tool_calls(text)
+    content, calls = brains.parse_tool_calls(text)
     assert content == "Let me check."
     assert [(c["name"], c["args"]) for c in calls] == [("get_asset", {"asset_id": "P-101"}), ("alarms", {"since": "24h"})]
-    content, calls = models.parse_tool_calls("<tool_call>{not json</tool_call>")
+    content, calls = brains.parse_tool_calls("<tool_call>{not json</tool_call>")
     assert calls == [] and "not json" in content
 
 
@@ -149,7 +149,7 @@ def _render_80(result) -> list[str]:
 
     from rich.console import Console
 
-    from industrialmind.agent.commands import result_table
+    from industrialmind.ui.terminal import result_table
 
     out = Console(width=80, file=StringIO(), record=True)
     out.print(result_table(result, width=80))
@@ -179,7 +179,7 @@ def test_result_table_caps_rows_with_a_more_line():
 
 def test_result_table_none_without_records():
     """A result without a list of records gives no table."""
-    from industrialmind.agent.commands import result_table
+    from industrialmind.ui.terminal import result_table
 
     assert result_table({"summary": "ok", "count": 0}) is None and result_table("text") is None
 
@@ -207,7 +207,7 @@ def test_invoke_chat_unreachable_server_is_backend_unavailable():
 
     with pytest.raises(BackendUnavailableError, match=r"'qwen2.5:7b' at http://127.0.0.1:9 cannot be reached "
                                                      r"\(\[Errno 111\] Connection refused\)"):
-        models.invoke_chat(Unreachable(), [])
+        brains.invoke_chat(Unreachable(), [])
 
 
 @pytest.mark.parametrize("argv", [["ask", "hi", "--llm", "foo"], ["web", "--llm", "openai/"], ["tui", "--llm", "x/y"],

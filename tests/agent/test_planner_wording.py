@@ -89,7 +89,7 @@ def test_mask_choices_drops_a_choice_named_with_its_parameter_noun():
 
 def test_sensor_word_index_ignores_weak_aliases():
     """A sensor alias such as 'output' is no sensor word on its own ('where does the output go'); its name is."""
-    from industrialmind.plant.model import Asset, Sensor
+    from industrialmind.domain.model import Asset, Sensor
 
     valve = Asset(id="V-9", name="Valve 9", type="control_valve", site_id="S", line_id="L",
                   sensors=[Sensor(id="command", name="Controller output", quantity="command", unit="%",

@@ -27,7 +27,7 @@ def test_bench_storage_quick_reports_every_figure_with_a_ratio():
 
 def test_bench_storage_is_listed_by_the_bench_command():
     """`industrialmind bench` knows the storage benchmark."""
-    from industrialmind.bench.commands import available
+    from industrialmind.bench import available
 
     assert "storage" in available()
     result = CliRunner().invoke(__import__("industrialmind.cli", fromlist=["app"]).app, ["bench", "nope"])
@@ -37,7 +37,7 @@ def test_bench_storage_is_listed_by_the_bench_command():
 def test_bench_all_runs_each_benchmark_and_reports_one_that_cannot_run(tmp_path):
     """`bench all` runs the benchmarks in turn; one whose data is missing is reported as skipped with the reason
     (here: no SKAB files in an empty folder) and the next one still runs."""
-    from industrialmind.bench.commands import run_all
+    from industrialmind.bench import run_all
 
     results = run_all(["skab", "storage"], {"quick": True, "data": tmp_path})
     assert "no SKAB data" in results["skab"]["skipped"]

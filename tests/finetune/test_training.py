@@ -84,11 +84,11 @@ def test_train_reports_a_validation_loss_on_held_back_rows(trained, small_build)
 
 
 def test_trained_adapter_loads_in_the_hf_brain(trained):
-    """`hf/<base>@<adapter>` loads the adapter through agent/models.py and answers a tool-bound turn."""
+    """`hf/<base>@<adapter>` loads the adapter through agent/brains.py and answers a tool-bound turn."""
     from langchain_core.messages import HumanMessage
     from peft import PeftModel
 
-    from industrialmind.agent.models import make_chat_model
+    from industrialmind.agent.brains import make_chat_model
     from industrialmind.config import get_settings
     from industrialmind.tools import build_tools
 
@@ -103,7 +103,7 @@ def test_overfit_adapter_makes_the_tool_call_in_the_hf_brain(tiny_base, tmp_path
     """Overfit on one short request, the adapter makes the hf brain emit exactly the taught tool call."""
     from langchain_core.messages import HumanMessage
 
-    from industrialmind.agent.models import make_chat_model
+    from industrialmind.agent.brains import make_chat_model
     from industrialmind.config import get_settings
     from industrialmind.finetune.dataset import tool_schemas, write_jsonl
     from industrialmind.tools import build_tools
@@ -235,7 +235,7 @@ def test_train_failed_start_leaves_no_run_record(tiny_base, sft_file, tmp_path: 
 
 def test_train_command_bad_input_prints_one_line_and_exits_2(tiny_base, sft_file, tmp_path: Path):
     """`industrialmind finetune train` with a missing base prints one error line on stderr and exits with 2."""
-    proc = subprocess.run([sys.executable, "-c", "from industrialmind.cli import main; main()", "finetune", "train", "--base",
+    proc = subprocess.run([sys.executable, "-m", "industrialmind", "finetune", "train", "--base",
                            str(tmp_path / "nope"), "--out", str(tmp_path / "o"), "--data", str(sft_file)],
                           check=False, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2, proc.stderr

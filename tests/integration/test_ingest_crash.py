@@ -18,7 +18,7 @@ from tests.integration.kafka_support import broker, demo_points, expected_keys, 
 
 pytestmark = pytest.mark.integration
 
-CLI = [sys.executable, "-c", "from industrialmind.cli import main; main()"]
+CLI = [sys.executable, "-m", "industrialmind"]
 
 
 def _start_ingest(*args: str) -> subprocess.Popen:

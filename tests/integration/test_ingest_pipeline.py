@@ -31,11 +31,11 @@ from tests.integration.kafka_support import (  # noqa: F401
 
 pytestmark = pytest.mark.integration
 
-CLI = [sys.executable, "-c", "from industrialmind.cli import main; main()"]
+CLI = [sys.executable, "-m", "industrialmind"]
 
 
 def _worker(settings, streams, url, **kwargs):
-    from industrialmind.stores.ingest import IngestWorker
+    from industrialmind.pipeline.ingest import IngestWorker
 
     kwargs.setdefault("consumer_overrides", {"session.timeout.ms": 3000, "heartbeat.interval.ms": 500})
     # A group per test: Tansu never assigns partitions to a group that was used with other topics before.

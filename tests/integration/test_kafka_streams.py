@@ -153,7 +153,7 @@ def test_run_live_publishes_what_the_simulator_generates(streams):  # noqa: F811
     """The live simulator publishes, tick by tick, exactly the points a backfill of the same window gives."""
     from industrialmind.config import get_settings
     from industrialmind.plant.demo import demo_plant
-    from industrialmind.plant.live import run_live
+    from industrialmind.pipeline.producer import run_live
     from industrialmind.plant.simulator import Simulator
     from industrialmind.stores.messages import decode_telemetry
 

@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 
 from industrialmind.config import get_settings
-from industrialmind.stores.stack import plan_children
+from industrialmind.pipeline.stack import plan_children
 from tests.integration.kafka_support import require_tansu
 
 pytestmark = pytest.mark.integration
 
-CLI = [sys.executable, "-c", "from industrialmind.cli import main; main()"]
+CLI = [sys.executable, "-m", "industrialmind"]
 
 
 def test_up_runs_the_stack_and_stops_everything_on_ctrl_c(im_home):

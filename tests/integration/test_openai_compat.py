@@ -163,7 +163,7 @@ def test_openai_compat_tool_call_round_trip(served_model, monkeypatch):
     """ChatOpenAI through make_chat_model sends the tools and gets get_asset back as a parsed tool call."""
     from langchain_core.messages import HumanMessage
 
-    from industrialmind.agent.models import make_chat_model
+    from industrialmind.agent.brains import make_chat_model
     from industrialmind.config import get_settings
     from industrialmind.tools import build_tools
 
@@ -181,7 +181,7 @@ def test_openai_compat_graph_round_trip(served_model, monkeypatch):
     from langgraph.checkpoint.memory import InMemorySaver
 
     from industrialmind.agent.graph import build_graph
-    from industrialmind.agent.models import make_chat_model
+    from industrialmind.agent.brains import make_chat_model
     from industrialmind.config import get_settings
     from industrialmind.tools import ToolContext, build_tools
     from tests.tools.fakes import NOW
@@ -209,7 +209,7 @@ def test_hf_local_model_parses_tool_calls(tiny_model_dir, monkeypatch):
     """'hf/<dir>' runs the model in-process, renders the tools through its chat template and parses <tool_call>."""
     from langchain_core.messages import HumanMessage, SystemMessage
 
-    from industrialmind.agent.models import make_chat_model
+    from industrialmind.agent.brains import make_chat_model
     from industrialmind.agent.prompts import system_prompt
     from industrialmind.config import get_settings
     from industrialmind.tools import build_tools
@@ -230,7 +230,7 @@ def test_hf_local_model_loads_a_lora_adapter(tiny_model_dir, tmp_path):
     from langchain_core.messages import HumanMessage
     from transformers import AutoModelForCausalLM
 
-    from industrialmind.agent.models import make_chat_model
+    from industrialmind.agent.brains import make_chat_model
     from industrialmind.config import get_settings
     from industrialmind.tools import build_tools
 

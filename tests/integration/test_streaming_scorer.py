@@ -14,7 +14,8 @@ def test_streaming_scorer_emits_one_alarm_per_fault_episode(streams, tmp_path): 
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     from industrialmind.config import get_settings
     from industrialmind.models.scoring import Scorer
-    from industrialmind.models.streaming import AssetStream, run_scorer
+    from industrialmind.models.streaming import AssetStream
+    from industrialmind.pipeline.scorer import run_scorer
     from industrialmind.models.training import ModelConfig, fit_bundle
     from industrialmind.stores.records import open_records
     from tests.models.simdata import ASSET, split

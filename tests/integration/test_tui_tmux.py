@@ -43,7 +43,7 @@ def test_tui_tmux_question_answered_on_screen(tmp_path: Path, embeddings_cache_d
     if shutil.which("tmux") is None:
         pytest.skip("tmux is not installed (apt-get install -y tmux; .ci/run installs it)")
     from industrialmind.config import Settings
-    from industrialmind.plant.commands import backfill
+    from industrialmind.plant.history import backfill
 
     home = tmp_path / "home"
     backfill(Settings(home=home), days=2 / 24, seed=1, end=END)

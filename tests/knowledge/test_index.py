@@ -11,7 +11,7 @@ def test_add_documents_is_idempotent_and_replaces_changed_files(tmp_path: Path) 
     """Re-adding an unchanged file writes nothing; editing it replaces its chunks and graph links."""
     from industrialmind.knowledge.index import add_documents
     from industrialmind.stores.graph import open_settings_graph
-    from industrialmind.stores.vectors import open_vectors
+    from industrialmind.knowledge.passages import open_passages
 
     settings = get_settings()
     doc = tmp_path / "p101-notes.md"
@@ -23,7 +23,7 @@ def test_add_documents_is_idempotent_and_replaces_changed_files(tmp_path: Path) 
     doc.write_text("# P-101 notes\n## Seal\nP-102 seal replaced.\n")
     changed = add_documents(settings, [doc])
     assert changed["replaced"] == 1
-    store = open_vectors(settings)
+    store = open_passages(settings)
     assert store.get(where={"doc_id": "p101-notes"})["ids"] == ["p101-notes#seal"]
     graph = open_settings_graph(settings)
     try:

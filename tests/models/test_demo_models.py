@@ -6,8 +6,7 @@ from __future__ import annotations
 def test_train_demo_models_trains_every_demo_asset_with_sensors(im_home, monkeypatch):
     """Every asset of the demo plant that has sensors gets one training job (counted against the demo plant),
     and an asset whose training fails is listed under 'failed' without stopping the others."""
-    import industrialmind.cli  # noqa: F401  (agent.commands is imported through the CLI, as at run time)
-    from industrialmind.agent.commands import train_demo_models
+    from industrialmind.setup import train_demo_models
     from industrialmind.config import get_settings
     from industrialmind.errors import InvalidInputError
     from industrialmind.models import jobs, registry

@@ -19,7 +19,7 @@ def _frame(n: int = 240, seed: int = 0):
 
 
 def _sensors():
-    from industrialmind.plant.model import Sensor
+    from industrialmind.domain.model import Sensor
 
     return [Sensor(id="flow", name="Flow", quantity="flow", unit="m3/h", normal_min=80, normal_max=130),
             Sensor(id="temp", name="Temperature", quantity="temperature", unit="degC", normal_min=40, normal_max=60)]

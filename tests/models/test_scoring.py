@@ -140,8 +140,7 @@ def test_detect_csv_finds_a_step_change_without_importing_torch(tmp_path, model)
     assert out.returncode == 0, out.stderr
     info = json.loads(out.stdout.strip().splitlines()[-1])
     assert info["torch"] is False and info["n"] >= 1
-    code = "from industrialmind.cli import main; main()"
-    cli = subprocess.run([sys.executable, "-c", "import sys; sys.argv[0] = 'industrialmind'; " + code, "detect",
+    cli = subprocess.run([sys.executable, "-m", "industrialmind", "detect",
                           "--csv", str(csv), "--train-rows", "300", "--model", model, "--json"], capture_output=True,
                          text=True, timeout=120, check=False)
     assert cli.returncode == 0, cli.stderr

@@ -75,18 +75,18 @@ def test_stream_ignores_unknown_sensors_and_replayed_points(scorer):
 def test_reload_switches_to_a_newly_promoted_version_and_keeps_unchanged_assets(scorer, monkeypatch):
     """The periodic reload replaces an asset whose promoted version changed, keeps the live state (windows, open
     alarm) of an asset whose version did not, and keeps the loaded models when the registry cannot be read."""
-    from industrialmind.models import streaming
+    from industrialmind.pipeline import scorer as loop
 
     live = {"A": AssetStream("A", scorer, version=1), "B": AssetStream("B", scorer, version=3)}
     live["A"].alarm = {"id": "open"}
     fresh = {"A": AssetStream("A", scorer, version=1), "B": AssetStream("B", scorer, version=4)}
-    monkeypatch.setattr(streaming, "load_promoted", lambda settings: dict(fresh))
-    out = streaming._reload(None, live)
+    monkeypatch.setattr(loop, "load_promoted", lambda settings: dict(fresh))
+    out = loop._reload(None, live)
     assert out["A"] is live["A"] and out["A"].alarm == {"id": "open"}
     assert out["B"] is fresh["B"] and out["B"].version == 4
 
     def broken(settings):
         raise OSError("registry unreachable")
 
-    monkeypatch.setattr(streaming, "load_promoted", broken)
-    assert streaming._reload(None, out) is out
+    monkeypatch.setattr(loop, "load_promoted", broken)
+    assert loop._reload(None, out) is out

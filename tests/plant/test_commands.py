@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from industrialmind.cli import app
 from industrialmind.config import get_settings
-from industrialmind.plant.commands import ensure_demo_data
+from industrialmind.plant.history import ensure_demo_data
 
 END = "2026-11-20T06:00:00Z"
 
@@ -84,15 +84,15 @@ def test_simulate_rejects_zero_days():
 
 
 def test_simulate_live_without_streaming_module_is_a_clear_error(monkeypatch):
-    """--live when industrialmind.plant.live is missing raises an IndustrialMindError naming the module."""
+    """--live when industrialmind.pipeline.producer is missing raises an IndustrialMindError naming the module."""
     import sys
 
     from industrialmind.errors import IndustrialMindError
 
-    monkeypatch.setitem(sys.modules, "industrialmind.plant.live", None)
+    monkeypatch.setitem(sys.modules, "industrialmind.pipeline.producer", None)
     result = CliRunner().invoke(app, ["simulate", "--days", "0.01", "--end", END, "--live"])
     assert isinstance(result.exception, IndustrialMindError)
-    assert "industrialmind.plant.live" in str(result.exception)
+    assert "industrialmind.pipeline.producer" in str(result.exception)
 
 
 def test_status_once_json_summarises_the_demo_plant():
@@ -129,7 +129,7 @@ def test_catch_up_extends_history_with_the_same_values():
     """catch_up writes the minutes between the last stored point and now, equal to the simulator's values."""
     from datetime import datetime, timedelta
 
-    from industrialmind.plant.commands import catch_up
+    from industrialmind.plant.history import catch_up
     from industrialmind.plant.demo import demo_plant
     from industrialmind.plant.simulator import Simulator
     from industrialmind.stores.timeseries import open_timeseries
@@ -166,7 +166,7 @@ def test_backfill_end_in_year_one_is_invalid_input():
     from datetime import UTC, datetime
 
     from industrialmind.errors import InvalidInputError
-    from industrialmind.plant.commands import backfill
+    from industrialmind.plant.history import backfill
 
     with pytest.raises(InvalidInputError, match="before year 1"):
         backfill(get_settings(), days=7, end=datetime(1, 1, 2, tzinfo=UTC))
@@ -175,7 +175,7 @@ def test_backfill_end_in_year_one_is_invalid_input():
 def test_run_live_reports_retries_and_gives_up_on_an_unreachable_broker():
     """With an unreachable broker, run_live reports each retry and gives up after broker_wait_s."""
     from industrialmind.errors import BackendUnavailableError
-    from industrialmind.plant.live import run_live
+    from industrialmind.pipeline.producer import run_live
     from industrialmind.stores.streams import Streams
 
     class Unreachable(Streams):

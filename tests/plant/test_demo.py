@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from industrialmind.plant.demo import FAULT_KINDS, demo_plant
 from industrialmind.plant.faults import EFFECTS, faults_for
-from industrialmind.plant.vocabulary import canonical_quantity
+from industrialmind.domain.vocabulary import canonical_quantity
 
 
 def test_demo_plant_meets_the_minimum_counts():

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from industrialmind.cli import app
 from industrialmind.errors import InvalidInputError, NotFoundError
-from industrialmind.stores.commands import choose_interval, sparkline
+from industrialmind.plant.readings import choose_interval, sparkline
 from tests.stores.test_records import small_plant
 
 
@@ -101,7 +101,7 @@ def test_readings_unknown_asset_and_sensor_name_closest(plant_home):
 
 def test_readings_error_is_one_line_exit_2(plant_home):
     """From the real entry point, an unknown asset prints one error line and exits with code 2."""
-    out = subprocess.run([sys.executable, "-c", "from industrialmind.cli import main; main()", "readings", "P-1O1"], capture_output=True,
+    out = subprocess.run([sys.executable, "-m", "industrialmind", "readings", "P-1O1"], capture_output=True,
                          text=True, env=dict(os.environ), timeout=120)
     assert out.returncode == 2
     lines = [x for x in out.stderr.splitlines() if x.strip()]

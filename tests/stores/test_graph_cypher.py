@@ -107,7 +107,7 @@ def test_cypher_lives_only_in_the_cypher_module() -> None:
 def test_graph_builder_stores_missing_numbers_as_null(tmp_path: Path) -> None:
     """A sensor without a normal range and a failure mode without ratings are written, their numbers left null."""
     from industrialmind.knowledge.graph_builder import build_graph
-    from industrialmind.plant.model import Asset, FailureMode, Plant, Sensor, Site
+    from industrialmind.domain.model import Asset, FailureMode, Plant, Sensor, Site
 
     asset = Asset(id="X-1", name="x", type="pump", site_id="S",
                   sensors=[Sensor(id="flow", name="Flow", quantity="flow", unit="m3/h")])

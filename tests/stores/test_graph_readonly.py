@@ -43,7 +43,7 @@ def test_read_only_allows_write_words_inside_strings() -> None:
 def graph(tmp_path: Path):
     """A tiny Ladybug graph with five assets."""
     from industrialmind.knowledge.graph_builder import build_graph
-    from industrialmind.plant.model import Asset, Plant, Site
+    from industrialmind.domain.model import Asset, Plant, Site
 
     g = open_graph(f"ladybug:///{tmp_path / 'g.lbug'}")
     assets = [Asset(id=f"A-{i}", name=f"a{i}", type="pump", site_id="S") for i in range(5)]
@@ -62,7 +62,7 @@ def test_read_only_query_returns_rows_within_limit(graph) -> None:
 def test_read_only_stops_long_queries(graph) -> None:
     """A query that runs past its timeout is interrupted and reported as an InvalidInputError."""
     from industrialmind.knowledge.graph_builder import build_graph
-    from industrialmind.plant.model import Asset, Plant, Site
+    from industrialmind.domain.model import Asset, Plant, Site
 
     many = [Asset(id=f"B-{i}", name=f"b{i}", type="pump", site_id="S") for i in range(400)]
     build_graph(graph, [Plant(site=Site(id="S", name="s"), assets=many)])

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from industrialmind.errors import InvalidInputError, NotFoundError
-from industrialmind.plant.model import (
+from industrialmind.domain.model import (
     Asset,
     Event,
     FailureMode,

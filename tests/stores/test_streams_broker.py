@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from industrialmind.config import get_settings
 from industrialmind.errors import ConfigError, InvalidInputError
-from industrialmind.plant.live import sample_step
+from industrialmind.pipeline.producer import sample_step
 from industrialmind.stores import broker as broker_mod
 
 

@@ -8,14 +8,15 @@ import pytest
 
 from industrialmind.errors import ConfigError
 from industrialmind.knowledge.testing import embeddings_cache, embeddings_cache_dir  # noqa: F401
-from industrialmind.stores.vectors import EMBEDDING_FUNCTION_NAME, VectorStore, open_chroma
+from industrialmind.knowledge.passages import EMBEDDING_FUNCTION_NAME, embedding_function
+from industrialmind.stores.vectors import VectorStore, open_chroma
 
 TEXTS = ["pump cavitation sounds like gravel", "motor winding temperature too high", "control valve stiction"]
 
 
 def test_vectors_upsert_query_and_delete(tmp_path: Path) -> None:
     """Passages embedded by our function are found by meaning; deleting by metadata removes them."""
-    store = VectorStore(open_chroma(f"persistent:///{tmp_path / 'chroma'}"), "tests")
+    store = VectorStore(open_chroma(f"persistent:///{tmp_path / 'chroma'}"), "tests", embedding_function())
     store.upsert(["a", "b", "c"], TEXTS, [{"doc_id": "d1"}, {"doc_id": "d1"}, {"doc_id": "d2"}])
     from industrialmind.knowledge.embeddings import get_embedder
 
@@ -30,7 +31,7 @@ def test_vectors_upsert_query_and_delete(tmp_path: Path) -> None:
 def test_vectors_reopen_uses_registered_function_without_download(tmp_path: Path) -> None:
     """A second client reopens the collection with our registered function (no default model download)."""
     path = f"persistent:///{tmp_path / 'chroma'}"
-    VectorStore(open_chroma(path), "tests").upsert(["a"], TEXTS[:1], [{"doc_id": "d"}])
+    VectorStore(open_chroma(path), "tests", embedding_function()).upsert(["a"], TEXTS[:1], [{"doc_id": "d"}])
     reopened = open_chroma(path).get_collection("tests")
     assert reopened.configuration_json["embedding_function"]["name"] == EMBEDDING_FUNCTION_NAME
     result = reopened.query(query_texts=["gravel in the pump"], n_results=1)

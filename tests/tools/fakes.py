@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from industrialmind.plant.model import Event, WorkOrder
+from industrialmind.domain.model import Event, WorkOrder
 
 T0 = datetime(2026, 11, 25, 0, 0, tzinfo=UTC)
 NOW = datetime(2026, 11, 26, 0, 0, tzinfo=UTC)

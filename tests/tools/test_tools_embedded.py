@@ -23,7 +23,7 @@ def embedded(im_home, monkeypatch):
     import pandas as pd
 
     from industrialmind.plant.demo import demo_plant
-    from industrialmind.plant.model import Event
+    from industrialmind.domain.model import Event
 
     settings = get_settings()
     settings.ensure_home()

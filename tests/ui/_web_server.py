@@ -40,12 +40,12 @@ def demo_home() -> Path:
     # the same steps `init --demo` runs, with a short history (tests need hours, not the default week)
     script = ("import industrialmind.cli\n"
               "from industrialmind.config import get_settings\n"
-              "from industrialmind.plant.commands import ensure_demo_data\n"
+              "from industrialmind.plant.history import ensure_demo_data\n"
               "from industrialmind.knowledge.build import build_knowledge\n"
               "cfg = get_settings()\n"
               f"ensure_demo_data(cfg, days={DEMO_DAYS}, progress=False)\n"
               "build_knowledge(cfg, docs=False)\n"  # failure modes only: indexing 54 manuals takes minutes here
-              "from industrialmind.agent.models import make_chat_model\n"
+              "from industrialmind.agent.brains import make_chat_model\n"
               "from industrialmind.tools import build_tools\n"
               "make_chat_model('offline', cfg).bind_tools(build_tools(cfg)).warm_up()\n"
               "(cfg.home / '.initialized').write_text('{}')\n")
@@ -89,7 +89,7 @@ class WebServer:
         self.log = home.parent / f"web-{self.port}.log"
         self._log_file = open(self.log, "w")  # noqa: SIM115 - the server writes to it for its whole life
         self.process = subprocess.Popen(
-            [sys.executable, "-c", "from industrialmind.cli import main; main()", "web", "--host", "127.0.0.1", "--port", str(self.port),
+            [sys.executable, "-m", "industrialmind", "web", "--host", "127.0.0.1", "--port", str(self.port),
              "--no-init"], env=_env(home, **env), stdout=self._log_file, stderr=subprocess.STDOUT, cwd=home.parent)
         atexit.register(self.stop)
         self._wait()

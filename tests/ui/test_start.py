@@ -17,7 +17,7 @@ def test_start_shows_the_plant_then_serves_the_web_chat_and_api():
     port = free_port()
     log = home.parent / "start.log"
     with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, "-c", "from industrialmind.cli import main; main()", "start",
+        proc = subprocess.Popen([sys.executable, "-m", "industrialmind", "start",
                                  "--host", "127.0.0.1", "--port", str(port)],
                                 env=_env(home), stdout=out, stderr=subprocess.STDOUT, cwd=home.parent)
         try:

@@ -41,8 +41,8 @@ ANSWER = "**P-101** runs normally: vibration_de and bearing_temp are within thei
 @pytest.fixture(scope="session")
 def tui_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data home with 2 h of demo history ending at a fixed time, the registry and two stored alarms (built once)."""
-    from industrialmind.plant.commands import backfill
-    from industrialmind.plant.model import Event
+    from industrialmind.plant.history import backfill
+    from industrialmind.domain.model import Event
     from industrialmind.stores.records import open_records
 
     home = tmp_path_factory.mktemp("tui") / "home"

@@ -29,7 +29,7 @@ TYPE_SLOT = "machines"
 TIME_SLOT = "over a period"
 
 if TYPE_CHECKING:
-    from industrialmind.plant.model import Asset, Line
+    from industrialmind.domain.model import Asset, Line
 
 _FILLER = {"the", "a", "an", "of", "on", "in", "at", "for", "to", "my", "our", "that", "this", "its", "is", "and"}
 

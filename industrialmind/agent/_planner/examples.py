@@ -243,7 +243,7 @@ def _without_sensor_words(spec: ToolSpec, texts: list[str]) -> list[str]:
     if {"sensor", "text"} & spec.kinds():
         return texts
     from industrialmind.agent._planner.sensors import WEAK_SENSOR_WORDS
-    from industrialmind.plant.vocabulary import canonical_quantity
+    from industrialmind.domain.vocabulary import canonical_quantity
 
     def strip(text: str) -> str:
         kept = [w for w in text.split() if not (len(w) > 2 and w.isalpha() and canonical_quantity(w)
@@ -255,7 +255,7 @@ def _without_sensor_words(spec: ToolSpec, texts: list[str]) -> list[str]:
 
 def cues_of_example(text: str, spec_kinds: set[str] | None = None) -> dict[str, float]:
     """Cues of a generated example, read from its slots (examples carry placeholders, not real entities)."""
-    from industrialmind.plant.vocabulary import canonical_quantity
+    from industrialmind.domain.vocabulary import canonical_quantity
 
     words = re.findall(r"[a-z]+(?: temp| pressure)?", text)
     return {

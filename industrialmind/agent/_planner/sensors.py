@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Iterable
 from industrialmind.agent._planner.text import norm
 
 if TYPE_CHECKING:
-    from industrialmind.plant.model import Asset, Sensor
+    from industrialmind.domain.model import Asset, Sensor
 
 # Synonyms too short or too common to mean a sensor on their own ("a", "rate of failure", "load the data").
 WEAK_SENSOR_WORDS = {"a", "rate", "output", "fill", "demand", "inventory", "deg", "head", "load", "loading",
@@ -30,7 +30,7 @@ def quantities_asked(text: str, known: dict[str, str]) -> list[str]:
 
 def sensor_word_index(assets: Iterable["Asset"]) -> dict[str, str]:
     """Every sensor word -> the canonical quantity or the sensor id it names."""
-    from industrialmind.plant.vocabulary import sensor_synonyms
+    from industrialmind.domain.vocabulary import sensor_synonyms
 
     out: dict[str, str] = {}
     for canonical, words in sensor_synonyms.items():
@@ -61,7 +61,7 @@ def sensor_word_index(assets: Iterable["Asset"]) -> dict[str, str]:
 
 def resolve_sensor(asset: "Asset", word: str) -> str | None:
     """The id of an asset's sensor a word means ('vibration' -> 'vibration_de', 'temp' -> 'bearing_temp')."""
-    from industrialmind.plant.vocabulary import canonical_quantity
+    from industrialmind.domain.vocabulary import canonical_quantity
 
     w = norm(word)
     for s in asset.sensors:

@@ -35,7 +35,7 @@ from industrialmind.plant.importers.assetopsbench_records import (
     read_work_orders,
 )
 from industrialmind.plant.importers.report import ImportReport, ProgressFn, SkippedRow, no_progress
-from industrialmind.plant.model import Asset, Component, Line, Plant, Sensor, Site
+from industrialmind.domain.model import Asset, Component, Line, Plant, Sensor, Site
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -19,7 +19,7 @@ from industrialmind.plant.importers._common import (
     wide_to_points,
 )
 from industrialmind.plant.importers.report import SkippedRow
-from industrialmind.plant.model import Asset, Plant, Sensor, Site
+from industrialmind.domain.model import Asset, Plant, Sensor, Site
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -10,7 +10,7 @@ import pandas as pd
 
 from industrialmind.plant.importers._common import localize, read_csv_file, snake_case
 from industrialmind.plant.importers.report import SkippedRow
-from industrialmind.plant.model import Event, FailureMode, WorkOrder
+from industrialmind.domain.model import Event, FailureMode, WorkOrder
 
 SOURCE = "assetopsbench"
 WORK_ORDERS_FILE = "all_wo_with_code_component_events.csv"

@@ -68,7 +68,7 @@ def csv_cmd(
 
 def _run(job: Callable, json_out: bool) -> None:
     """Run an import with a progress bar on stderr, then print its summary (or JSON)."""
-    from industrialmind.cli import emit_json, progress, settings
+    from industrialmind.console import emit_json, progress, settings
 
     bar = progress()
     tasks: dict[str, int] = {}
@@ -94,7 +94,7 @@ def render(report: ImportReport) -> None:
     """Print the human summary: counts, assets, notes, and the skipped rows with their reasons."""
     from rich.table import Table
 
-    from industrialmind.cli import console
+    from industrialmind.console import console
 
     out = console()
     table = Table("kind", "imported", title=f"{report.source} import into site {report.site_id}")

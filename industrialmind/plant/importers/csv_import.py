@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from industrialmind.config import Settings
-    from industrialmind.plant.model import Sensor
+    from industrialmind.domain.model import Sensor
 
 DELIMITERS = (",", ";", "\t")
 NA_TOKENS = {"", "na", "n/a", "nan", "null", "none", "-", "--", "#n/a"}
@@ -292,7 +292,7 @@ def parse_csv(file: Path | str, timestamp_col: str | None = None, sensor_cols: l
 def csv_sensors(parsed: ParsedCsv) -> list[Sensor]:
     """One Sensor per sensor column, named after the column in snake_case, quantity and unit guessed from the
     name, normal range from the data's 1st-99th percentiles, sample period from the median time step."""
-    from industrialmind.plant.model import Sensor
+    from industrialmind.domain.model import Sensor
 
     period = sample_period_s(parsed.frame["ts"])
     sensors, used = [], set()
@@ -321,7 +321,7 @@ def _find_asset(records, asset_id: str):
 def register_asset(records, asset_id: str, site_id: str, sensors: list, asset_type: str = "equipment"):
     """Add the asset (to site_id, created if missing) or, when it exists in any site, add the sensors it lacks.
     Returns (asset id as registered, ids of the sensors added)."""
-    from industrialmind.plant.model import Asset, Plant, Site
+    from industrialmind.domain.model import Asset, Plant, Site
 
     existing = _find_asset(records, asset_id)
     plant_site = existing.site_id if existing is not None else site_id

@@ -29,7 +29,7 @@ from industrialmind.plant.importers._common import (
     write_points,
 )
 from industrialmind.plant.importers.report import ImportReport, ProgressFn, SkippedRow, no_progress
-from industrialmind.plant.model import Asset, Component, Event, FaultLabel, Line, Plant, Sensor, Site
+from industrialmind.domain.model import Asset, Component, Event, FaultLabel, Line, Plant, Sensor, Site
 
 if TYPE_CHECKING:
     import pandas as pd

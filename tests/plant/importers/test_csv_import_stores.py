@@ -80,7 +80,7 @@ def test_import_csv_command_bad_input_is_one_line_exit_2(write_csv, tmp_path):
     import sys
 
     path = write_csv("time,temp\n2024-01-01,1\n")
-    out = subprocess.run([sys.executable, "-c", "from industrialmind.cli import main; main()", "import", "csv",
+    out = subprocess.run([sys.executable, "-m", "industrialmind", "import", "csv",
                           str(path), "--asset", "X", "--timestamp-col", "tim"], capture_output=True, text=True,
                          check=False)
     assert out.returncode == 2

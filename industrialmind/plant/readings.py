@@ -1,26 +1,20 @@
-"""Read commands over the stores: `industrialmind assets`, `industrialmind readings ASSET`, `industrialmind doctor`.
-
-Heavy libraries (pandas, duckdb, sqlalchemy) are imported inside the commands so `industrialmind --help` stays fast.
-The command bodies are plain functions (`assets_data`, `readings_data`) that return JSON-able dicts; the Typer
-commands print them as JSON or Rich tables.
+"""What the stores hold about the plant's assets, as JSON-able dicts: the registered assets (`assets_data`) and an
+asset's latest readings or a per-sensor summary over a window (`readings_data`); `industrialmind assets` and
+`readings`, the REST API and the TUI print them.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Optional
-
-import typer
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from industrialmind.config import Settings
 
 SPARK = "▁▂▃▄▅▆▇█"
-NICE_INTERVALS_S = [60, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 604800]
 TARGET_BUCKETS = 48
 
 
-# --------------------------------------------------------------------------------------------------- library
 def assets_data(settings: "Settings", site: str | None = None, line: str | None = None,
                 asset_type: str | None = None) -> list[dict[str, Any]]:
     """The registered assets as dicts (id, name, type, line, site, criticality, sensors with units)."""
@@ -98,11 +92,9 @@ def _latest(store, asset, chosen, ids) -> dict:
 
 def choose_interval(start: datetime, end: datetime, target: int = TARGET_BUCKETS) -> timedelta:
     """A round bucket width giving at most about `target` buckets over [start, end)."""
-    span = (end - start).total_seconds()
-    for seconds in NICE_INTERVALS_S:
-        if span / seconds <= target:
-            return timedelta(seconds=seconds)
-    return timedelta(seconds=NICE_INTERVALS_S[-1] * max(1, round(span / NICE_INTERVALS_S[-1] / target)))
+    from industrialmind.timeutil import round_step
+
+    return round_step(end - start, target)
 
 
 def _summary(store, asset, chosen, ids, since, until, interval, now) -> dict:
@@ -150,113 +142,11 @@ def sparkline(values: list[float]) -> str:
     return "".join(SPARK[min(len(SPARK) - 1, int((v - lo) / (hi - lo) * len(SPARK)))] for v in values)
 
 
-def _fmt(value: float | None) -> str:
+def fmt_number(value: float | None) -> str:
+    """A reading as a table shows it: 4 significant digits, thousands separated when large, "-" when missing."""
     if value is None:
         return "-"
     return f"{value:.4g}" if abs(value) < 1e5 else f"{value:,.0f}"
 
 
 # --------------------------------------------------------------------------------------------------- commands
-def register(app: typer.Typer, import_app: typer.Typer) -> None:
-    """Add the `assets`, `readings` and `doctor` commands."""
-
-    @app.command("assets")
-    def assets_cmd(
-        site: Optional[str] = typer.Option(None, "--site", help="Only assets of this site (e.g. DEMO, MAIN)."),
-        line: Optional[str] = typer.Option(None, "--line", help="Only assets of this line."),
-        asset_type: Optional[str] = typer.Option(None, "--type", help="Only assets of this type (centrifugal_pump...)."),
-        json_out: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
-    ) -> None:
-        """List registered assets: id, name, type, line, site and sensors with units."""
-        from industrialmind.cli import console, emit_json, settings
-
-        rows = assets_data(settings(), site, line, asset_type)
-        if json_out:
-            emit_json({"assets": rows, "count": len(rows)})
-            return
-        if not rows:
-            console().print("No assets registered: run `industrialmind simulate` (demo plant) or an "
-                            "`industrialmind import`.")
-            return
-        from rich.table import Table
-
-        table = Table("id", "name", "type", "line", "site", "sensors (unit)", title=f"{len(rows)} assets")
-        table.columns[0].no_wrap = True
-        table.columns[-1].ratio = 3
-        for r in rows:
-            sensors = ", ".join(f"{s['id']} ({s['unit']})" for s in r["sensors"])
-            table.add_row(r["id"], r["name"], r["type"], r["line"] or "", r["site"], sensors)
-        console().print(table)
-
-    @app.command("readings")
-    def readings_cmd(
-        asset: str = typer.Argument(..., help="Asset id, e.g. P-101."),
-        sensor: Optional[list[str]] = typer.Option(None, "--sensor", "-s", help="A sensor id (repeat for several)."),
-        since: Optional[str] = typer.Option(None, "--since", help="Start: '2h', '7d', 'yesterday' or ISO 8601."),
-        until: Optional[str] = typer.Option(None, "--until", help="End (default now): same forms as --since."),
-        interval: Optional[str] = typer.Option(None, "--interval", help="Bucket width, e.g. 5m, 1h (default: auto)."),
-        json_out: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
-    ) -> None:
-        """Show an asset's latest readings, or with --since a per-sensor summary and sparkline over a window."""
-        from industrialmind.cli import console, emit_json, settings
-
-        data = readings_data(settings(), asset, sensor or None, since, until, interval)
-        if json_out:
-            emit_json(data)
-            return
-        console().print(_render_readings(data))
-
-    @app.command("doctor")
-    def doctor_cmd(json_out: bool = typer.Option(False, "--json", help="Print machine-readable JSON.")) -> None:
-        """Check that every configured backend is reachable: one line each; exit code 1 when one is not."""
-        from industrialmind.cli import console, emit_json, settings
-        from industrialmind.stores._doctor import run_checks
-
-        checks = run_checks(settings())
-        ok = all(c.ok for c in checks)
-        if json_out:
-            emit_json({"ok": ok, "checks": [c.as_dict() for c in checks]})
-        else:
-            out = console()
-            for c in checks:
-                mark = "[green]ok[/]  " if c.ok else "[bold red]FAIL[/]"
-                out.print(f"{mark} {c.name:<12} {c.url}  {c.detail}", highlight=False, soft_wrap=True)
-        if not ok:
-            raise typer.Exit(1)
-
-
-def _render_readings(data: dict):
-    from rich.console import Group
-    from rich.table import Table
-    from rich.text import Text
-
-    if data["mode"] == "latest":
-        table = Table("sensor", "value", "unit", "normal", "status", "time (UTC)",
-                      title=f"{data['asset']} {data['name']}: latest readings")
-        table.columns[-1].no_wrap = True
-        table.columns[0].overflow = "fold"  # long sensor ids have no spaces to wrap at: fold, never cut
-        for r in data["readings"]:
-            normal = f"{_fmt(r['normal_min'])} .. {_fmt(r['normal_max'])}" \
-                if r["normal_min"] is not None or r["normal_max"] is not None else ""
-            style = {"high": "red", "low": "yellow", "no data": "dim"}.get(r["status"], "green")
-            table.add_row(r["sensor"], _fmt(r["value"]), r["unit"], normal, Text(r["status"], style=style),
-                          f"{r['ts']:%m-%d %H:%M}" if r["ts"] else "-")
-    else:
-        step = timedelta(seconds=data["interval_s"])
-        table = Table("sensor", "unit", "points", "min", "mean", "max", "last",
-                      title=f"{data['asset']} {data['name']}: {data['start']:%Y-%m-%d %H:%M} .. "
-                            f"{data['end']:%Y-%m-%d %H:%M} UTC")
-        table.columns[0].overflow = "fold"
-        for s in data["series"]:
-            table.add_row(s["sensor"], s["unit"], f"{s['count']:,}", _fmt(s["min"]), _fmt(s["mean"]), _fmt(s["max"]),
-                          _fmt(s["last"]))
-        # Sparklines get their own lines: in a table column they would be cut on an 80-column terminal.
-        trend = Table("sensor", f"mean per {step}", box=None, title="trend", title_justify="left")
-        for s in data["series"]:
-            if s["buckets"]:
-                trend.add_row(s["sensor"], sparkline([b["mean"] for b in s["buckets"]]))
-        table = Group(table, trend) if trend.row_count else table
-    parts = [table]
-    if data.get("note"):
-        parts.append(Text(data["note"], style="yellow"))
-    return Group(*parts)

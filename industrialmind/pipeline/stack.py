@@ -64,22 +64,18 @@ class StackStatus:
 
 
 def scorer_available() -> bool:
-    """Whether this installation has the `score` command (the models room's streaming scorer)."""
-    try:
-        from industrialmind.cli import app
-    except Exception:  # noqa: BLE001 - a broken optional room must not stop `up`
-        return False
-    return any((c.name or getattr(c.callback, "__name__", "")) == "score" for c in app.registered_commands)
+    """Whether this installation can run the streaming scorer (`score` needs ONNX Runtime, the models extra)."""
+    import importlib.util
+
+    return importlib.util.find_spec("onnxruntime") is not None
 
 
 def plan_children(settings, speed: float, rate: float | None, seed: int, workers: int, scorer: bool,
                   log_dir: Path) -> list[Child]:
     """The processes `up` starts, in start order."""
     py = sys.executable
-    # `python -m industrialmind.cli` would import cli.py twice (as __main__ and as industrialmind.cli), which
-    # command modules that import industrialmind.cli do not survive: call main() instead.
-    cli = [py, "-c", "from industrialmind.cli import main; main()"]
-    live = [py, "-m", "industrialmind.plant.live", "--seed", str(seed), "--speed", str(speed)]
+    cli = [py, "-m", "industrialmind"]
+    live = [py, "-m", "industrialmind.pipeline.producer", "--seed", str(seed), "--speed", str(speed)]
     if rate is not None:
         live += ["--rate", str(rate)]
     children = [Child("simulator", live, log_dir / "simulator.log")]

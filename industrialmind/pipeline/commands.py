@@ -1,4 +1,5 @@
-"""Stream commands: `ingest`, `up`, `streams` and `broker` (heavy imports stay inside the functions)."""
+"""The live pipeline's commands: `ingest`, `up`, `streams`, `broker` and `score` (heavy imports stay inside
+the functions)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,12 @@ import typer
 
 
 def register(app: typer.Typer, import_app: typer.Typer) -> None:
-    """Add `ingest`, `up`, `streams` and `broker`."""
+    """Add `ingest`, `up`, `streams`, `broker` and `score`."""
     app.command("ingest")(ingest_cmd)
     app.command("up")(up_cmd)
     app.command("streams")(streams_cmd)
     app.command("broker")(broker_cmd)
+    app.command("score")(score_cmd)
 
 
 def _install_stop_handlers(stop) -> None:
@@ -49,8 +51,8 @@ def ingest_cmd(
     import time
     from pathlib import Path
 
-    from industrialmind.cli import emit_json, err_console, settings
-    from industrialmind.stores.ingest import IngestWorker
+    from industrialmind.console import emit_json, err_console, settings
+    from industrialmind.pipeline.ingest import IngestWorker
 
     cfg = settings()
     cfg.ensure_home()
@@ -98,13 +100,13 @@ def up_cmd(
     """Start the local stack: the broker if needed, the live simulator, ingest and the scorer; Ctrl-C stops it all."""
     import threading
 
-    from industrialmind.cli import emit_json, err_console, settings
+    from industrialmind.console import emit_json, err_console, settings
     from industrialmind.errors import InvalidInputError
-    from industrialmind.stores.stack import run_stack
+    from industrialmind.pipeline.stack import run_stack
 
     if workers < 1:
         raise InvalidInputError(f"--workers must be at least 1, got {workers!r}")
-    from industrialmind.plant.live import sample_step
+    from industrialmind.pipeline.producer import sample_step
 
     sample_step(1, speed, rate)  # a bad --speed/--rate fails here, not in the simulator child after the start
     cfg = settings()
@@ -151,7 +153,7 @@ def streams_cmd(
     json_out: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
 ) -> None:
     """Topics, message rates and consumer-group lag per partition (or, with --tail, a topic's last messages)."""
-    from industrialmind.cli import console, emit_json, settings
+    from industrialmind.console import console, emit_json, settings
     from industrialmind.errors import BackendUnavailableError
     from industrialmind.stores.broker import running_broker
     from industrialmind.stores.streams import Streams
@@ -205,7 +207,7 @@ def broker_cmd(
     """The bundled Kafka broker (Tansu, memory storage) of this IM_HOME: start, stop or status."""
     from dataclasses import asdict
 
-    from industrialmind.cli import console, emit_json, settings
+    from industrialmind.console import console, emit_json, settings
     from industrialmind.errors import InvalidInputError, did_you_mean
     from industrialmind.stores.broker import ensure_broker, running_broker, stop_broker
 
@@ -233,3 +235,24 @@ def broker_cmd(
         where = f" on {result['bootstrap']} (pid {result['pid']})" if "bootstrap" in result else ""
         console().print(f"bundled broker: {result['state']}{where}" + (f"; {result['note']}" if "note" in result
                                                                          else ""), highlight=False)
+
+
+def score_cmd(
+    duration: float | None = typer.Option(None, "--duration", min=0, help="Stop after S seconds (default: run "
+                                                                      "until interrupted)."),
+    group: str = typer.Option("im-scorer", "--group", help="Consumer group id."),
+    json_out: bool = typer.Option(False, "--json", help="Print the run's counters as JSON at the end."),
+) -> None:
+    """The streaming scorer: consume telemetry, score each asset's windows, publish alarms with hysteresis."""
+    from industrialmind.console import console, emit_json, err_console, settings
+    from industrialmind.pipeline.scorer import run_scorer
+
+    def on_alarm(alarm) -> None:
+        err_console().print(f"{alarm.state} {alarm.asset_id} score {alarm.score:.3g} "
+                            f"(threshold {alarm.threshold:.3g}) {', '.join(alarm.sensors)}", highlight=False)
+
+    stats = run_scorer(settings(), duration=duration, group=group, on_alarm=on_alarm)
+    if json_out:
+        emit_json(stats)
+    else:
+        console().print(stats)

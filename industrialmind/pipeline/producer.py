@@ -9,7 +9,7 @@ backfill of the same window gives.
 `sensors x speed / rate` simulated seconds (a whole number, at least 1 s). Without it each sensor is sampled once
 per simulated minute (the demo plant's sample period), so real time gives ~4 points/s and `--speed 60` ~226/s.
 
-Run it as `industrialmind simulate --live` or `python -m industrialmind.plant.live`.
+Run it as `industrialmind simulate --live` or `python -m industrialmind.pipeline.producer`.
 """
 
 from __future__ import annotations
@@ -115,7 +115,7 @@ def run_live(settings, seed: int = 1, rate: float | None = None, speed: float = 
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m industrialmind.plant.live [--seed N] [--rate R] [--speed X] [--duration S]` (used by `up`)."""
+    """`python -m industrialmind.pipeline.producer [--seed N] [--rate R] [--speed X] [--duration S]` (used by `up`)."""
     import argparse
     import signal
 
