@@ -39,15 +39,6 @@ def resolve_scope(records, scope_id: str) -> tuple[str, list]:
     raise NotFoundError(f"unknown asset, line or site {scope_id!r}" + did_you_mean(scope_id, choices))
 
 
-def period_of(index: pd.DatetimeIndex, default_s: float = 60.0) -> float:
-    """Median sample period of a time index in seconds."""
-    if len(index) < 2:
-        return default_s
-    d = np.diff(index.as_unit("ns").asi8) / 1e9
-    d = d[d > 0]
-    return float(np.median(d)) if len(d) else default_s
-
-
 def read_asset(store, asset_id: str, sensors: list[str], start: datetime, end: datetime,
                period_s: float | None) -> pd.DataFrame:
     """A wide frame (ts index, one column per sensor, NaN for gaps) of an asset's sensors from the store."""
