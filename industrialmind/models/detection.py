@@ -90,7 +90,7 @@ def detect_anomalies(settings, scope_id: str, start: datetime | None = None,
     if end <= start:
         raise InvalidInputError(f"the range ends ({end.isoformat()}) before it starts ({start.isoformat()})")
     records = open_records(settings.resolved.records)
-    store = open_timeseries(settings.resolved.timeseries)
+    store = open_timeseries(settings.resolved.timeseries, token=settings.influx_token)
     try:
         kind, assets = resolve_scope(records, scope_id)
         if asset_ids is not None:

@@ -130,7 +130,7 @@ def train_asset(settings, records, asset_id: str, start: datetime | None, end: d
     if asset is None:
         raise NotFoundError(f"unknown asset {asset_id!r}")
     sensors = [s.id for s in asset.sensors]
-    store = open_timeseries(settings.resolved.timeseries)
+    store = open_timeseries(settings.resolved.timeseries, token=settings.influx_token)
     try:
         if end is None or start is None:
             bounds = store.bounds(asset_id)

@@ -25,6 +25,7 @@ from industrialmind.stores._points import MEASUREMENT, empty_points, mask, norma
 
 if TYPE_CHECKING:
     import pandas as pd
+    from pydantic import SecretStr
 
 Aggregate = Literal["mean", "min", "max", "last"]
 
@@ -64,11 +65,13 @@ class TimeSeriesStore(Protocol):
 SCHEMES = ("duckdb", "influxdb", "influxdbs")
 
 
-def open_timeseries(url: str, token: str | None = None, **options) -> TimeSeriesStore:
+def open_timeseries(url: str, token: str | SecretStr | None = None, **options) -> TimeSeriesStore:
     """Open the time-series store a URL names: 'duckdb:///abs/path.duckdb' or 'influxdb[s]://[user:pass@]host:port/db'.
 
-    For InfluxDB, `token` (or, when it is None, the IM_INFLUX_TOKEN setting) is sent as 'Authorization: Token ...'
-    for the v1-compatible endpoints of InfluxDB 2.x/3.x. Nothing connects until the first read or write.
+    For InfluxDB, `token` (a string or the IM_INFLUX_TOKEN setting as it is, `settings.influx_token`) is sent as
+    'Authorization: Token ...' for the v1-compatible endpoints of InfluxDB 2.x/3.x; None sends no token (1.x
+    takes the user and password of the URL). The store reads no settings itself: the caller passes what it
+    needs. Nothing connects until the first read or write.
     """
     from industrialmind.errors import ConfigError, did_you_mean
 
@@ -90,9 +93,6 @@ def open_timeseries(url: str, token: str | None = None, **options) -> TimeSeries
         return DuckDBTimeSeries(path, url=url, **options)
     from industrialmind.stores._influx import InfluxTimeSeries
 
-    if token is None:
-        from industrialmind.config import get_settings
-
-        secret = get_settings().influx_token
-        token = secret.get_secret_value() if secret is not None else None
+    if hasattr(token, "get_secret_value"):
+        token = token.get_secret_value()
     return InfluxTimeSeries(url, token=token, **options)

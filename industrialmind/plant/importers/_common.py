@@ -200,7 +200,7 @@ def open_stores(settings: Settings) -> tuple[Any, Any]:
     from industrialmind.stores.timeseries import open_timeseries
 
     settings.ensure_home()
-    ts = open_timeseries(settings.resolved.timeseries)
+    ts = open_timeseries(settings.resolved.timeseries, token=settings.influx_token)
     try:
         records = open_records(settings.resolved.records)
     except BaseException:
