@@ -85,7 +85,7 @@ def _timeseries(settings: "Settings") -> str:
             store.close()
         span = f", {bounds[0]:%Y-%m-%d %H:%M} .. {bounds[1]:%Y-%m-%d %H:%M} UTC" if bounds else ""
         return f"embedded DuckDB, {points:,} points{span}"
-    store = open_timeseries(url, timeout=TIMEOUT_S, retries=1)
+    store = open_timeseries(url, token=settings.influx_token, timeout=TIMEOUT_S, retries=1)
     try:
         version = store.ping()
         return f"InfluxDB {version} reachable, database {store.database!r}"

@@ -12,12 +12,13 @@ from datetime import date, datetime, timedelta, timezone
 
 from industrialmind.errors import InvalidInputError
 
-_UNITS = {
+# every spelling of a time unit, in seconds: the one table (the planner's time parser adds months to it)
+UNIT_SECONDS = {
     "s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1,
     "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60,
     "h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600, "hours": 3600,
     "d": 86400, "day": 86400, "days": 86400,
-    "w": 604800, "wk": 604800, "week": 604800, "weeks": 604800,
+    "w": 604800, "wk": 604800, "wks": 604800, "week": 604800, "weeks": 604800,
 }
 _PART = re.compile(r"(\d+(?:\.\d+)?)\s*([a-z]+)")
 _DURATION = re.compile(r"^(?:\d+(?:\.\d+)?\s*[a-z]+\s*)+$")
@@ -44,9 +45,9 @@ def parse_duration(text: str) -> timedelta | None:
         return None
     total = 0.0
     for amount, unit in _PART.findall(t):
-        if unit not in _UNITS:
+        if unit not in UNIT_SECONDS:
             return None
-        total += float(amount) * _UNITS[unit]
+        total += float(amount) * UNIT_SECONDS[unit]
     if total > _MAX_SECONDS:
         raise InvalidInputError(f"duration {text.strip()!r} is too long: at most {_MAX_SECONDS // 86400 // 365} "
                                 "years ('30m', '2h', '7d', '52w')")

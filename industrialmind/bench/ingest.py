@@ -91,7 +91,7 @@ def _ingest(settings, streams, n: int, store_url: str, hold: bool) -> dict[str, 
                           store_url=store_url, hold_store=hold)
     stats = worker.run(max_messages=n)
     seconds = (stats.last_commit_at or 0) - (stats.assigned_at or 0)
-    store = open_timeseries(store_url)
+    store = open_timeseries(store_url, token=settings.influx_token)
     try:
         stored = store.count()
     finally:

@@ -39,15 +39,6 @@ def resolve_scope(records, scope_id: str) -> tuple[str, list]:
     raise NotFoundError(f"unknown asset, line or site {scope_id!r}" + did_you_mean(scope_id, choices))
 
 
-def period_of(index: pd.DatetimeIndex, default_s: float = 60.0) -> float:
-    """Median sample period of a time index in seconds."""
-    if len(index) < 2:
-        return default_s
-    d = np.diff(index.as_unit("ns").asi8) / 1e9
-    d = d[d > 0]
-    return float(np.median(d)) if len(d) else default_s
-
-
 def read_asset(store, asset_id: str, sensors: list[str], start: datetime, end: datetime,
                period_s: float | None) -> pd.DataFrame:
     """A wide frame (ts index, one column per sensor, NaN for gaps) of an asset's sensors from the store."""
@@ -99,7 +90,7 @@ def detect_anomalies(settings, scope_id: str, start: datetime | None = None,
     if end <= start:
         raise InvalidInputError(f"the range ends ({end.isoformat()}) before it starts ({start.isoformat()})")
     records = open_records(settings.resolved.records)
-    store = open_timeseries(settings.resolved.timeseries)
+    store = open_timeseries(settings.resolved.timeseries, token=settings.influx_token)
     try:
         kind, assets = resolve_scope(records, scope_id)
         if asset_ids is not None:

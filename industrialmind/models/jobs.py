@@ -117,17 +117,18 @@ def train_asset(settings, records, asset_id: str, start: datetime | None, end: d
     """Train, evaluate, log, register and promote one asset's model; returns {version, run_id, metrics}."""
     import tempfile
 
-    from industrialmind.models.detection import period_of, read_asset
+    from industrialmind.models.detection import read_asset
     from industrialmind.models.registry import cache_bundle, log_and_register, start_run
     from industrialmind.models.scoring import Scorer
     from industrialmind.models.training import ModelConfig, fit_bundle
+    from industrialmind.models.windows import period_of
     from industrialmind.stores.timeseries import open_timeseries
 
     asset = records.get_asset(asset_id)
     if asset is None:
         raise NotFoundError(f"unknown asset {asset_id!r}")
     sensors = [s.id for s in asset.sensors]
-    store = open_timeseries(settings.resolved.timeseries)
+    store = open_timeseries(settings.resolved.timeseries, token=settings.influx_token)
     try:
         if end is None or start is None:
             bounds = store.bounds(asset_id)

@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from industrialmind.models.windows import period_of
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -111,8 +113,6 @@ def check_limits(frame: pd.DataFrame, sensors: list, asset_id: str, since: datet
     sensors: the asset's Sensor objects (id, unit, normal_min, normal_max). Returns {"intervals": [...],
     "checked": [sensor ids with a normal range and data], "no_range": [...], "no_data": [...]}.
     """
-    from industrialmind.models.detection import period_of
-
     index = frame.index
     period = period_of(index)
     steps = lambda d: max(1, round(d.total_seconds() / period))

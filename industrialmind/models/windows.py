@@ -70,6 +70,15 @@ def make_windows(values: np.ndarray, window: int, stride: int = 1) -> np.ndarray
     return np.lib.stride_tricks.sliding_window_view(values, window, axis=0)[::stride]
 
 
+def period_of(index: pd.DatetimeIndex, default_s: float = 60.0) -> float:
+    """Median sample period of a time index in seconds."""
+    if len(index) < 2:
+        return default_s
+    d = np.diff(index.as_unit("ns").asi8) / 1e9
+    d = d[d > 0]
+    return float(np.median(d)) if len(d) else default_s
+
+
 def wide_frame(long: pd.DataFrame, sensors: list[str] | None = None, period_s: float | None = None) -> pd.DataFrame:
     """Pivot a long frame (ts, sensor, value) to a wide one indexed by ts, one column per sensor, on a regular grid.
 

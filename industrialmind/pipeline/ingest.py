@@ -157,7 +157,7 @@ class IngestWorker:
         from industrialmind.stores.timeseries import open_timeseries
 
         options = {"keep_open": True} if self.hold_store and self.store_url.startswith("duckdb:") else {}
-        self._store = open_timeseries(self.store_url, **options)
+        self._store = open_timeseries(self.store_url, token=self.settings.influx_token, **options)
         return self._store
 
     # -- kafka callbacks -------------------------------------------------------------------------------------

@@ -98,7 +98,7 @@ def backfill(settings: Settings, days: float = 7.0, seed: int = 1, end: datetime
     total = max(1, -(-int((end - start).total_seconds()) // int(WRITE_CHUNK.total_seconds())))
     began = time.perf_counter()
     written = generated = 0
-    ts_store = open_timeseries(settings.resolved.timeseries)
+    ts_store = open_timeseries(settings.resolved.timeseries, token=settings.influx_token)
     records = None
     try:
         if progress:
@@ -143,7 +143,7 @@ def ensure_demo_data(settings: Settings, days: float = 7, seed: int = 1,
     from industrialmind.stores.timeseries import open_timeseries
 
     settings.ensure_home()
-    store = open_timeseries(settings.resolved.timeseries)
+    store = open_timeseries(settings.resolved.timeseries, token=settings.influx_token)
     try:
         existing = store.count(asset="P-101")
     finally:
@@ -172,7 +172,7 @@ def catch_up(settings: Settings, seed: int, now: datetime | None = None, max_gap
     from industrialmind.stores.timeseries import open_timeseries
 
     now = now or _now_minute()
-    store = open_timeseries(settings.resolved.timeseries)
+    store = open_timeseries(settings.resolved.timeseries, token=settings.influx_token)
     try:
         bounds = store.bounds(asset="P-101")
         if bounds is None:
@@ -205,7 +205,7 @@ def summary(settings: Settings, seed: int = 1) -> dict[str, Any]:
     from industrialmind.stores.timeseries import open_timeseries
 
     plant = demo_plant()
-    store = open_timeseries(settings.resolved.timeseries)
+    store = open_timeseries(settings.resolved.timeseries, token=settings.influx_token)
     try:
         bounds = store.bounds(asset="P-101")
         readings = []

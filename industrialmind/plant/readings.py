@@ -54,7 +54,7 @@ def readings_data(settings: "Settings", asset_id: str, sensors: list[str] | None
         records.close()
     chosen = [asset.sensor(s) for s in sensors] if sensors else list(asset.sensors)
     ids = [s.id for s in chosen]
-    store = open_timeseries(settings.resolved.timeseries)
+    store = open_timeseries(settings.resolved.timeseries, token=settings.influx_token)
     try:
         if since is None and until is None and interval is None:
             return _latest(store, asset, chosen, ids)

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
 from industrialmind.errors import BackendUnavailableError
-from industrialmind.stores.timeseries import (
+from industrialmind.stores._points import (
     MEASUREMENT,
     check_range,
     downsampled_frame,

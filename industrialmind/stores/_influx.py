@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import unquote, urlsplit
 
 from industrialmind.errors import BackendUnavailableError, ConfigError, InvalidInputError
-from industrialmind.stores.timeseries import (
+from industrialmind.stores._points import (
     MEASUREMENT,
     check_range,
     downsampled_frame,

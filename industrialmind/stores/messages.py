@@ -31,6 +31,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from industrialmind.stores._points import empty_points
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -204,15 +206,6 @@ def _arrow_schema():
 
     return pa.schema([("v", pa.int64()), ("asset", pa.string()), ("sensor", pa.string()), ("ts", pa.string()),
                       ("value", pa.float64()), ("quality", pa.int64())])
-
-
-def empty_points() -> pd.DataFrame:
-    """An empty points frame with the time-series store's column types."""
-    import pandas as pd
-
-    return pd.DataFrame({"asset": pd.Series([], dtype="str"), "sensor": pd.Series([], dtype="str"),
-                         "ts": pd.Series([], dtype="datetime64[ns, UTC]"),
-                         "value": pd.Series([], dtype="float64"), "quality": pd.Series([], dtype="int8")})
 
 
 def reason_of(value: bytes | None) -> str | None:

@@ -124,7 +124,8 @@ class ToolContext:
         if self._timeseries is None:
             from industrialmind.stores.timeseries import open_timeseries
 
-            self._timeseries = open_timeseries(self.settings.resolved.timeseries)
+            self._timeseries = open_timeseries(self.settings.resolved.timeseries,
+                                               token=self.settings.influx_token)
         return self._timeseries
 
     def graph(self) -> Any:

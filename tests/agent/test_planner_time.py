@@ -49,3 +49,17 @@ def test_time_range_as_args_fills_end_with_now():
     """An open range ends now when turned into tool arguments."""
     args = parse_time_range("since midnight", NOW).as_args(NOW)
     assert args == {"start": "2026-11-26T00:00:00+00:00", "end": "2026-11-26T10:00:00+00:00"}
+
+
+def test_planner_reads_every_unit_of_the_one_table():
+    """The planner's units are timeutil's table (plus months): each spelling there reads as the same amount here."""
+    from datetime import timedelta
+
+    from industrialmind.timeutil import UNIT_SECONDS, parse_duration
+
+    for unit, seconds in UNIT_SECONDS.items():
+        found = parse_time_range(f"last 2 {unit}", NOW)
+        assert found is not None, unit
+        assert NOW - found.start == timedelta(seconds=2 * seconds) == parse_duration(f"2{unit}"), unit
+    assert NOW - parse_time_range("past 2 months", NOW).start == timedelta(days=60)
+    assert parse_duration("2 months") is None  # 'm' is minutes on the command line; months only for the planner

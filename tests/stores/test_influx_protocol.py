@@ -41,11 +41,18 @@ def test_influx_url_with_a_bad_port_is_a_config_error():
         assert "secret" not in str(info.value)
 
 
-def test_influx_token_comes_from_settings(monkeypatch):
-    """Without an explicit token the store uses IM_INFLUX_TOKEN and sends it as 'Token ...'."""
+def test_influx_token_comes_from_the_caller(monkeypatch):
+    """The caller passes the token (a string or settings.influx_token as it is), sent as 'Token ...'; the
+    opener reads no settings itself, so IM_INFLUX_TOKEN alone sends nothing."""
+    from industrialmind.config import Settings
+
     monkeypatch.setenv("IM_INFLUX_TOKEN", "tok-123")
+    for token in ("tok-123", Settings().influx_token):
+        store = open_timeseries("influxdb://localhost:8086/x", token=token)
+        assert store._http().headers["Authorization"] == "Token tok-123"
+        store.close()
     store = open_timeseries("influxdb://localhost:8086/x")
-    assert store._http().headers["Authorization"] == "Token tok-123"
+    assert "Authorization" not in store._http().headers
     store.close()
 
 

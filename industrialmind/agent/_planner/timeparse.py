@@ -11,19 +11,17 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 
-_UNITS = {
-    "s": "seconds", "sec": "seconds", "secs": "seconds", "second": "seconds", "seconds": "seconds",
-    "m": "minutes", "min": "minutes", "mins": "minutes", "minute": "minutes", "minutes": "minutes",
-    "h": "hours", "hr": "hours", "hrs": "hours", "hour": "hours", "hours": "hours",
-    "d": "days", "day": "days", "days": "days",
-    "w": "weeks", "wk": "weeks", "wks": "weeks", "week": "weeks", "weeks": "weeks",
-    "month": "months", "months": "months", "mo": "months",
-}
+from industrialmind.timeutil import UNIT_SECONDS
+
+# the units of timeutil (the one table of spellings) plus the month, 30 days, which an engineer may say
+# ("the last 2 months") but a CLI duration never means ('m' there is minutes)
+_MONTH_S = 30 * UNIT_SECONDS["day"]
+_UNITS = {**UNIT_SECONDS, "month": _MONTH_S, "months": _MONTH_S}
 _NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
                  "eight": 8, "nine": 9, "ten": 10, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30,
                  "couple": 2, "couple of": 2, "few": 3}
 _NUM = r"(\d+(?:\.\d+)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty|couple(?: of)?|few)"
-_UNIT = r"(seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|wks?|months?|[smhdw])"
+_UNIT = "(" + "|".join(sorted(_UNITS, key=len, reverse=True)) + ")"  # longest first: 'mins' before 'm'
 _CLOCK = r"(\d{1,2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?"
 _DAY = r"(today|yesterday|tonight|this morning|this afternoon|last night|on \w+day|\w+day)"
 _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -50,10 +48,7 @@ def _count(word: str) -> float:
 
 
 def _delta(n: float, unit: str) -> timedelta:
-    unit = _UNITS.get(unit.lower(), unit.lower())
-    if unit == "months":
-        return timedelta(days=30 * n)
-    return timedelta(**{unit: n})
+    return timedelta(seconds=n * _UNITS[unit.lower()])
 
 
 def _midnight(day: datetime) -> datetime:

@@ -157,6 +157,8 @@ def wide_to_points(frame: pd.DataFrame, asset: str, columns: dict[str, str]) -> 
     value column to its sensor id. Missing values (NaN) are gaps, not points."""
     import pandas as pd
 
+    from industrialmind.stores.timeseries import empty_points
+
     parts = []
     for column, sensor in columns.items():
         values = pd.to_numeric(frame[column], errors="coerce").astype("float64")
@@ -171,15 +173,6 @@ def wide_to_points(frame: pd.DataFrame, asset: str, columns: dict[str, str]) -> 
     points["ts"] = pd.to_datetime(points["ts"], utc=True).astype("datetime64[ns, UTC]")
     points["quality"] = pd.Series(0, index=points.index, dtype="int8")
     return points
-
-
-def empty_points() -> pd.DataFrame:
-    """An empty points frame with the store's columns and dtypes."""
-    import pandas as pd
-
-    return pd.DataFrame({"asset": pd.Series(dtype=str), "sensor": pd.Series(dtype=str),
-                         "ts": pd.Series(dtype="datetime64[ns, UTC]"), "value": pd.Series(dtype="float64"),
-                         "quality": pd.Series(dtype="int8")})
 
 
 def write_points(store: Any, points: pd.DataFrame, report: ImportReport, progress: ProgressFn | None,
@@ -207,7 +200,7 @@ def open_stores(settings: Settings) -> tuple[Any, Any]:
     from industrialmind.stores.timeseries import open_timeseries
 
     settings.ensure_home()
-    ts = open_timeseries(settings.resolved.timeseries)
+    ts = open_timeseries(settings.resolved.timeseries, token=settings.influx_token)
     try:
         records = open_records(settings.resolved.records)
     except BaseException:
