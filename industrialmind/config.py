@@ -240,7 +240,7 @@ def get_settings(**overrides: Any) -> Settings:
             msg = err["msg"].removeprefix("Value error, ")  # pydantic's prefix for a validator's own message
             problems.append(f"IM_{name.upper()}={shown!r}: {msg[0].lower()}{msg[1:]}")
         raise ConfigError("bad setting " + "; ".join(problems)
-                          + " (unset it for the default; README section Configuration lists every setting)") from None
+                          + " (unset it for the default; docs/setup.md lists every setting)") from None
 
 
 _SECRET_FIELDS = {"influx_token", "neo4j_password", "openai_api_key", "hf_token", "web_password"}

@@ -1,6 +1,6 @@
-"""Print the CLI reference table for the README (every command and sub-command with its one-line help).
+"""Print the CLI reference table for docs/cli.md (every command and sub-command with its one-line help).
 
-Usage: .venv/bin/python scripts/cli_reference.py   (tests/test_readme_cli.py checks the README lists every command)
+Usage: .venv/bin/python scripts/cli_reference.py   (tests/test_readme_cli.py checks docs/cli.md lists every command)
 """
 
 from __future__ import annotations
