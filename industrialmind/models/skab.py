@@ -175,7 +175,7 @@ def evaluate(files: list[SkabFile], cfg, on_file: Callable[[str], None] | None =
 
 
 def default_configs(quick: bool = False) -> dict[str, object]:
-    """The model configurations the benchmark reports; fixed before looking at the test files (see README)."""
+    """The model configurations the benchmark reports; fixed before looking at the test files (see docs/models.md)."""
     from industrialmind.models.training import ModelConfig
 
     epochs = 3 if quick else 30

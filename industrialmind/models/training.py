@@ -1,6 +1,6 @@
 """Fitting a model bundle from a (time, sensors) array of normal operation: normalise, train, export, calibrate.
 
-The threshold rule (documented in the README): threshold = margin x the `quantile` of the smoothed scores that the
+The threshold rule (documented in docs/models.md): threshold = margin x the `quantile` of the smoothed scores that the
 exported scorer gives the training data itself. Calibrating with the exported scorer, not torch, means the deployed
 model and its threshold always agree.
 """
@@ -28,7 +28,7 @@ FORMAT = 2
 
 @dataclass
 class ModelConfig:
-    """Hyperparameters of a model and its threshold rule (fixed defaults; see README for how they were chosen)."""
+    """Hyperparameters of a model and its threshold rule (fixed defaults; docs/models.md says how they were chosen)."""
 
     kind: str = "conv_ae"
     window: int = 32

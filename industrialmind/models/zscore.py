@@ -1,7 +1,7 @@
 """The 'sensor_z' model: per-sensor z-scores, centred smoothing, the worst sensor over its own limit (NumPy only).
 
 A batch model with nothing to train beyond means, spreads and quantiles, so it fits any series in milliseconds and
-needs no torch. It is the best of the project's models on SKAB (see the README's models section), and what
+needs no torch. It is the best of the project's models on SKAB (see docs/models.md and docs/benchmarks.md), and what
 `industrialmind detect --csv` uses by default. Its smoothing is centred (it looks `smooth // 2` rows ahead), which
 suits a recorded series; the streaming scorer uses the causal ONNX models instead.
 """
@@ -15,7 +15,7 @@ import numpy as np
 
 @dataclass(frozen=True)
 class SensorZConfig:
-    """Settings of the sensor_z model (chosen on SKAB's valve1/ files only; see the README).
+    """Settings of the sensor_z model (chosen on SKAB's valve1/ files only; see docs/models.md).
 
     The levels of sensors trending with time in the training rows (|r| >= drop_trending) are dropped. Slow sensors
     (lag-1 autocorrelation of the training rows >= slow_lag1: the thermal channels, whose level drifts beyond any

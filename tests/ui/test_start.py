@@ -1,4 +1,4 @@
-"""`industrialmind start`, the README's main job: brings the demo history up to now, shows it, serves the web chat."""
+"""`industrialmind start`, the main job (./run.sh): brings the demo history up to now, shows it, serves the web chat."""
 
 from __future__ import annotations
 
