@@ -135,6 +135,27 @@ def _scenario(page) -> None:
     page.locator("table").filter(has_text="vibration_de").nth(1).wait_for()
     assert _checkpoint_rows(home, thread_id) > before
 
+    # a thread left waiting for approval gets its buttons back when resumed, and Reject runs nothing
+    page.goto(server.url + "/")
+    page.locator("#chat-settings-open-modal").wait_for()
+    _ask(page, "Create a work order to inspect the bearing on P-101, high priority")
+    page.get_by_role("button", name="Approve").wait_for()
+    page.wait_for_url(re.compile(r"/thread/[0-9a-f-]{36}$"))
+    waiting = page.url.rsplit("/", 1)[1]
+    assert waiting != thread_id
+    page.goto(server.url + "/")
+    page.locator(f"#thread-{waiting}").click()
+    page.wait_for_url(re.compile(f"/thread/{waiting}$"))
+    page.get_by_text("Approval needed.").wait_for()
+    page.get_by_role("button", name="Reject").click()
+    page.get_by_text(re.compile(r"^Rejected:")).wait_for()
+    page.get_by_text(re.compile(r"declined|not run|did not", re.IGNORECASE)).last.wait_for()
+    records = open_records(f"sqlite:///{home / 'records.db'}")
+    try:
+        assert len([w for w in records.list_work_orders(asset_id="P-101") if w.title == "Inspect bearing on P-101"]) == 1
+    finally:
+        records.close()
+
 
 def _history_db(home: Path) -> dict[str, list]:
     """The chat history Chainlit stored under <home>/web/history.db: feedback rows and thread names."""
