@@ -188,14 +188,24 @@ def prepare_chainlit_home(settings: "Settings") -> Path:
     readme = root / "chainlit.md"
     if not readme.exists():
         readme.write_text(WELCOME)
-    # login is always on (without IM_WEB_PASSWORD / IM_WEB_AUTH_HEADER every browser is the local user, web.py),
-    # so Chainlit always signs its session tokens: a persistent secret keeps logins valid across restarts
-    secret_file = root / "auth_secret"
+    ensure_auth_secret(settings)
+    return root
+
+
+def ensure_auth_secret(settings: "Settings") -> None:
+    """Set CHAINLIT_AUTH_SECRET (unless given) from <home>/web/auth_secret, made once with owner-only access.
+
+    Login is always on (without IM_WEB_PASSWORD / IM_WEB_AUTH_HEADER every browser is the local user, see web.py),
+    so Chainlit always signs its session tokens: a persistent secret keeps logins valid across restarts.
+    """
+    if os.environ.get("CHAINLIT_AUTH_SECRET"):
+        return
+    secret_file = settings.ensure_home() / "web" / "auth_secret"
     if not secret_file.exists():
+        secret_file.parent.mkdir(parents=True, exist_ok=True)
         secret_file.write_text(secrets.token_urlsafe(48))
         secret_file.chmod(0o600)
-    os.environ.setdefault("CHAINLIT_AUTH_SECRET", secret_file.read_text().strip())
-    return root
+    os.environ["CHAINLIT_AUTH_SECRET"] = secret_file.read_text().strip()
 
 
 def build_server_app(settings: "Settings", llm: str | None = None, host: str = "127.0.0.1",

@@ -12,6 +12,7 @@ and thumbs feedback is stored with the message it rates.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import chainlit as cl
@@ -57,6 +58,10 @@ def _register_auth() -> None:
 
 
 _register_auth()
+if not os.environ.get("CHAINLIT_AUTH_SECRET"):  # `chainlit run industrialmind/ui/web.py` skips api.serve's set-up
+    from industrialmind.ui.api import ensure_auth_secret
+
+    ensure_auth_secret(current().settings)
 
 
 @cl.data_layer
