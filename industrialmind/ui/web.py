@@ -113,16 +113,18 @@ async def resume(thread: ThreadDict) -> None:
     pending = await runtime.call(lambda a: a.pending(thread_id))
     if not pending:
         return
-    asked = [s for s in thread.get("steps") or [] if step_metadata(s).get("kind") == "approval"]
-    if asked:
-        # Chainlit replaces the message list with the stored thread after this hook, so a new message sent now
-        # would vanish; buttons attach to the stored question instead (actions are not part of that list)
-        buttons = _approval_buttons({**pending, "thread_id": thread_id})
-        cl.user_session.set("approval_actions", buttons)
-        for button in buttons:
-            await button.send(for_id=asked[-1]["id"])
-    else:
+    # Chainlit replaces the message list with the stored thread after this hook, so a new message sent now would
+    # vanish; the buttons attach to the stored question instead (actions are not part of that list), or to the
+    # thread's last message should the question not have been stored
+    steps = [s for s in thread.get("steps") or [] if "message" in str(s.get("type"))]
+    asked = [s for s in steps if step_metadata(s).get("kind") == "approval"] or steps
+    if not asked:
         await _ask_approval({**pending, "thread_id": thread_id})
+        return
+    buttons = _approval_buttons({**pending, "thread_id": thread_id})
+    cl.user_session.set("approval_actions", buttons)
+    for button in buttons:
+        await button.send(for_id=asked[-1]["id"])
 
 
 async def _send_settings(llm: str) -> None:

@@ -240,6 +240,26 @@ async def test_web_resume_continues_the_checkpointed_thread_and_offers_its_pendi
     assert "create_work_order" in sent[0][1]["payload"]["text"]
 
 
+async def test_web_resume_puts_the_buttons_on_the_last_message_when_the_question_was_not_stored(web: Any) -> None:
+    """Should the approval question be missing from the stored thread, the buttons go under its last message rather
+    than on a new message (which Chainlit would wipe when it redraws the stored thread)."""
+    from industrialmind.agent.runner import Assistant
+    from industrialmind.agent.testing import ScriptedChatModel, tool_call
+
+    runtime = web.current()
+    model = ScriptedChatModel(responses=[{"content": "", "tool_calls": [tool_call(
+        "create_work_order", {"asset_id": "P-101", "title": "Inspect bearing", "priority": "high"})]}])
+    assistant = Assistant(runtime.settings, llm=model, checkpointer=runtime.checkpointer())
+    runtime._assistants[runtime.default_llm] = assistant
+    assistant.ask("open a work order for the bearing", thread_id="c-3")
+    ctx = _context("c-3")
+    await web.resume({"id": "c-3", "metadata": None, "elements": [],
+                      "steps": [{"id": "q1", "type": "user_message", "output": "open a work order"},
+                                {"id": "r1", "type": "run", "output": ""}]})
+    assert [(d["name"], d["forId"]) for e, d in ctx.emitter.events if e == "action"] == [("approve", "q1"),
+                                                                                        ("reject", "q1")]
+
+
 async def test_web_resume_of_a_finished_thread_sends_no_buttons(web: Any) -> None:
     """A thread with nothing waiting resumes quietly: its id is set, no approval is offered."""
     import chainlit as cl
