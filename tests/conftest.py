@@ -73,3 +73,14 @@ def require_env(name: str, what: str) -> str:
             pytest.fail(f"{name} is not set in CI: .ci/run must start {what}")
         pytest.skip(f"{what} is not running: set {name} (as .ci/run does) to run this test")
     return value
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Fail collection when a test under tests/integration/ lacks the `integration` marker: without it the fast tier
+    (-m "not slow and not integration") would try to start real servers."""
+    folder = Path(__file__).resolve().parent / "integration"
+    unmarked = [item.nodeid for item in items
+                if folder in Path(item.path).resolve().parents and item.get_closest_marker("integration") is None]
+    if unmarked:
+        raise pytest.UsageError("tests under tests/integration/ must be marked integration (module-level "
+                                f"`pytestmark = pytest.mark.integration`): {', '.join(unmarked)}")
