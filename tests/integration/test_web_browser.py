@@ -15,6 +15,8 @@ import pytest
 
 from tests.ui._web_server import require_web_stack, shared_server
 
+pytestmark = pytest.mark.integration  # a real Chromium against a real web server
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]

@@ -8,6 +8,8 @@ import pytest
 
 from tests.ui._web_server import http, require_web_stack, shared_server
 
+pytestmark = pytest.mark.slow  # real `industrialmind web` server subprocesses on demo homes; real agent turns
+
 ASK_KEYS = {"answer", "tool_calls", "pending_approval", "thread_id", "latency_ms"}
 
 

@@ -73,6 +73,7 @@ def chat_text(app: IndustrialMindApp) -> str:
     return "\n".join(parts)
 
 
+@pytest.mark.slow
 async def test_tui_chat_question_shows_streamed_answer_and_tool_call(tui_home: Path) -> None:
     """Typing a question and pressing Enter shows the tool call with its summary, then the answer; the readings
     panel switches to the asset the tool was called for."""
@@ -90,6 +91,7 @@ async def test_tui_chat_question_shows_streamed_answer_and_tool_call(tui_home: P
         assert app.selected_asset == "P-101"  # the side panels follow the asset the tool was asked about
 
 
+@pytest.mark.slow
 async def test_tui_chat_stays_responsive_while_the_agent_works(tui_home: Path) -> None:
     """While the brain is still thinking, keys work (the sidebar toggles) and a second question is refused politely."""
     gate = threading.Event()
@@ -115,6 +117,7 @@ async def test_tui_chat_stays_responsive_while_the_agent_works(tui_home: Path) -
         assert chat_text(app).rstrip().endswith("done thinking")
 
 
+@pytest.mark.slow
 async def test_tui_chat_failure_is_one_line_and_app_keeps_running(tui_home: Path) -> None:
     """A brain that raises shows an error line in the chat; the next question still works."""
     calls = {"n": 0}
@@ -170,6 +173,7 @@ async def test_tui_tree_asset_with_open_alarm_shows_alarm_status(tui_home: Path)
         assert "● alarm" in readings_text(app)
 
 
+@pytest.mark.slow
 async def test_tui_approval_approve_runs_the_action(tui_home: Path) -> None:
     """An action opens the approval dialog with every argument; Approve runs it and the work order exists."""
     from industrialmind.stores.records import open_records
@@ -197,6 +201,7 @@ async def test_tui_approval_approve_runs_the_action(tui_home: Path) -> None:
         records.close()
 
 
+@pytest.mark.slow
 async def test_tui_approval_reject_does_not_run_the_action(tui_home: Path) -> None:
     """Rejecting (the n key) runs nothing: no work order, and the chat says it was declined."""
     from industrialmind.stores.records import open_records
@@ -240,6 +245,7 @@ async def test_tui_resumed_thread_asks_for_its_pending_approval(tui_home: Path) 
         assert "create_work_order was declined" in text  # the result lands on the call shown from the history
 
 
+@pytest.mark.slow
 async def test_tui_palette_picks_an_asset(tui_home: Path) -> None:
     """Ctrl+P, typing an asset id and Enter selects that asset."""
     app = make_app(tui_home)
@@ -255,6 +261,7 @@ async def test_tui_palette_picks_an_asset(tui_home: Path) -> None:
         assert app.query_one("#assets").cursor_node.data == "C-201"
 
 
+@pytest.mark.slow
 async def test_tui_keys_new_thread_and_live_panel(tui_home: Path) -> None:
     """Ctrl+N starts a new thread (the chat clears); F3 on a narrow screen swaps the chat for the live column."""
     app = make_app(tui_home, ["first answer"])
@@ -343,16 +350,19 @@ def test_tui_snapshot_main_80x24(tui_home: Path, snap_compare: Any) -> None:
     assert snap_compare(make_app(tui_home, thread_id="demo-main"), terminal_size=(80, 24), run_before=select_p101)
 
 
+@pytest.mark.slow
 def test_tui_snapshot_chat_wide(tui_home: Path, snap_compare: Any) -> None:
     """At 140x40: an answered question with its tool call, the live trends and the alarms column."""
     assert snap_compare(chat_app(tui_home), terminal_size=(140, 40), run_before=answer_question)
 
 
+@pytest.mark.slow
 def test_tui_snapshot_approval_80x24(tui_home: Path, snap_compare: Any) -> None:
     """The approval dialog lists the action and every argument, with Approve and Reject."""
     assert snap_compare(approval_app(tui_home), terminal_size=(80, 24), run_before=ask_for_approval)
 
 
+@pytest.mark.slow
 async def test_tui_readme_screenshots_render_each_state(tui_home: Path, tmp_path: Path) -> None:
     """scripts/record_demo.py's TUI pictures (the README's) render each state at its size: the answered question,
     P-101's readings, the approval dialog. Written to a temp folder: only the script writes docs/screenshots."""
@@ -384,6 +394,7 @@ def test_tui_command_bad_brain_is_one_line_exit_2(tui_home: Path) -> None:
     assert len(lines) == 1 and "'bogus'" in lines[0] and "offline" in lines[0]
 
 
+@pytest.mark.slow
 async def test_tui_tool_result_with_records_shows_a_compact_table(tui_home: Path) -> None:
     """A tool that returns a list of records (find_assets) gets a small table under its line, one row per record."""
     app = make_app(tui_home, [{"content": "", "tool_calls": [tool_call("find_assets", {"line": "L2"})]},
