@@ -33,6 +33,7 @@ from industrialmind.agent._planner.framing import (
     themes_of,
     with_synonyms,
 )
+from industrialmind.agent._planner.lexicon import table
 from industrialmind.agent._planner.specs import ToolSpec, param_kind  # noqa: F401 - re-exported
 
 if TYPE_CHECKING:
@@ -189,10 +190,10 @@ class IntentRouter:
         proto /= proto.sum()
         # lexical part: words of the question that a tool's own docstring uses, weighted by their rarity
         lex = np.zeros(len(self.classes))
-        for stem in {_stem5(w) for w in re.findall(r"[a-z]+", text)
-                     if w not in _STOPWORDS and len(w) > 2 and w not in entity_words}:
-            if stem in self._lex_index:
-                lex += self._lex_index[stem]
+        for key in {_stem5(w) for w in re.findall(r"[a-z]+", text)
+                    if w not in _STOPWORDS and len(w) > 2 and w not in entity_words}:
+            if key in self._lex_index:
+                lex += self._lex_index[key]
         lexp = np.exp(LEX_SHARPNESS * (lex - lex.max()))
         lexp /= lexp.sum()
         p = ((1 - KNN_WEIGHT - PROTO_WEIGHT - LEX_WEIGHT) * p + KNN_WEIGHT * votes + PROTO_WEIGHT * proto
@@ -306,7 +307,8 @@ def fit_to_entities(ranked: list[tuple[str, float]], specs: list[ToolSpec], ents
     return sorted(out, key=lambda x: -x[1])
 
 
-_FAILURE_WORDS = re.compile(r"\b(fail\w*|problems?|issues?|faults?|wrong|break\w*|broke\w*|wear\w*|damage\w*)\b")
+# a tool for explanations is asked with 'why', 'cause' or one of these (lexicon/frames.yaml)
+_FAILURE_WORDS = re.compile(r"\b(" + "|".join(table("frames")["failure_words"]) + r")\b")
 
 _STOPWORDS = set("""a an the of on in at for to by with from about and or is are was were be been do does did can
 could would should will what whats which who how when where any some me my our i we you your please show tell give
@@ -332,7 +334,7 @@ def _lexicon(texts: list[str], labels: list[int], n_classes: int) -> "np.ndarray
         for w in re.findall(r"[a-z]+", text.lower()):
             if w not in _STOPWORDS and len(w) > 2:
                 owners.setdefault(_stem5(w), set()).add(label)
-    rows = [(stem, c, math.log(n_classes / len(cs))) for stem, cs in owners.items() for c in cs]
+    rows = [(key, c, math.log(n_classes / len(cs))) for key, cs in owners.items() for c in cs]
     return np.asarray(rows, dtype=object).astype(str) if rows else np.zeros((0, 3), dtype=str)
 
 
