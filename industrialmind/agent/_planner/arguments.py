@@ -11,13 +11,10 @@ from typing import Any
 from industrialmind.agent._planner.context import Context
 from industrialmind.agent._planner.entities import Entities, Registry, norm
 from industrialmind.agent._planner.intents import ToolSpec, param_kind
-from industrialmind.agent._planner.lexicon import table
+from industrialmind.agent._planner.lexicon import stopwords, table
+from industrialmind.agent._planner.text import stem
 
-_STOP = set("""a an the of on in at for to by with from about and or is are was were be been do does did doing can
-could would should will what whats what's which who how why when where any anything some me my our i we you your
-please pls show tell give get list find check look see pull up it its it's this that these those there here
-right now rn currently current just also too again same thing things usually typically normally say says said
-kind sort one ones all every whole really""".split())
+_STOP = stopwords("arguments")
 _FRAMES = table("frames")
 _REQUESTS = table("requests")
 _ENTITY_WORDS = table("entities")
@@ -79,14 +76,10 @@ def _enum_choice(spec_param: dict[str, Any], text: str) -> str | None:
     for value, gloss in re.findall(r"'([^']+)'\s*\(([^)]+)\)", desc):
         words = norm(gloss).split()
         pattern = r"\b" + _AUX.join(r"(?:\S+\s+){0,3}?\S+" if w in ("it", "them", "this")
-                                    else _stem(w) + r"\w*" for w in words) + r"(?!\w)"
+                                    else re.escape(stem(w)) + r"\w*" for w in words) + r"(?!\w)"
         if value in values and re.search(pattern, t):
             return value
     return None
-
-
-def _stem(word: str) -> str:
-    return re.escape(re.sub(r"(?:ing|ed|es|s)$", "", word) if len(word) > 4 else word)
 
 
 def _enum_values(schema: dict[str, Any]) -> list[Any]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Iterable
 
-from industrialmind.agent._planner.lexicon import table
+from industrialmind.agent._planner.lexicon import stopwords, table
 from industrialmind.agent._planner.sensors import quantities_asked, resolve_sensor, sensor_word_index
 from industrialmind.agent._planner.text import (  # noqa: F401 - norm, id_key, PRIORITY_WORDS re-exported
     PRIORITY_WORDS,
@@ -33,7 +33,7 @@ TIME_SLOT = "over a period"
 if TYPE_CHECKING:
     from industrialmind.domain.model import Asset, Line
 
-_FILLER = {"the", "a", "an", "of", "on", "in", "at", "for", "to", "my", "our", "that", "this", "its", "is", "and"}
+_FILLER = stopwords("names")  # the few function words that may stand around a name
 _WORDS = table("entities")  # lexicon/entities.yaml
 _SUPERLATIVES = frozenset(_WORDS["superlatives"])
 _NOT_ID_PREFIXES = frozenset(_WORDS["not_id_prefixes"])

@@ -16,7 +16,7 @@ from industrialmind.agent._planner.framing import (
     paraphrase,
     themes_of,
 )
-from industrialmind.agent._planner.lexicon import table
+from industrialmind.agent._planner.lexicon import stopwords, table
 from industrialmind.agent._planner.specs import ToolSpec, param_kind
 
 _EXAMPLES = table("examples")  # lexicon/examples.yaml
@@ -32,6 +32,7 @@ _HELP: list[str] = list(table("pools")["help"])
 _EQUIPMENT_NOUNS: list[str] = list(_EXAMPLES["equipment_nouns"])
 _SENSOR_WORDS: list[str] = list(_EXAMPLES["sensor_words"])
 _TIME_WORDS_RE = re.compile(r"\b(?:" + "|".join(_EXAMPLES["time_words"]) + r")\b")
+_PHRASE_FILLER = stopwords("phrases")
 
 
 def quoted_examples(description: str) -> list[str]:
@@ -127,7 +128,7 @@ def _informative(phrase: str) -> bool:
     rest = phrase
     for slot in (ASSET_SLOT, LINE_SLOT, TYPE_SLOT, TIME_SLOT):
         rest = rest.replace(slot, " ")
-    words = [w for w in re.findall(r"[a-z]+", rest) if w not in ("the", "a", "an", "one", "of", "for", "on", "its")]
+    words = [w for w in re.findall(r"[a-z]+", rest) if w not in _PHRASE_FILLER]
     return bool(words)
 
 

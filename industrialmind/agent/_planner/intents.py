@@ -33,8 +33,9 @@ from industrialmind.agent._planner.framing import (
     themes_of,
     with_synonyms,
 )
-from industrialmind.agent._planner.lexicon import table
+from industrialmind.agent._planner.lexicon import stopwords, table
 from industrialmind.agent._planner.specs import ToolSpec, param_kind  # noqa: F401 - re-exported
+from industrialmind.agent._planner.text import stem
 
 if TYPE_CHECKING:
     import numpy as np
@@ -190,7 +191,7 @@ class IntentRouter:
         proto /= proto.sum()
         # lexical part: words of the question that a tool's own docstring uses, weighted by their rarity
         lex = np.zeros(len(self.classes))
-        for key in {_stem5(w) for w in re.findall(r"[a-z]+", text)
+        for key in {_lex_key(w) for w in re.findall(r"[a-z]+", text)
                     if w not in _STOPWORDS and len(w) > 2 and w not in entity_words}:
             if key in self._lex_index:
                 lex += self._lex_index[key]
@@ -309,18 +310,16 @@ def fit_to_entities(ranked: list[tuple[str, float]], specs: list[ToolSpec], ents
 
 # a tool for explanations is asked with 'why', 'cause' or one of these (lexicon/frames.yaml)
 _FAILURE_WORDS = re.compile(r"\b(" + "|".join(table("frames")["failure_words"]) + r")\b")
+# the function words the lexical channel skips (the one stop-word set, less the words it reads: lexicon/stopwords.yaml)
+_STOPWORDS = stopwords("routing")
+# the lexical channel keys a word by the first letters of its stem ('causes'/'cause' alike, 'procedure' and 'process'
+# apart)
+LEX_KEY_LETTERS = 6
 
-_STOPWORDS = set("""a an the of on in at for to by with from about and or is are was were be been do does did can
-could would should will what whats which who how when where any some me my our i we you your please show tell give
-get list find check see it its this that these those there here now right x machines line over period use each
-one not no if than then them they their has have had as into out up""".split())
 
-
-def _stem5(word: str) -> str:
-    """A crude stem: common suffixes off, six letters kept ('causes'/'cause', 'procedure' vs 'process')."""
-    if len(word) > 4:
-        word = re.sub(r"(ing|ed|es|e|s)$", "", word)
-    return word[:6]
+def _lex_key(word: str) -> str:
+    """The lexical channel's key of a word: the first letters of its stem."""
+    return stem(word)[:LEX_KEY_LETTERS]
 
 
 def _lexicon(texts: list[str], labels: list[int], n_classes: int) -> "np.ndarray":
@@ -333,7 +332,7 @@ def _lexicon(texts: list[str], labels: list[int], n_classes: int) -> "np.ndarray
     for text, label in zip(texts, labels):
         for w in re.findall(r"[a-z]+", text.lower()):
             if w not in _STOPWORDS and len(w) > 2:
-                owners.setdefault(_stem5(w), set()).add(label)
+                owners.setdefault(_lex_key(w), set()).add(label)
     rows = [(key, c, math.log(n_classes / len(cs))) for key, cs in owners.items() for c in cs]
     return np.asarray(rows, dtype=object).astype(str) if rows else np.zeros((0, 3), dtype=str)
 

@@ -1,6 +1,6 @@
 """Text normalisation before linking: case, dashes and quotes, chat shorthand engineers type ('rn', 'wo', 'gimme'),
-spelling-insensitive id keys, and the priority words of a work order. The words are in lexicon/shorthand.yaml and
-priorities.yaml."""
+spelling-insensitive id keys, the priority words of a work order, and the planner's one stemmer. The words are in
+lexicon/shorthand.yaml, priorities.yaml and stemming.yaml."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ _READING_RE = re.compile(r"\b(" + "|".join(_PRIORITIES["reading_levels"]) + r")\
 _SHORTHAND: dict[str, str] = dict(table("shorthand")["shorthand"])
 _SHORTHAND_RE = re.compile(r"(?<![\w/'-])(" + "|".join(re.escape(k) for k in sorted(_SHORTHAND, key=len, reverse=True))
                            + r")(?![\w/'-])")
+_STEMMING = table("stemming")
+_SUFFIX_RE = re.compile("(" + "|".join(_STEMMING["suffixes"]) + ")$")
 
 
 def norm(text: str) -> str:
@@ -53,3 +55,8 @@ def priority_of(t: str) -> str | None:
             return None
     return PRIORITY_WORDS[word]
 
+
+def stem(word: str) -> str:
+    """The planner's one stemmer: a word of five letters or more loses one common ending ('causes' -> 'caus',
+    'feeds' -> 'feed', 'retraining' -> 'retrain'; lexicon/stemming.yaml)."""
+    return _SUFFIX_RE.sub("", word) if len(word) >= _STEMMING["min_length"] else word
