@@ -5,8 +5,8 @@ No tool is named here: bind a different set of tools and the router learns them.
 classes of our own: `out_of_scope` (trained on generic requests a plant assistant does not serve) and `help`
 (questions about what the assistant can do). Entity-type cues (an asset, a sensor, a time, several assets...) are
 appended to the embedding as features, and a trained router is cached under IM_HOME keyed by a hash of what it is
-trained on (the examples generated from the tools' schemas, the pools, the thesaurus), so only the first bind pays
-for embedding the examples and any change to them retrains it.
+trained on (the examples generated from the tools' schemas, the pools, the thesaurus) and of the lexicon files
+(lexicon/*.yaml), so only the first bind pays for embedding the examples and any change to them retrains it.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from industrialmind.agent._planner.framing import (
     themes_of,
     with_synonyms,
 )
+from industrialmind.agent._planner.lexicon import digest as lexicon_digest
 from industrialmind.agent._planner.lexicon import stopwords, table
 from industrialmind.agent._planner.specs import ToolSpec, param_kind  # noqa: F401 - re-exported
 from industrialmind.agent._planner.text import stem
@@ -40,7 +41,7 @@ from industrialmind.agent._planner.text import stem
 if TYPE_CHECKING:
     import numpy as np
 
-# bump when the training code changes; the training material itself is hashed into the cache key
+# bump when the training code changes; the training material and the lexicon files are hashed into the cache key
 GENERATOR_VERSION = "24"
 OUT_OF_SCOPE = "out_of_scope"
 HELP = "help"
@@ -237,12 +238,14 @@ def training_prototypes(specs: Sequence[ToolSpec], classes: list[str]) -> tuple[
 
 def cache_key(material: list[Any], embedder: Any) -> str:
     """The router cache's key: a hash of everything it is trained on (examples, labels, cues, the lexical
-    channel's texts, classes: so a change to the generated examples, the thesaurus or the pools retrains it), the
-    training code's version and the embedder."""
+    channel's texts, classes: so a change to the generated examples, the thesaurus or the pools retrains it), of
+    the lexicon files (lexicon/*.yaml: a word list edited retrains it, whether or not it changes the examples),
+    the training code's version and the embedder."""
     digest = hashlib.sha256()
     for part in material:
         digest.update(repr(part).encode())
         digest.update(b"\0")
+    digest.update(lexicon_digest().encode() + b"\0")
     digest.update((GENERATOR_VERSION + getattr(embedder, "name", type(embedder).__name__)).encode())
     return digest.hexdigest()[:16]
 
