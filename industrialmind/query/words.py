@@ -111,8 +111,11 @@ def headline(plan: Plan, result: QueryResult) -> str:
     listing = ", ".join(shown) + (f" (+{rest} more)" if rest > 0 else "")
     if agg.fn == "count" and agg.field is None:
         return f"{number(n)} {_subject(plan, n)}" + (f": {listing}" if listing else "")
+    if agg.fn == "percentage":
+        share = "share of " + plan.ds.plural + (" with " + " and ".join(c.shown for c in agg.where) if agg.where
+                                                 else "")
+        return f"{share} {scope(plan)} per {result.group_by}".replace("  ", " ") + (f": {listing}" if listing
+                                                                                   else ": none")
     label = agg.fn.replace("_", " ") + (f" {agg.field.name}" if agg.field is not None else "")
-    if agg.where:
-        label += " with " + " and ".join(c.shown for c in agg.where)
     return f"{label} of {plan.ds.plural} {scope(plan)} per {result.group_by}".replace("  ", " ") + \
         (f": {listing}" if listing else ": none")
