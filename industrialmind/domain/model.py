@@ -76,6 +76,9 @@ class FailureMode(_Model):
     occurrence: int | None = None
     detection: int | None = None
     source: str = "demo"
+    # the source's own columns that the fields above merge or leave out (an FMEA's subsystem, component and
+    # sub-component, its effect, current controls, recommended action and RPN as written in the file)
+    attributes: dict[str, int | float | str] = Field(default_factory=dict)
 
 
 class Asset(_Model):

@@ -7,6 +7,10 @@ importers to map foreign column names onto our quantities.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from industrialmind.domain.model import Asset, Sensor
 
 # quantity or sensor-id word -> the words and abbreviations people use for it
 sensor_synonyms: dict[str, list[str]] = {
@@ -46,3 +50,19 @@ def canonical_quantity(word: str) -> str | None:
         if w == _norm(canonical) or w in (_norm(s) for s in sensor_synonyms[canonical]):
             return canonical
     return None
+
+
+def match_sensors(asset: "Asset", word: str) -> list["Sensor"]:
+    """The sensors of an asset a word names: its id in any spelling, name or alias first; else the canonical
+    quantity or sensor word ('temp', 'amps') as an id, a quantity or a part of an id. Empty when none matches."""
+    w = str(word).strip().lower()
+    key = re.sub(r"[^a-z0-9]", "", w)
+    exact = [s for s in asset.sensors if s.id.lower() == w or re.sub(r"[^a-z0-9]", "", s.id.lower()) == key
+             or s.name.lower() == w or w in (x.lower() for x in s.aliases)]
+    if exact:
+        return exact
+    canon = canonical_quantity(w) or w
+    by_id = [s for s in asset.sensors if s.id == canon]
+    if by_id:
+        return by_id
+    return [s for s in asset.sensors if s.quantity == canon or canon in s.id.split("_")]

@@ -51,15 +51,22 @@ def build_knowledge(settings: Any, progress: ProgressFn | None = None, docs: boo
 
 def import_fmea(settings: Any, path: Path | str, asset_type: str | None = None,
                 progress: ProgressFn | None = None) -> dict[str, Any]:
-    """Load an FMEA CSV into the graph (failure modes, symptoms) and index its rows as citable passages."""
+    """Load an FMEA CSV into the graph (failure modes, symptoms) and the records store (its rows with the file's own
+    columns, for counting and filtering), and index its rows as citable passages."""
     from industrialmind.knowledge.fmea import FMEA_ASSET_TYPE, fmea_prefix, read_fmea
     from industrialmind.knowledge.graph_builder import failure_mode_batches, write_batches
     from industrialmind.knowledge.index import index_failure_modes
     from industrialmind.stores.graph import open_settings_graph
+    from industrialmind.stores.records import open_records
 
     path = Path(path)
     modes = read_fmea(path, asset_type=asset_type or FMEA_ASSET_TYPE)
     settings.ensure_home()
+    records = open_records(settings.resolved.records)
+    try:
+        records.replace_failure_modes(fmea_prefix(path), modes)
+    finally:
+        records.close()
     graph = open_settings_graph(settings)
     try:
         graph.ensure_schema()

@@ -194,7 +194,7 @@ def import_fmea_cmd(file: Path = typer.Argument(..., help="FMEA CSV (subsystem, 
                                                              help="Equipment type the FMEA is about "
                                                                   "(default: haul_truck)."),
                     json_out: bool = JSON_OPT) -> None:
-    """Import an FMEA: failure modes into the graph, each row indexed as a citable passage."""
+    """Import an FMEA: failure modes into the graph and the records store, each row indexed as a citable passage."""
     from industrialmind.console import console, emit_json, progress, settings
     from industrialmind.knowledge.build import import_fmea
 

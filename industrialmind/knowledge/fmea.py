@@ -2,7 +2,8 @@
 effect, cause, S/O/D, RPN, recommended action) and any FMEA with those columns.
 
 Each row becomes one FailureMode with a stable id `fmea:<file stem>:r<row>` (row = 1-based data row), so quality
-sets and citations can name rows; the row is also indexed as a passage for retrieval.
+sets and citations can name rows; the row is also indexed as a passage for retrieval. The file's own columns are
+kept as written in the mode's `attributes` (what `industrialmind.query` filters and counts on).
 """
 
 from __future__ import annotations
@@ -75,11 +76,18 @@ def read_fmea(path: Path | str, asset_type: str = FMEA_ASSET_TYPE) -> list[Failu
             where = get["sub_component"] or get["component"] or get["subsystem"]
             effects = [e.strip() for e in re.split(r",|;", get["effect"]) if e.strip()]
             severity, occurrence, detection = _int(get["severity"]), _int(get["occurrence"]), _int(get["detection"])
+            # the file's own columns, as written: `component` below joins three of them, `recommended_action`
+            # falls back to the controls, and the file's RPN may differ from S x O x D
+            own = {"subsystem": get["subsystem"], "component": get["component"], "sub_component": get["sub_component"],
+                   "failure_mode": get["mode"], "effect": get["effect"], "cause": get["cause"],
+                   "controls": get["controls"], "recommended_action": get["action"]}
+            if (rpn := _int(get["rpn"])) is not None:
+                own["rpn"] = rpn
             modes.append(FailureMode(
                 id=f"{prefix}:r{row_no}", name=f"{where}: {get['mode']}".strip(": "), asset_type=asset_type,
                 component=" / ".join(parts), mechanism=get["cause"], symptoms=effects,
                 revealing_sensors=[], recommended_action=get["action"] or get["controls"],
-                severity=severity, occurrence=occurrence, detection=detection, source=prefix))
+                severity=severity, occurrence=occurrence, detection=detection, source=prefix, attributes=own))
     except csv.Error as exc:  # a stray carriage return inside an unquoted field
         raise InvalidInputError(f"FMEA file {str(path)!r} cannot be read as CSV ({exc}): expected a header row "
                                 "(failure mode, cause, effect, ...) and comma-separated rows") from None

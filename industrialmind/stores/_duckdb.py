@@ -29,10 +29,12 @@ from industrialmind.errors import BackendUnavailableError
 from industrialmind.stores._points import (
     MEASUREMENT,
     check_range,
+    check_windows,
     downsampled_frame,
     latest_frame,
     normalise_points,
     raw_frame,
+    summary_frame,
 )
 
 if TYPE_CHECKING:
@@ -197,6 +199,25 @@ class DuckDBTimeSeries:
                "min(value) AS min, max(value) AS max, arg_max(value, ts) AS last, count(*) AS count "
                f"FROM points WHERE {where} GROUP BY ALL ORDER BY sensor, ts")
         return downsampled_frame(self._query(sql, params))
+
+    def summarise(self, asset: str, sensors: list[str] | None, windows: list[tuple[datetime, datetime]],
+                  measurement: str = MEASUREMENT) -> "pd.DataFrame":
+        """Per window (start <= ts < end) and sensor: count, sum, min/max with the first time each is reached, and
+        first/last with their times; one query, the windows joined in as list parameters."""
+        bounds = check_windows(windows)
+        where, params = _where(measurement, asset, sensors, min(b[0] for b in bounds), max(b[1] for b in bounds))
+        naive = [[b[i].tz_convert("UTC").tz_localize(None).to_pydatetime() for b in bounds] for i in (0, 1)]
+        # arg_max over [value, -time] picks the earliest of equal extremes (arg_max alone picks any of them)
+        sql = ("SELECT w.i AS \"window\", p.sensor, count(*) AS count, sum(p.value) AS sum, min(p.value) AS min, "
+               "arg_min(p.ts, [p.value, epoch_us(p.ts)]) AS min_ts, max(p.value) AS max, "
+               "arg_max(p.ts, [p.value, -epoch_us(p.ts)]) AS max_ts, arg_min(p.value, p.ts) AS first, "
+               "min(p.ts) AS first_ts, arg_max(p.value, p.ts) AS last, max(p.ts) AS last_ts "
+               "FROM points AS p JOIN (SELECT unnest(?::INTEGER[]) AS i, unnest(?::TIMESTAMP[]) AS s, "
+               "unnest(?::TIMESTAMP[]) AS e) AS w ON p.ts >= w.s AND p.ts < w.e "
+               f"WHERE {where} "
+               "GROUP BY ALL ORDER BY w.i, p.sensor")
+        frame = self._query(sql, [list(range(len(bounds))), naive[0], naive[1], *params])
+        return summary_frame(frame)
 
     def count(self, asset: str | None = None, measurement: str = MEASUREMENT) -> int:
         """Number of stored points (of one asset, or all)."""

@@ -21,11 +21,13 @@ from industrialmind.errors import BackendUnavailableError, ConfigError, InvalidI
 from industrialmind.stores._points import (
     MEASUREMENT,
     check_range,
+    check_windows,
     downsampled_frame,
     latest_frame,
     mask,
     normalise_points,
     raw_frame,
+    summary_frame,
 )
 
 if TYPE_CHECKING:
@@ -146,10 +148,14 @@ class InfluxTimeSeries:
 
     def query(self, influxql: str) -> list[dict]:
         """Run InfluxQL and return the series of the first statement (each {'name','tags','columns','values'})."""
+        return self.query_statements([influxql])[0]
+
+    def query_statements(self, statements: list[str]) -> list[list[dict]]:
+        """Run several InfluxQL statements in one request; return each statement's series, in order."""
         self._ensure_database()
-        response = self._request("POST", "/query", data={"q": influxql, "db": self.database, "epoch": "ns",
-                                                         "chunked": "true", "chunk_size": "10000"})
-        series: dict[tuple, dict] = {}
+        response = self._request("POST", "/query", data={"q": ";\n".join(statements), "db": self.database,
+                                                         "epoch": "ns", "chunked": "true", "chunk_size": "10000"})
+        found: list[dict[tuple, dict]] = [{} for _ in statements]
         for chunk in response.text.splitlines():
             if not chunk.strip():
                 continue
@@ -159,16 +165,51 @@ class InfluxTimeSeries:
             for result in payload.get("results", []):
                 if "error" in result:
                     if "database not found" in result["error"]:
-                        return []
+                        return [[] for _ in statements]
                     raise InvalidInputError(f"InfluxDB at {mask(self.url)} rejected the query: {result['error']}")
-                for s in result.get("series", []):
-                    key = (s.get("name"), tuple(sorted((s.get("tags") or {}).items())))
+                series = found[int(result.get("statement_id", 0))]
+                for one in result.get("series", []):
+                    key = (one.get("name"), tuple(sorted((one.get("tags") or {}).items())))
                     if key in series:
-                        series[key]["values"].extend(s.get("values", []))
+                        series[key]["values"].extend(one.get("values", []))
                     else:
-                        series[key] = {"name": s.get("name"), "tags": s.get("tags") or {},
-                                       "columns": s["columns"], "values": list(s.get("values", []))}
-        return list(series.values())
+                        series[key] = {"name": one.get("name"), "tags": one.get("tags") or {},
+                                       "columns": one["columns"], "values": list(one.get("values", []))}
+        return [list(series.values()) for series in found]
+
+    def summarise(self, asset: str, sensors: list[str] | None, windows: list[tuple[datetime, datetime]],
+                  measurement: str = MEASUREMENT) -> "pd.DataFrame":
+        """Per window (start <= ts < end) and sensor: count, sum, min/max with their times, first/last with theirs.
+
+        A selector (max, min, first, last) alone in a statement without GROUP BY time() returns the time of the
+        point it selects, so each window is five statements, all sent in one request."""
+        import pandas as pd
+
+        bounds = check_windows(windows)
+        m = _ident(measurement)
+        statements = []
+        for start, end in bounds:
+            where = _where(asset, sensors, start, end)
+            statements.append(f'SELECT count("value") AS "count", sum("value") AS "sum" FROM {m} WHERE {where} '
+                              'GROUP BY "sensor"')
+            statements += [f'SELECT {fn}("value") AS "{fn}" FROM {m} WHERE {where} GROUP BY "sensor"'
+                           for fn in ("min", "max", "first", "last")]
+        answers = self.query_statements(statements)
+        rows: dict[tuple[int, str], dict] = {}
+        for n, series_list in enumerate(answers):
+            window, part = divmod(n, 5)
+            for one in series_list:
+                sensor = (one.get("tags") or {}).get("sensor", "")
+                for values in one["values"]:
+                    row = rows.setdefault((window, sensor), {"window": window, "sensor": sensor})
+                    record = dict(zip(one["columns"], values))
+                    if part == 0:
+                        row.update(count=record["count"], sum=record["sum"])
+                    else:
+                        fn = ("min", "max", "first", "last")[part - 1]
+                        row[fn], row[f"{fn}_ts"] = record[fn], pd.Timestamp(record["time"], unit="ns", tz="UTC")
+        usable = [r for r in rows.values() if r.get("count")]
+        return summary_frame(pd.DataFrame(usable) if usable else None)
 
     def latest(self, asset: str, sensors: list[str] | None = None, measurement: str = MEASUREMENT) -> "pd.DataFrame":
         """Latest value of each sensor of an asset (all its sensors when sensors is None)."""

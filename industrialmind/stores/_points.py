@@ -140,6 +140,32 @@ def downsampled_frame(frame: "pd.DataFrame | None" = None) -> "pd.DataFrame":
                           "max": "float64", "last": "float64", "count": "int64"}, ["sensor", "ts"])
 
 
+SUMMARY_DTYPES = {"window": "int64", "sensor": "str", "count": "int64", "sum": "float64", "min": "float64",
+                  "min_ts": "datetime64[ns, UTC]", "max": "float64", "max_ts": "datetime64[ns, UTC]",
+                  "first": "float64", "first_ts": "datetime64[ns, UTC]", "last": "float64",
+                  "last_ts": "datetime64[ns, UTC]"}
+MAX_WINDOWS = 1_000  # per summarise call: one row per window and sensor
+
+
+def summary_frame(frame: "pd.DataFrame | None" = None) -> "pd.DataFrame":
+    """A summary frame: per window (its index in the call's list) and sensor, count, sum, min and max with the
+    time each was first reached, and the first and last values with their times; sorted by window then sensor."""
+    return _shape(frame, SUMMARY_DTYPES, ["window", "sensor"])
+
+
+def check_windows(windows: list[tuple[datetime, datetime]]) -> list[tuple["pd.Timestamp", "pd.Timestamp"]]:
+    """Validate the windows of a summarise call (each a range, at most MAX_WINDOWS) and return them in UTC."""
+    from industrialmind.errors import InvalidInputError
+
+    windows = list(windows)
+    if not windows:
+        raise InvalidInputError("summarise needs at least one (start, end) window")
+    if len(windows) > MAX_WINDOWS:
+        raise InvalidInputError(f"{len(windows):,} windows in one summary; the limit is {MAX_WINDOWS:,}: use longer "
+                                "windows or a shorter range")
+    return [check_range(start, end) for start, end in windows]
+
+
 def _shape(frame: "pd.DataFrame | None", dtypes: dict[str, str], order: list[str]) -> "pd.DataFrame":
     import pandas as pd
 

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     import sqlalchemy as sa
 
 _PRIORITIES = ("low", "medium", "high", "urgent")
+_REVISION = "revision"
 _WO_COLUMNS = ("id", "asset_id", "title", "description", "priority", "status", "kind", "failure_code", "component",
                "created_at", "due_at", "completed_at", "source")
 
@@ -44,6 +45,7 @@ class RecordOperations:
         rows = {wo.id: {c: getattr(wo, c) for c in _WO_COLUMNS} for wo in orders}
         with self.engine.begin() as conn:
             self._upsert(conn, s.work_orders, list(rows.values()), ["id"])
+            self._changed(conn)
         return len(rows)
 
     def create_work_order(self, asset_id: str, title: str, description: str = "", priority: str = "medium",
@@ -72,6 +74,7 @@ class RecordOperations:
                                   priority=priority, kind=kind, created_at=_now(), source="assistant")
                 row = {c: getattr(order, c) for c in _WO_COLUMNS}
                 conn.execute(s.work_orders.insert().values(**row, request_id=request_id))
+                self._changed(conn)
         except sa.exc.IntegrityError:
             # Another process created it for the same request_id between our check and our insert.
             existing = self._work_order_for_request(request_id) if request_id is not None else None
@@ -127,6 +130,7 @@ class RecordOperations:
         rows = {e.id: e.model_dump() for e in events}
         with self.engine.begin() as conn:
             self._upsert(conn, s.events, list(rows.values()), ["id"])
+            self._changed(conn)
         return len(rows)
 
     def list_events(self, asset_ids: str | Iterable[str] | None = None, kind: str | Iterable[str] | None = None,
@@ -163,6 +167,7 @@ class RecordOperations:
             conn.execute(s.fault_labels.delete().where(s.fault_labels.c.source == source))
             if rows:
                 conn.execute(s.fault_labels.insert(), rows)
+            self._changed(conn)
         return len(rows)
 
     def list_fault_labels(self, asset_id: str | Iterable[str] | None = None, start: datetime | None = None,
@@ -180,6 +185,23 @@ class RecordOperations:
             query = query.where(t.c.start < utc(end))
         return [FaultLabel(asset_id=r["asset_id"], fault=r["fault"], start=r["start"], end=r["end"],
                            sensors=r["sensors"], severity=r["severity"], source=r["source"]) for r in self._rows(query)]
+
+    # --- the store's revision --------------------------------------------------------------------------------
+
+    def revision(self) -> int:
+        """A number that grows with every write to the registry, work orders, events or fault labels (jobs aside):
+        what a cache of values read from those tables is keyed on."""
+        import sqlalchemy as sa
+
+        from industrialmind.stores import _records_schema as s
+
+        with self.engine.connect() as conn:
+            value = conn.execute(sa.select(s.counters.c.value).where(s.counters.c.name == _REVISION)).scalar()
+        return int(value or 0)
+
+    def _changed(self, conn: "sa.Connection") -> None:
+        """Bump the revision inside the caller's transaction, so it changes exactly when the write commits."""
+        self._next_number(conn, _REVISION)
 
     # --- jobs -----------------------------------------------------------------------------------------------
 

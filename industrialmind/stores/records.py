@@ -174,6 +174,26 @@ class RecordsStore(RecordOperations):
             modes = {m.id: {"site_id": site_id, "id": m.id, "asset_type": m.asset_type, "position": i,
                             "data": m.model_dump(mode="json")} for i, m in enumerate(plant.failure_modes)}
             self._insert(conn, s.failure_modes, list(modes.values()))
+            self._changed(conn)
+
+    def replace_failure_modes(self, owner: str, modes: list[FailureMode]) -> int:
+        """Replace the failure modes an imported table (an FMEA) holds, in one transaction; return how many.
+
+        They belong to no site: `owner` (the table's source, 'fmea:<file stem>') keys them in the site column, so
+        re-importing the file replaces its rows, a plant's registry never lists them and `failure_modes()` does.
+        """
+        from industrialmind.stores import _records_schema as s
+
+        if owner in {site.id for site in self.list_sites()}:
+            raise InvalidInputError(f"{owner!r} is a site of the registry; failure modes of a site are saved with "
+                                    "its plant (save_plant)")
+        rows = {m.id: {"site_id": owner, "id": m.id, "asset_type": m.asset_type, "position": i,
+                       "data": m.model_dump(mode="json")} for i, m in enumerate(modes)}
+        with self.engine.begin() as conn:
+            conn.execute(s.failure_modes.delete().where(s.failure_modes.c.site_id == owner))
+            self._insert(conn, s.failure_modes, list(rows.values()))
+            self._changed(conn)
+        return len(rows)
 
     @staticmethod
     def _insert(conn: "sa.Connection", table: "sa.Table", rows: list[dict]) -> None:

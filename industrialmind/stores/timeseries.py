@@ -9,6 +9,8 @@ Frames exchanged with the store (pandas):
 - raw range: columns ts, sensor, value (sorted by sensor, ts).
 - downsampled range: columns ts (bucket start), sensor, mean, min, max, last, count.
 - latest: columns sensor, ts, value.
+- summary (`summarise`, over a list of windows): columns window (its index in the list), sensor, count, sum,
+  min, min_ts, max, max_ts, first, first_ts, last, last_ts; the time of an extreme is the first time it is reached.
 
 `open_timeseries(url)` picks the backend by scheme; the backends live in `_duckdb.py` and `_influx.py` and share
 the validation and frame shapes of `_points.py`, so both behave the same (the same tests run against both).
@@ -49,6 +51,11 @@ class TimeSeriesStore(Protocol):
     def downsample(self, asset: str, sensors: list[str] | None, start: datetime, end: datetime,
                    interval: timedelta, measurement: str = MEASUREMENT) -> "pd.DataFrame":
         """Per-interval mean/min/max/last/count of one asset's sensors with start <= ts < end."""
+
+    def summarise(self, asset: str, sensors: list[str] | None, windows: list[tuple[datetime, datetime]],
+                  measurement: str = MEASUREMENT) -> "pd.DataFrame":
+        """Per window (start <= ts < end) and sensor: count, sum, min and max with the time each was first reached,
+        first and last with their times (a summary frame; windows without points have no row)."""
 
     def count(self, asset: str | None = None, measurement: str = MEASUREMENT) -> int:
         """Number of stored points (of one asset, or all)."""

@@ -3,8 +3,9 @@
 Contract (the offline planner, the evals and the UIs rely on it):
 - Names and arguments are the canonical ones of issue 6 (find_assets, get_asset, latest_readings, sensor_history,
   detect_anomalies, alarms, failure_modes, related_assets, search_documents, stream_status, tail_stream,
-  list_work_orders, work_order_kpis, create_work_order, train_model, job_status, query_graph). The function's
-  docstring is what the model reads; each argument carries an Annotated description.
+  list_work_orders, work_order_kpis, create_work_order, train_model, job_status, query_graph), with list_sites
+  and query_data (counts, aggregates and rankings over any dataset, issue 13). The function's docstring is what
+  the model reads; each argument carries an Annotated description.
 - Every result is a JSON-able dict with at least `summary` (one line written from the data, numbers with their
   units) plus the structured data (units, time ranges, and `sources` where there are any).
 - A bad argument or a missing backend never raises: the result is {"error": "...", "valid": [...], "summary": ...},
@@ -31,7 +32,8 @@ if TYPE_CHECKING:
 
 ACTION_TOOLS = {"create_work_order", "train_model"}
 # query_graph is for LLM brains: the offline planner never calls it
-TOOL_MODULES = ("assets", "timeseries", "anomalies", "knowledge", "streams", "workorders", "jobs", "graph")
+TOOL_MODULES = ("assets", "timeseries", "anomalies", "knowledge", "streams", "workorders", "jobs", "analytics",
+                "graph")
 
 
 def tool_functions() -> list[Callable[..., dict]]:

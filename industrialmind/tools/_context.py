@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from industrialmind.domain.vocabulary import match_sensors
 
 if TYPE_CHECKING:
     from industrialmind.config import Settings
@@ -222,14 +223,14 @@ class ToolContext:
             words = [w for w in re.split(r"\s*,\s*", words) if w]
         found: list = []
         for word in words:
-            for s in _match_sensor(asset, word):
+            for s in match_sensors(asset, word):
                 if s not in found:
                     found.append(s)
         return found
 
     def sensor(self, asset: Asset, word: str) -> Sensor:
         """Exactly one sensor of an asset for a word; ToolArgError when unknown or ambiguous."""
-        matches = _match_sensor(asset, word)
+        matches = match_sensors(asset, word)
         if len(matches) == 1:
             return matches[0]
         ids = [s.id for s in asset.sensors]
@@ -245,21 +246,6 @@ class ToolContext:
         if self.current_call_id:
             return self.current_call_id
         return hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()[:24]
-
-
-def _match_sensor(asset: Asset, word: str) -> list[Sensor]:
-    from industrialmind.domain.vocabulary import canonical_quantity
-
-    w = str(word).strip().lower()
-    exact = [s for s in asset.sensors if s.id.lower() == w or _key(s.id) == _key(w) or s.name.lower() == w
-             or w in (x.lower() for x in s.aliases)]
-    if exact:
-        return exact
-    canon = canonical_quantity(w) or w
-    by_id = [s for s in asset.sensors if s.id == canon]
-    if by_id:
-        return by_id
-    return [s for s in asset.sensors if s.quantity == canon or canon in s.id.split("_")]
 
 
 def _as_asset(row: Any) -> Asset:

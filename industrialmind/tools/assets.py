@@ -91,4 +91,22 @@ def get_asset(ctx: ToolContext,
             "sensors": sensors, "attributes": a.attributes}
 
 
-TOOLS = [find_assets, get_asset]
+def list_sites(ctx: ToolContext) -> dict[str, Any]:
+    """The sites (facilities) in the asset registry with their time zones, lines and asset counts. Use it for
+    'which sites are there', 'list the sites', 'what facilities do we have data for'."""
+    assets, lines = ctx.assets(), ctx.lines()
+    registered = getattr(ctx.records(), "list_sites", None)
+    known = {s.id: s for s in (registered() if registered else [])}
+    rows = []
+    for site_id in sorted(set(known) | {a.site_id for a in assets}):
+        site = known.get(site_id)
+        site_lines = [ln.id for ln in lines if ln.site_id == site_id]
+        rows.append({"site": site_id, "name": site.name if site else site_id,
+                     "timezone": site.timezone if site else "UTC", "lines": site_lines,
+                     "assets": sum(1 for a in assets if a.site_id == site_id)})
+    shown = ", ".join(f"{r['site']} ({r['name']}, {r['assets']} assets)" for r in rows)
+    return {"summary": f"{len(rows)} site(s)" + (f": {shown}" if rows else ": the registry is empty"),
+            "count": len(rows), "sites": rows, "sources": ["records:sites"]}
+
+
+TOOLS = [find_assets, get_asset, list_sites]

@@ -12,7 +12,7 @@ from typing import Any
 
 # The keys under which a tool result holds its records, in the order they are looked for.
 RECORD_KEYS = ("readings", "assets", "work_orders", "events", "anomalies", "failure_modes", "passages", "rows",
-               "jobs", "topics", "messages", "groups")
+               "jobs", "topics", "messages", "groups", "sites")
 
 
 def records_of(result: Any, skip: tuple[str, ...] = ()) -> tuple[str, list[dict[str, Any]]] | None:

@@ -93,6 +93,7 @@ def sensor_history(ctx: ToolContext,
         frame = frame[frame["sensor"] == s.id] if "sensor" in frame else frame
         xs, ys = list(frame["ts"]), [float(v) for v in frame["value"]]
         stats = _stats_raw(xs, ys)
+    stats = _exact_stats(store, asset.id, s.id, t0, t1) or stats
     time_range = {"start": t0, "end": t1}
     if not ys:
         return jsonable({"summary": f"no {s.id} data for {asset.id} between {t0:%Y-%m-%d %H:%M} and "
@@ -105,7 +106,8 @@ def sensor_history(ctx: ToolContext,
              "series": [{"name": f"{s.id} ({aggregate})" if step else s.id, "x": xs, "y": ys}],
              "normal_range": [s.normal_min, s.normal_max], "shapes": shaded}
     summary = (f"{asset.id} {s.id} from {t0:%Y-%m-%d %H:%M} to {t1:%Y-%m-%d %H:%M} UTC: "
-               f"min {fmt(stats['min'], s.unit)}, max {fmt(stats['max'], s.unit)}, "
+               f"min {fmt(stats['min'], s.unit)}{_at(stats.get('min_ts'))}, "
+               f"max {fmt(stats['max'], s.unit)}{_at(stats.get('max_ts'))}, "
                f"mean {fmt(stats['mean'], s.unit)}, last {fmt(stats['last'], s.unit)}")
     if shaded:
         summary += f"; {len(shaded)} anomalous interval(s)"
@@ -114,6 +116,26 @@ def sensor_history(ctx: ToolContext,
                      "aggregate": aggregate if step else "raw", "points": len(ys), "stats": stats,
                      "series": [{"ts": x, "value": y} for x, y in zip(xs, ys)], "anomalous_intervals": shaded,
                      "chart": chart, "sources": [f"timeseries:{asset.id}/{s.id}"]})
+
+
+def _at(ts: Any) -> str:
+    return f" at {ts:%Y-%m-%d %H:%M}" if ts is not None and hasattr(ts, "strftime") else ""
+
+
+def _exact_stats(store: Any, asset_id: str, sensor: str, t0: Any, t1: Any) -> dict[str, Any] | None:
+    """Statistics over the whole range from the store's own summary (the time of an extreme is the point's, not
+    its bucket's); None from a store without one, or with no points in the range."""
+    summarise = getattr(store, "summarise", None)
+    if summarise is None:
+        return None
+    frame = summarise(asset_id, [sensor], [(t0, t1)])
+    if len(frame) == 0:
+        return None
+    r = frame.iloc[0]
+    ts = {k: r[k].to_pydatetime() for k in ("min_ts", "max_ts", "first_ts", "last_ts")}
+    return {"min": float(r["min"]), "min_ts": ts["min_ts"], "max": float(r["max"]), "max_ts": ts["max_ts"],
+            "mean": float(r["sum"]) / int(r["count"]), "first": float(r["first"]), "first_ts": ts["first_ts"],
+            "last": float(r["last"]), "last_ts": ts["last_ts"], "count": int(r["count"])}
 
 
 def _stats_raw(xs: list, ys: list[float]) -> dict[str, Any]:

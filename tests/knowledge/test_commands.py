@@ -79,3 +79,22 @@ def test_cli_graph_query_refuses_zero_timeout_and_limit() -> None:
     result = run("graph", "query", "MATCH (a) RETURN a", "--limit", "0")
     assert result.exit_code == 2 and "--limit" in result.output
     assert run("docs", "search", "pump", "--top", "0").exit_code == 2
+
+
+def test_cli_import_fmea_stores_the_rows_in_the_records_store(tmp_path: Path) -> None:
+    """`import fmea` also keeps its rows (with the file's own columns) in the records store, under the file's
+    source, and a second import of the same file replaces them instead of adding to them."""
+    from industrialmind.config import get_settings
+    from industrialmind.stores.records import open_records
+
+    csv = tmp_path / "truck.csv"
+    csv.write_text("Subsystem,Component,Potential Failure Mode,Potential Effect(s) of Failure,"
+                   "Potential Cause(s) of Failure\nBrakes,Brake,Fade,Long stopping distance,Overheated pads\n")
+    for _ in range(2):
+        assert run("import", "fmea", str(csv), "--json").exit_code == 0
+    records = open_records(get_settings().resolved.records)
+    try:
+        modes = records.failure_modes("haul_truck")
+    finally:
+        records.close()
+    assert [(m.id, m.attributes["subsystem"]) for m in modes] == [("fmea:truck:r1", "Brakes")]

@@ -59,3 +59,17 @@ def test_read_fmea_without_rows_is_refused(tmp_path: Path) -> None:
                    "Brake,,Long stopping distance,Overheated pads\n")
     with pytest.raises(InvalidInputError, match="no row with a failure mode"):
         read_fmea(csv)
+
+
+def test_read_fmea_keeps_the_files_own_columns(tmp_path: Path) -> None:
+    """The columns `component` joins, the controls that stand in for a missing action, and the file's RPN (even
+    one that is not S x O x D) are kept as written in the mode's attributes."""
+    csv = tmp_path / "truck.csv"
+    csv.write_text("Subsystem,Component,Sub-Component,Potential Failure Mode,Potential Effect(s) of Failure,Severity,"
+                   "Potential Cause(s) of Failure,Occurrence,Current Controls,Detection,RPN,Recommended Action\n"
+                   "Power Unit,Fuel System,Fuel Tank,Leaking,\"Fuel loss, fire\",4,Impact,1,Daily inspection,2,0,\n")
+    (m,) = read_fmea(csv)
+    assert m.recommended_action == "Daily inspection"  # the passage still says what is done about it
+    assert m.attributes == {"subsystem": "Power Unit", "component": "Fuel System", "sub_component": "Fuel Tank",
+                            "failure_mode": "Leaking", "effect": "Fuel loss, fire", "cause": "Impact",
+                            "controls": "Daily inspection", "recommended_action": "", "rpn": 0}

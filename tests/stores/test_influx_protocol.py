@@ -95,3 +95,44 @@ def test_influx_unreachable_server_is_one_line_naming_url_and_cause():
     assert f"influxdb://admin:****@127.0.0.1:{port}/plant" in message
     assert "s3cret" not in message and "\n" not in message
     assert "refused" in message.lower() or "connect" in message.lower()
+
+
+def test_influx_summarise_sends_selectors_alone_in_one_request():
+    """summarise asks each selector (min, max, first, last) in a statement of its own, so InfluxDB returns the
+    selected point's time, all windows in one request, and reads the answers back by statement."""
+    import json as _json
+
+    import httpx
+
+    sent = []
+
+    def reply(request: httpx.Request) -> httpx.Response:
+        from urllib.parse import parse_qs
+
+        q = parse_qs(request.content.decode())["q"][0]
+        statements = q.split(";\n")
+        sent.append(statements)
+        results = []
+        for i, s in enumerate(statements):
+            fn = s.split("(")[0].split()[-1]
+            if fn == "count":
+                values = [[0, 3, 6.0]]
+                columns = ["time", "count", "sum"]
+            else:
+                values = [[1_700_000_000_000_000_000 + i, {"min": 1.0, "max": 3.0, "first": 2.0, "last": 1.0}[fn]]]
+                columns = ["time", fn]
+            results.append({"statement_id": i, "series": [{"name": "telemetry", "tags": {"sensor": "flow"},
+                                                            "columns": columns, "values": values}]})
+        return httpx.Response(200, text=_json.dumps({"results": results}))
+
+    store = InfluxTimeSeries("influxdb://localhost:8086/plant", create_database=False)
+    store._client = httpx.Client(base_url=store.base_url, transport=httpx.MockTransport(reply))
+    store._ready = True
+    t0 = pd.Timestamp("2026-11-01T00:00:00Z").to_pydatetime()
+    got = store.summarise("P-101", ["flow"], [(t0, t0 + pd.Timedelta(hours=1)), (t0 + pd.Timedelta(hours=1),
+                                                                                t0 + pd.Timedelta(hours=2))])
+    assert len(sent) == 1 and len(sent[0]) == 10
+    assert all("GROUP BY \"sensor\"" in s and "time(" not in s for s in sent[0])
+    assert got["window"].tolist() == [0, 1] and got["count"].tolist() == [3, 3]
+    assert got["max"].tolist() == [3.0, 3.0]
+    assert got["max_ts"].iloc[1] == pd.Timestamp(1_700_000_000_000_000_000 + 7, unit="ns", tz="UTC")

@@ -263,3 +263,38 @@ def test_records_jobs_reject_unknown_status_and_id(records_store):
         records_store.get_job("JOB-000009")
     with pytest.raises(NotFoundError):
         records_store.update_job("JOB-000009", progress=0.1)
+
+
+def test_records_revision_grows_with_every_write_but_jobs(records_store):
+    """The revision a cache keys on changes with each committed write to the registry, work orders, events and
+    fault labels, and not with reads or job updates."""
+    seen = [records_store.revision()]
+    records_store.save_plant(small_plant())
+    seen.append(records_store.revision())
+    records_store.upsert_work_orders([WorkOrder(id="WO-1", asset_id="P-101", title="t", created_at=T0)])
+    seen.append(records_store.revision())
+    records_store.create_work_order("P-101", "Check seal", request_id="r-1")
+    seen.append(records_store.revision())
+    records_store.upsert_events([Event(id="E-1", asset_id="P-101", kind="alarm", start=T0)])
+    seen.append(records_store.revision())
+    records_store.replace_fault_labels([], source="sim")
+    seen.append(records_store.revision())
+    assert seen == sorted(set(seen)), seen
+    records_store.list_work_orders()
+    records_store.create_job("train", {})
+    assert records_store.revision() == seen[-1]
+
+
+def test_records_replace_failure_modes_of_an_imported_table(records_store):
+    """An FMEA's modes are kept under their source, listed by failure_modes(), replaced as a whole on re-import,
+    never part of a site's plant, and a site id is refused as their owner."""
+    records_store.save_plant(small_plant())
+    modes = [FailureMode(id=f"fmea:t:r{i}", name=f"m{i}", asset_type="haul_truck",
+                         attributes={"subsystem": "Power Unit", "rpn": i}) for i in (1, 2)]
+    assert records_store.replace_failure_modes("fmea:t", modes) == 2
+    assert records_store.replace_failure_modes("fmea:t", modes[:1]) == 1
+    found = records_store.failure_modes("haul_truck")
+    assert [(m.id, m.attributes) for m in found] == [("fmea:t:r1", {"subsystem": "Power Unit", "rpn": 1})]
+    assert all(m.asset_type != "haul_truck" for m in records_store.load_plant("S1").failure_modes)
+    with pytest.raises(InvalidInputError, match="is a site"):
+        records_store.replace_failure_modes("S1", modes)

@@ -197,3 +197,41 @@ def test_timeseries_rejects_points_without_asset(ts_store):
     points.loc[0, "asset"] = None
     with pytest.raises(InvalidInputError, match="without asset"):
         ts_store.write(points)
+
+
+def test_timeseries_summarise_matches_pandas(ts_store):
+    """summarise gives, per window and sensor, pandas' count, sum, min and max with the first time each is reached,
+    and the first and last values with their times; a window without points has no row."""
+    points = make_points(sensors=("flow", "pressure"), minutes=180)
+    points.loc[points.index[[10, 50]], "value"] = 99.0  # a tie for the maximum of flow: the earlier one counts
+    ts_store.write(points)
+    windows = [(T0 + pd.Timedelta(minutes=5), T0 + pd.Timedelta(minutes=65)),
+               (T0 + pd.Timedelta(minutes=65), T0 + pd.Timedelta(minutes=180)),
+               (T0 + pd.Timedelta(days=3), T0 + pd.Timedelta(days=4))]
+    got = ts_store.summarise("P-101", None, [(a.to_pydatetime(), b.to_pydatetime()) for a, b in windows])
+    assert list(got.columns) == ["window", "sensor", "count", "sum", "min", "min_ts", "max", "max_ts", "first",
+                                 "first_ts", "last", "last_ts"]
+    assert got["window"].tolist() == [0, 0, 1, 1]
+    for row in got.itertuples(index=False):
+        start, end = windows[row.window]
+        sel = points[(points.sensor == row.sensor) & (points.ts >= start) & (points.ts < end)].sort_values("ts")
+        assert row.count == len(sel) and row.sum == pytest.approx(sel.value.sum())
+        assert (row.min, row.min_ts) == (sel.value.min(), sel.ts[sel.value.idxmin()])
+        assert (row.max, row.max_ts) == (sel.value.max(), sel.ts[sel.value.idxmax()])
+        assert (row.first, row.first_ts, row.last, row.last_ts) == (sel.value.iloc[0], sel.ts.iloc[0],
+                                                                    sel.value.iloc[-1], sel.ts.iloc[-1])
+    flow = got[(got.sensor == "flow") & (got.window == 0)].iloc[0]
+    assert flow["max"] == 99.0 and flow["max_ts"] == points.ts.iloc[10]
+
+
+def test_timeseries_summarise_one_sensor_and_checks_windows(ts_store):
+    """A sensor list narrows the summary; no windows, or more than the limit, is one clear error."""
+    ts_store.write(make_points(sensors=("flow", "pressure")))
+    got = ts_store.summarise("P-101", ["pressure"], [(T0.to_pydatetime(), (T0 + pd.Timedelta(hours=2)).to_pydatetime())])
+    assert got["sensor"].tolist() == ["pressure"] and got["count"].tolist() == [120]
+    with pytest.raises(InvalidInputError, match="at least one"):
+        ts_store.summarise("P-101", None, [])
+    many = [(T0.to_pydatetime() + timedelta(minutes=i), T0.to_pydatetime() + timedelta(minutes=i + 1))
+            for i in range(1001)]
+    with pytest.raises(InvalidInputError, match="limit is 1,000"):
+        ts_store.summarise("P-101", None, many)

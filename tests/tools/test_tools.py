@@ -19,9 +19,12 @@ CANONICAL = {
     "detect_anomalies": {"scope_id", "start", "end", "asset_type"}, "alarms": {"scope_id", "since"},
     "failure_modes": {"asset_id", "asset_type", "symptom"}, "related_assets": {"asset_id", "direction", "depth"},
     "search_documents": {"query", "asset_id"}, "stream_status": {"topic"}, "tail_stream": {"topic", "asset_id", "limit"},
-    "list_work_orders": {"asset_id", "status", "start", "end"}, "work_order_kpis": {"asset_id", "start", "end"},
+    "list_work_orders": {"asset_id", "status", "start", "end", "line", "kind", "year"},
+    "work_order_kpis": {"asset_id", "start", "end"},
     "create_work_order": {"asset_id", "title", "description", "priority"}, "train_model": {"scope_id", "start", "end"},
-    "job_status": {"job_id"}, "query_graph": {"cypher"},
+    "job_status": {"job_id"}, "query_graph": {"cypher"}, "list_sites": set(),
+    "query_data": {"dataset", "filters", "start", "end", "period", "aggregate", "field", "where", "group_by",
+                   "order_by", "order", "fields", "limit", "asset_id", "line", "site"},
 }
 
 

@@ -189,6 +189,8 @@ def read_failure_modes(folder: Path) -> list[FailureMode]:
                 component=_component(mode),
                 mechanism=mechanism + (f" (influencing factors: {factors.lower()})" if factors else ""),
                 source=SOURCE,
+                attributes={k: v for k, v in (("failure_mode", mode), ("cause", mechanism),
+                                              ("influencing_factors", factors)) if v},
             ))
     modes.extend(_failure_codes(folder))
     return modes
@@ -234,5 +236,6 @@ def _failure_codes(folder: Path) -> list[FailureMode]:
                 entry["symptoms"].append(f"anomaly: {r['kpi_name'].strip()} {r['anomaly_type'].strip().lower()}")
     return [FailureMode(id=code, name=e["name"], asset_type="chiller", mechanism=e["category"],
                         symptoms=list(dict.fromkeys(e["symptoms"])), revealing_sensors=list(dict.fromkeys(e["meters"])),
-                        source=f"{SOURCE}-failure-code")
+                        source=f"{SOURCE}-failure-code",
+                        attributes={"failure_code": code, "failure_mode": e["name"], "category": e["category"]})
             for code, e in codes.items()]
