@@ -1,4 +1,14 @@
-"""Shared fixtures: a fresh IM_HOME per test, no IM_* leakage from the environment, and no network but loopback."""
+"""Shared fixtures: a fresh IM_HOME per test, no IM_* leakage from the environment, and no network but loopback.
+
+Test tiers. `./run.sh test` (plain `pytest`) runs everything. `./run.sh test -m "not slow and not integration"` is
+the fast tier (under 2 minutes on a 2-core machine): it leaves out `integration` tests, which start or need a real
+server (a Tansu broker, Chroma, PostgreSQL, InfluxDB, tmux, a browser; every module under tests/integration/ carries
+the marker, and collection fails if one does not), and `slow` tests, which take seconds each: they train a network or
+a tiny LLM, run a benchmark or a whole routing suite, start the project's own servers or fresh CLI processes, or
+import the real data sets. Mark a new test `slow` when it takes more than about a second on its own; a fast test that
+needs an expensive session fixture pays for it once in the fast tier (the planner's router and the embedding export,
+~11 s together, are paid there on purpose: they cover the offline agent).
+"""
 
 from __future__ import annotations
 
@@ -73,3 +83,14 @@ def require_env(name: str, what: str) -> str:
             pytest.fail(f"{name} is not set in CI: .ci/run must start {what}")
         pytest.skip(f"{what} is not running: set {name} (as .ci/run does) to run this test")
     return value
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Fail collection when a test under tests/integration/ lacks the `integration` marker: without it the fast tier
+    (-m "not slow and not integration") would try to start real servers."""
+    folder = Path(__file__).resolve().parent / "integration"
+    unmarked = [item.nodeid for item in items
+                if folder in Path(item.path).resolve().parents and item.get_closest_marker("integration") is None]
+    if unmarked:
+        raise pytest.UsageError("tests under tests/integration/ must be marked integration (module-level "
+                                f"`pytestmark = pytest.mark.integration`): {', '.join(unmarked)}")

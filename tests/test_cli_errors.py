@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # one fresh `python -m industrialmind` process per case, ~30 cases
+
 CLOSED = "127.0.0.1:9"
 
 CASES = [

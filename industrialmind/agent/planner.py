@@ -46,11 +46,16 @@ from industrialmind.agent._planner.intents import (
     fit_to_entities,
     param_kind,
 )
+from industrialmind.agent._planner.lexicon import words
 from industrialmind.agent._planner.loading import load_registry
 from industrialmind.agent._planner.specs import mask_choices
 
 # Tools the planner never calls (free-form query languages are for LLM brains).
 _SKIPPED_TOOLS = {"query_graph"}
+# A question word: a question in a conversation about the plant ('why?') is about the plant (lexicon/requests.yaml).
+_ASKS_RE = re.compile(r"\b(" + "|".join(words("requests", "question_words")) + r")\b")
+# 'the feed pump' -> 'feed pump' in a question back (lexicon/entities.yaml)
+_DEFINITE_RE = re.compile(r"^(" + "|".join(words("entities", "definite")) + r")\s+")
 
 
 class OfflinePlanner(BaseChatModel):
@@ -205,7 +210,7 @@ class OfflinePlanner(BaseChatModel):
             has_entities = bool(ents.assets or ents.ambiguous or ents.unknown_ids or ents.lines or ents.sensors
                                 or ents.asset_types or ents.sites or ents.unknown_lines)
             top, p_top = ranked[0]
-            asks = re.search(r"\b(why|how|what|which|when|where|is|are|was|were|did|does|can|could)\b", norm(text))
+            asks = _ASKS_RE.search(norm(text))
             if top in (HELP, OUT_OF_SCOPE) and follow_up and asks:
                 has_entities = True  # a question in a conversation about the plant ('why?') is about the plant
             if top in (HELP, OUT_OF_SCOPE) and has_entities and (top == HELP or follow_up):
@@ -320,7 +325,7 @@ class OfflinePlanner(BaseChatModel):
                 mention = ents.ambiguous[0]
                 names = ", ".join(registry.describe(c) for c in mention.candidates[:8])
                 more = f" (and {len(mention.candidates) - 8} more)" if len(mention.candidates) > 8 else ""
-                what = re.sub(r"^(the|that|this|our)\s+", "", mention.text)
+                what = _DEFINITE_RE.sub("", mention.text)
                 return self._ask(f"Which {what} do you mean: {names}{more}?",
                                  {"question": text, "candidates": mention.candidates, "mention": mention.text})
             if "scope" in kinds and (ents.lines or ents.sites):

@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from industrialmind.config import Settings
 
 _DONE = object()
-MAX_CHECKPOINTS_SCANNED = 20_000  # bounds the recent-threads scan on a long-lived checkpoint database
 
 
 class WebRuntime:
@@ -129,47 +128,13 @@ class WebRuntime:
 
     def checkpointer(self) -> Any:
         """The checkpointer every Assistant of this process shares (opened on first use; cheap, unlike a brain)."""
-        # its own lock: listing threads must not wait while a brain is being built under _build_lock
+        # its own lock: opening it must not wait while a brain is being built under _build_lock
         with self._checkpointer_lock:
             if self._checkpointer is None:
                 from industrialmind.agent.graph import open_checkpointer
 
                 self._checkpointer = open_checkpointer(self.settings)
             return self._checkpointer
-
-    def recent_threads(self, limit: int = 8) -> list[dict[str, Any]]:
-        """The most recent conversation threads in the checkpointer (newest first): id, title, message count,
-        whether an action waits for approval. Reads checkpoints only, so it never waits for a brain to load."""
-        saver = self.checkpointer()
-        latest: dict[str, str] = {}
-        # checkpoint ids are time-ordered (uuid6), so the newest id per thread orders the threads; savers list
-        # checkpoints in different orders (SQLite newest first, memory by thread), hence the explicit sort
-        checkpoints = saver.list(None)
-        try:
-            for n, checkpoint in enumerate(checkpoints):
-                conf = checkpoint.config["configurable"]
-                thread_id, checkpoint_id = conf.get("thread_id"), str(conf.get("checkpoint_id") or "")
-                if thread_id and checkpoint_id > latest.get(thread_id, ""):
-                    latest[thread_id] = checkpoint_id
-                if n >= MAX_CHECKPOINTS_SCANNED:
-                    break
-        finally:
-            # SqliteSaver holds its lock while the generator is open
-            close = getattr(checkpoints, "close", None)
-            if close is not None:
-                close()
-        out = []
-        for thread_id in sorted(latest, key=latest.__getitem__, reverse=True)[:limit]:
-            found = saver.get_tuple({"configurable": {"thread_id": thread_id, "checkpoint_ns": ""}})
-            if found is None:
-                continue
-            messages = list((found.checkpoint.get("channel_values") or {}).get("messages") or [])
-            first = next((m.content for m in messages if getattr(m, "type", "") == "human"), "")
-            if not isinstance(first, str) or not first:
-                continue
-            pending = any(write[1] == "__interrupt__" for write in found.pending_writes or ())
-            out.append({"thread_id": thread_id, "title": first[:80], "messages": len(messages), "pending": pending})
-        return out
 
     def close(self) -> None:
         """Close every Assistant (stores and checkpointer)."""

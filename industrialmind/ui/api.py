@@ -8,7 +8,7 @@ REST API (OpenAPI docs at /api/docs):
 When IM_WEB_PASSWORD is set, API calls need `Authorization: Bearer <password>` (or Basic with any user), or the
 chat's login cookie; when IM_WEB_AUTH_HEADER is set, they need that header. Errors are JSON {"error": ...}.
 Chainlit reads its config from CHAINLIT_APP_ROOT when first imported, so `serve` points it at <home>/web (config,
-chainlit.md and the auth secret live there, not in the repository) before importing it.
+chainlit.md, the auth secret and the chat history live there, not in the repository) before importing it.
 """
 
 # no `from __future__ import annotations`: FastAPI reads the endpoint annotations at runtime
@@ -101,6 +101,18 @@ def build_api(runtime: "WebRuntime") -> "FastAPI":
         rows = await asyncio.to_thread(assets_data, settings, site, line, type)
         return {"assets": rows, "count": len(rows)}
 
+    @api.get("/files/{name}", dependencies=guarded, include_in_schema=False)
+    async def stored_file(name: str) -> Any:
+        """A chart element the chat's history stored (the browser reads it back when a thread is resumed)."""
+        from fastapi.responses import FileResponse
+
+        from industrialmind.ui._web_history import LocalFileStorage, files_dir
+
+        path = LocalFileStorage(files_dir(settings)).resolve(name)
+        if path is None:
+            raise NotFoundError(f"no stored file {name!r}")
+        return FileResponse(path)
+
     @api.post("/ask", dependencies=guarded, summary="Ask the assistant one question")
     async def ask(body: AskRequest) -> dict[str, Any]:
         """One turn, the same JSON as `industrialmind ask --json`; an action only runs with approve=true."""
@@ -169,20 +181,31 @@ def _chainlit_cookie_user(request: Any) -> bool:
 
 
 def prepare_chainlit_home(settings: "Settings") -> Path:
-    """Point Chainlit at <home>/web (its config, chainlit.md, uploads) and, with auth on, a persistent JWT secret."""
+    """Point Chainlit at <home>/web (its config, chainlit.md, uploads, chat history) and a persistent JWT secret."""
     root = settings.ensure_home() / "web"
     root.mkdir(parents=True, exist_ok=True)
     os.environ["CHAINLIT_APP_ROOT"] = str(root)
     readme = root / "chainlit.md"
     if not readme.exists():
         readme.write_text(WELCOME)
-    if settings.web_password is not None or settings.web_auth_header:
-        secret_file = root / "auth_secret"
-        if not secret_file.exists():
-            secret_file.write_text(secrets.token_urlsafe(48))
-            secret_file.chmod(0o600)
-        os.environ.setdefault("CHAINLIT_AUTH_SECRET", secret_file.read_text().strip())
+    ensure_auth_secret(settings)
     return root
+
+
+def ensure_auth_secret(settings: "Settings") -> None:
+    """Set CHAINLIT_AUTH_SECRET (unless given) from <home>/web/auth_secret, made once with owner-only access.
+
+    Login is always on (without IM_WEB_PASSWORD / IM_WEB_AUTH_HEADER every browser is the local user, see web.py),
+    so Chainlit always signs its session tokens: a persistent secret keeps logins valid across restarts.
+    """
+    if os.environ.get("CHAINLIT_AUTH_SECRET"):
+        return
+    secret_file = settings.ensure_home() / "web" / "auth_secret"
+    if not secret_file.exists():
+        secret_file.parent.mkdir(parents=True, exist_ok=True)
+        secret_file.write_text(secrets.token_urlsafe(48))
+        secret_file.chmod(0o600)
+    os.environ["CHAINLIT_AUTH_SECRET"] = secret_file.read_text().strip()
 
 
 def build_server_app(settings: "Settings", llm: str | None = None, host: str = "127.0.0.1",
@@ -194,6 +217,9 @@ def build_server_app(settings: "Settings", llm: str | None = None, host: str = "
 
     prepare_chainlit_home(settings)
     runtime = _web_runtime.install(_web_runtime.WebRuntime(settings, llm))
+    from industrialmind.ui._web_history import ensure_history_tables
+
+    ensure_history_tables(settings)  # before serving: an unreachable history database fails the start, in one line
 
     from chainlit.auth import ensure_jwt_secret
     from chainlit.config import config, load_module

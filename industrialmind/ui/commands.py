@@ -33,6 +33,8 @@ def web(host: str | None = typer.Option(None, "--host", help="Address to bind (d
     def ready(url: str) -> None:
         auth = " · password required" if cfg.web_password is not None else ""
         auth += f" · trusted header {cfg.web_auth_header}" if cfg.web_auth_header else ""
+        if not auth:  # Chainlit keeps history per user: without a login every browser shares the local user's
+            auth = " · no login: every browser is the local user and shares its history"
         console().print(f"[bold]IndustrialMind web chat:[/] {url}/  [dim](REST API {url}/api, docs {url}/api/docs"
                         f"{auth})[/]", highlight=False, soft_wrap=True)
         err_console().print("[dim]Ctrl+C stops the server.[/]")

@@ -4,20 +4,27 @@ Started by `industrialmind web` (industrialmind.ui.api.serve), which installs th
 Chainlit's server. Every agent call runs in a worker thread (ui/_web_runtime.py); this module only translates:
 token -> streamed message text, tool_start/tool_end -> a collapsible step (arguments in, summary/table/citations
 out), chart specs -> Plotly figures, approval_request -> Approve / Reject buttons that resume the graph.
+
+Conversations are kept by Chainlit's own data layer (ui/_web_history.py): its sidebar lists a user's threads, a
+thread picked there is redrawn by Chainlit and continued by the agent from the checkpointer under the same thread id,
+and thumbs feedback is stored with the message it rates.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import chainlit as cl
 from chainlit.input_widget import Select
+from chainlit.types import ThreadDict
 
 from industrialmind.ui import _web_render as render
+from industrialmind.ui._web_history import LOCAL_USER
 from industrialmind.ui._web_runtime import current
 
 
-# --- authentication (registered only when configured: Chainlit turns auth on when a callback exists) -----------
+# --- authentication (Chainlit turns login on when a callback exists, and keeps history only for a logged-in user) ---
 def _register_auth() -> None:
     settings = current().settings
     if settings.web_password is not None:
@@ -41,11 +48,31 @@ def _register_auth() -> None:
             user = (headers.get(header) or "").strip()
             return cl.User(identifier=user, metadata={"auth": "header"}) if user else None
 
+    if settings.web_password is None and not settings.web_auth_header:
+
+        @cl.header_auth_callback
+        async def local_login(headers: Any) -> cl.User:
+            """No login configured: every browser is the one local user, so the conversations in the sidebar have an
+            owner (Chainlit lists history only for a logged-in user). Whoever reaches the port sees them all."""
+            return cl.User(identifier=LOCAL_USER, display_name="local", metadata={"auth": "local"})
+
 
 _register_auth()
+if not os.environ.get("CHAINLIT_AUTH_SECRET"):  # `chainlit run industrialmind/ui/web.py` skips api.serve's set-up
+    from industrialmind.ui.api import ensure_auth_secret
+
+    ensure_auth_secret(current().settings)
 
 
-# --- chat start: starters, brain picker, recent threads ---------------------------------------------------------
+@cl.data_layer
+def data_layer() -> Any:
+    """Chainlit's SQLAlchemy data layer (threads, steps, charts, feedback) over SQLite under IM_HOME or PostgreSQL."""
+    from industrialmind.ui._web_history import open_data_layer
+
+    return open_data_layer(current().settings)
+
+
+# --- chat start and resume: starters, brain picker ---------------------------------------------------------------
 @cl.set_starters
 async def starters(user: cl.User | None = None, language: str | None = None) -> list[cl.Starter]:
     """Starter prompts built from the loaded plant's registry (its first line, pump and assets)."""
@@ -60,33 +87,52 @@ async def starters(user: cl.User | None = None, language: str | None = None) -> 
 
 @cl.on_chat_start
 async def start() -> None:
-    """A fresh thread: pick its id, offer the brains, and list recent conversations to resume."""
-    from industrialmind.agent.runner import new_thread_id
+    """A fresh thread: the agent's thread id is Chainlit's own, so the sidebar's thread resumes the same checkpoints."""
+    runtime = current()
+    cl.user_session.set("thread_id", cl.context.session.thread_id)
+    cl.user_session.set("llm", runtime.default_llm)
+    await _send_settings(runtime.default_llm)
+
+
+@cl.on_chat_resume
+async def resume(thread: ThreadDict) -> None:
+    """A thread picked in the sidebar: Chainlit redraws its messages, steps and charts from the data layer; here the
+    session gets the agent's thread id and brain back, and an action still waiting gets its buttons again."""
+    from industrialmind.ui._web_history import checkpoint_thread_id, step_metadata
 
     runtime = current()
-    cl.user_session.set("thread_id", new_thread_id())
-    cl.user_session.set("llm", runtime.default_llm)
+    thread_id = checkpoint_thread_id(thread)
+    llm = cl.user_session.get("llm")
+    llm = llm if llm in runtime.brains() else runtime.default_llm
+    cl.user_session.set("thread_id", thread_id)
+    cl.user_session.set("llm", llm)
+    # a step left open or buttons shown by the earlier session are not this session's objects
+    cl.user_session.set("open_steps", {})
+    cl.user_session.set("approval_actions", [])
+    await _send_settings(llm)
+    pending = await runtime.call(lambda a: a.pending(thread_id))
+    if not pending:
+        return
+    # Chainlit replaces the message list with the stored thread after this hook, so a new message sent now would
+    # vanish; the buttons attach to the stored question instead (actions are not part of that list), or to the
+    # thread's last message should the question not have been stored
+    steps = [s for s in thread.get("steps") or [] if "message" in str(s.get("type"))]
+    asked = [s for s in steps if step_metadata(s).get("kind") == "approval"] or steps
+    if not asked:
+        await _ask_approval({**pending, "thread_id": thread_id})
+        return
+    buttons = _approval_buttons({**pending, "thread_id": thread_id})
+    cl.user_session.set("approval_actions", buttons)
+    for button in buttons:
+        await button.send(for_id=asked[-1]["id"])
+
+
+async def _send_settings(llm: str) -> None:
+    runtime = current()
     await cl.ChatSettings([Select(id="llm", label="Brain (chat model)", values=runtime.brains(),
-                                  initial_value=runtime.default_llm,
+                                  initial_value=llm,
                                   description="offline needs no server; others use IM_OPENAI_BASE_URL / Ollama / "
                                               "a local Hugging Face model")]).send()
-    await _send_recent()
-
-
-async def _send_recent() -> None:
-    import asyncio
-
-    threads = await asyncio.to_thread(current().recent_threads)
-    if not threads:
-        return
-    lines = ["**Recent conversations** (resume one, or just ask a new question):"]
-    actions = []
-    for t in threads:
-        flag = " · waiting for approval" if t["pending"] else ""
-        lines.append(f"- `{t['thread_id']}` {t['title']} ({t['messages']} messages{flag})")
-        actions.append(cl.Action(name="resume_thread", payload={"thread_id": t["thread_id"]},
-                                 label=f"Resume: {t['title'][:40]}", tooltip=f"thread {t['thread_id']}"))
-    await cl.Message(content="\n".join(lines), actions=actions, author="IndustrialMind").send()
 
 
 @cl.on_settings_update
@@ -95,28 +141,6 @@ async def settings_update(values: dict[str, Any]) -> None:
     llm = values.get("llm") or current().default_llm
     cl.user_session.set("llm", llm)
     await cl.Message(content=f"Brain switched to `{llm}`.", author="IndustrialMind").send()
-
-
-@cl.action_callback("resume_thread")
-async def resume_thread(action: cl.Action) -> None:
-    """Continue an earlier thread: replay its messages, then any approval it still waits on."""
-    thread_id = action.payload["thread_id"]
-    cl.user_session.set("thread_id", thread_id)
-    history = await current().call(lambda a: a.history(thread_id))
-    pending = await current().call(lambda a: a.pending(thread_id))
-    await cl.Message(content=f"Resumed thread `{thread_id}`.", author="IndustrialMind").send()
-    charts: list[dict[str, Any]] = []
-    for m in history:
-        if m["role"] == "human":
-            charts = []
-            await cl.Message(content=m["content"], author="You", type="user_message").send()
-        elif m["role"] == "tool" and isinstance(m.get("result"), dict) and isinstance(m["result"].get("chart"), dict):
-            charts.append(m["result"]["chart"])
-        elif m["role"] == "ai" and m["content"]:
-            await cl.Message(content=m["content"], author="IndustrialMind", elements=_chart_elements(charts)).send()
-            charts = []
-    if pending:
-        await _ask_approval({**pending, "thread_id": thread_id})
 
 
 # --- a turn -----------------------------------------------------------------------------------------------------
@@ -237,13 +261,18 @@ async def _finish_step(steps: dict[str, cl.Step], data: dict[str, Any], charts: 
     await step.update()
 
 
-async def _ask_approval(data: dict[str, Any]) -> None:
+def _approval_buttons(data: dict[str, Any]) -> list[cl.Action]:
     thread_id = data.get("thread_id") or cl.user_session.get("thread_id")
-    actions_text = "\n".join(f"- `{a.get('text')}`" for a in data.get("actions") or []) or f"- {data.get('question')}"
     text = " ; ".join(a.get("text", "") for a in data.get("actions") or [])
     payload = {"thread_id": thread_id, "text": text}
-    buttons = [cl.Action(name="approve", payload=payload, label="Approve", tooltip="run exactly this"),
-               cl.Action(name="reject", payload=payload, label="Reject", tooltip="do not run it")]
+    return [cl.Action(name="approve", payload=payload, label="Approve", tooltip="run exactly this"),
+            cl.Action(name="reject", payload=payload, label="Reject", tooltip="do not run it")]
+
+
+async def _ask_approval(data: dict[str, Any]) -> None:
+    actions_text = "\n".join(f"- `{a.get('text')}`" for a in data.get("actions") or []) or f"- {data.get('question')}"
+    buttons = _approval_buttons(data)
     cl.user_session.set("approval_actions", buttons)
+    # the kind is stored with the message, so a resumed thread finds the question to put its buttons back on
     await cl.Message(content=f"**Approval needed.** This will run:\n\n{actions_text}", actions=buttons,
-                     author="IndustrialMind").send()
+                     author="IndustrialMind", metadata={"kind": "approval"}).send()

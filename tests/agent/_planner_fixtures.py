@@ -15,20 +15,22 @@ EXAMPLES_PER_TOOL = 100  # fewer generated examples than the product default (14
 
 @pytest.fixture(scope="session")
 def planner_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A session-wide folder: the MiniLM ONNX export and a data home holding the cached router."""
+    """A session-wide folder: a data home holding the cached router."""
     base = tmp_path_factory.getbasetemp() / "planner-session"
     base.mkdir(exist_ok=True)
     return base
 
 
 @pytest.fixture(scope="session")
-def embeddings_dir(planner_base: Path) -> Path:
+def embeddings_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The embedding model exported once per session (or IM_TEST_EMBEDDINGS_CACHE, prebuilt)."""
     pytest.importorskip("onnxruntime", reason="onnxruntime (industrialmind[knowledge]) is needed for embeddings")
     from industrialmind.knowledge.embeddings import ensure_cache
 
     prebuilt = os.environ.get("IM_TEST_EMBEDDINGS_CACHE", "")
-    return ensure_cache(Path(prebuilt) if prebuilt else planner_base / "minilm-onnx")
+    # the folder industrialmind.knowledge.testing's embeddings_cache_dir exports to: one export (~7 s) per session
+    # for the planner and the knowledge tests, not one each
+    return ensure_cache(Path(prebuilt) if prebuilt else tmp_path_factory.getbasetemp() / "minilm-onnx")
 
 
 @pytest.fixture(scope="session")

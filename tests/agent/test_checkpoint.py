@@ -48,6 +48,7 @@ def test_checkpointer_sqlite_under_a_file_is_config_error(tmp_path):
         open_checkpointer(get_settings(checkpoint_url=f"sqlite:///{afile / 'c.db'}"))
 
 
+@pytest.mark.integration  # a real PostgreSQL (IM_TEST_POSTGRES_URL)
 def test_checkpointer_postgres_resumes_approval(monkeypatch):
     """With a PostgreSQL URL, an approval interrupt in one Assistant is resumed by a fresh one."""
     url = require_env("IM_TEST_POSTGRES_URL", "PostgreSQL")

@@ -9,6 +9,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 from langchain_core.messages import AIMessage, ToolMessage
 from langgraph.checkpoint.memory import InMemorySaver
 
@@ -189,6 +190,7 @@ _PROCESS = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow  # a second Python process resumes the thread
 def test_graph_approval_resumes_after_process_restart(im_home):
     """A thread interrupted for approval in one process is resumed in another through the SQLite checkpointer."""
     im_home.mkdir(parents=True, exist_ok=True)

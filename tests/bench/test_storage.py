@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import pytest
 from typer.testing import CliRunner
 
 
@@ -34,6 +35,7 @@ def test_bench_storage_is_listed_by_the_bench_command():
     assert "storage" in str(result.exception)
 
 
+@pytest.mark.slow  # runs every benchmark
 def test_bench_all_runs_each_benchmark_and_reports_one_that_cannot_run(tmp_path):
     """`bench all` runs the benchmarks in turn; one whose data is missing is reported as skipped with the reason
     (here: no SKAB files in an empty folder) and the next one still runs."""

@@ -133,6 +133,7 @@ def test_grounded_flags_numbers_missing_from_results():
     assert metrics.ungrounded_numbers("flow 41.2, 12%", results) == ["12"]
 
 
+@pytest.mark.slow  # scores routing cases through the planner (seconds each)
 def test_run_suite_reports_metrics_per_split(small_suite: Path, planner_settings, fast_planner):
     """The runner drives the planner over a small suite and reports the metric keys overall and per split."""
     report = runner.run_suite(planner_settings, runner.load_suite(small_suite), tools="fake")
@@ -143,6 +144,7 @@ def test_run_suite_reports_metrics_per_split(small_suite: Path, planner_settings
     assert report["groundedness"] == 1.0
 
 
+@pytest.mark.slow  # scores routing cases through the planner (seconds each)
 def test_eval_routing_command_fails_below_the_threshold(small_suite: Path, fast_planner):
     """`eval routing --min-tool-accuracy` exits 1 with 'tool accuracy was X, should be above Y'."""
     from industrialmind.cli import app
@@ -155,6 +157,7 @@ def test_eval_routing_command_fails_below_the_threshold(small_suite: Path, fast_
     assert data["n"] == 5 and "p95_ms" in data
 
 
+@pytest.mark.slow  # scores routing cases through the planner (seconds each)
 def test_routing_benchmark_quick_reports_ratio_to_baseline(planner_settings, fast_planner):
     """`bench routing --quick` reports the planner's metrics and a ratio to the zero-shot baseline."""
     from industrialmind.bench import routing
@@ -165,6 +168,7 @@ def test_routing_benchmark_quick_reports_ratio_to_baseline(planner_settings, fas
     assert routing.render(result).row_count == 2
 
 
+@pytest.mark.slow  # scores routing cases through the planner (seconds each)
 def test_run_suite_through_the_agent_graph(small_suite: Path, planner_settings, fast_planner):
     """via='graph' runs each turn through the LangGraph agent (actions approved) and scores it the same way."""
     pytest.importorskip("langgraph", reason="langgraph (industrialmind[agent]) runs the graph")

@@ -35,6 +35,7 @@ def no_token(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr("huggingface_hub.constants.HF_TOKEN_PATH", str(tmp_path / "hf-home" / "token"))
 
 
+@pytest.mark.slow  # needs the session's trained tiny adapter
 def test_publish_dry_run_refuses_a_card_without_a_hub_base_model(adapter):
     """An adapter trained from a local folder has no base_model on its card, and the dry run says how to set it."""
     from industrialmind.config import get_settings
@@ -43,6 +44,7 @@ def test_publish_dry_run_refuses_a_card_without_a_hub_base_model(adapter):
         publish.publish(get_settings(), adapter, "alice/im-lora", dry_run=True)
 
 
+@pytest.mark.slow  # needs the session's trained tiny adapter
 def test_publish_dry_run_lists_the_adapter_files(adapter):
     """With --base-model the card validates, and the dry run lists the adapter files but not checkpoints or the
     run's private files."""
@@ -67,6 +69,7 @@ def test_publish_validation_names_every_problem(tmp_path: Path):
         publish.prepare(folder)
 
 
+@pytest.mark.slow  # needs the session's trained tiny adapter
 def test_publish_rejects_a_bad_repo_id(adapter):
     """A repo id that is not 'USER/NAME' is refused before anything else."""
     from industrialmind.config import get_settings
@@ -75,6 +78,7 @@ def test_publish_rejects_a_bad_repo_id(adapter):
         publish.publish(get_settings(), adapter, "im-lora", dry_run=True)
 
 
+@pytest.mark.slow  # needs the session's trained tiny adapter
 def test_publish_without_a_token_says_how_to_log_in(adapter, no_token):
     """With no IM_HF_TOKEN, HF_TOKEN or stored login, the upload stops with a message naming `hf auth login`."""
     from industrialmind.config import get_settings
@@ -83,6 +87,7 @@ def test_publish_without_a_token_says_how_to_log_in(adapter, no_token):
         publish.publish(get_settings(), adapter, "alice/im-lora", base_model="Qwen/Qwen2.5-0.5B-Instruct")
 
 
+@pytest.mark.slow  # needs the session's trained tiny adapter
 def test_publish_uploads_to_a_loopback_hub(adapter, no_token, monkeypatch: pytest.MonkeyPatch):
     """The upload creates the repo (private when asked) and commits exactly the planned files, with the token."""
     from industrialmind.config import get_settings
@@ -103,6 +108,7 @@ def test_publish_uploads_to_a_loopback_hub(adapter, no_token, monkeypatch: pytes
     assert result["commit_url"].endswith("/alice/im-lora/commit/abc123")
 
 
+@pytest.mark.slow  # needs the session's trained tiny adapter
 def test_publish_command_dry_run_json(adapter):
     """`finetune publish --dry-run --json` prints the plan and exits 0."""
     from industrialmind.cli import app
@@ -114,6 +120,7 @@ def test_publish_command_dry_run_json(adapter):
     assert plan["repo"] == "alice/im-lora" and plan["dry_run"] is True and plan["bytes"] > 0
 
 
+@pytest.mark.slow  # needs the session's trained tiny adapter
 def test_card_command_adds_eval_figures(adapter, tmp_path: Path):
     """`finetune card --eval` puts the routing eval's figures per split on the model card."""
     from industrialmind.cli import app

@@ -20,6 +20,7 @@ def _options(base: Path, data: Path, **kw) -> TrainOptions:
     return TrainOptions(base=str(base), data=str(data), **{**defaults, **kw})
 
 
+@pytest.mark.slow  # builds or trains a tiny Qwen2
 def test_train_lowers_the_loss_and_saves_the_adapter(trained):
     """Eight steps lower the loss, and the folder holds the adapter, tokenizer, report and a PEFT model card."""
     out, report = trained
@@ -42,6 +43,7 @@ def test_train_lowers_the_loss_and_saves_the_adapter(trained):
     assert card.startswith("---\n") and "library_name: peft" in card and "dev split only" in card
 
 
+@pytest.mark.slow  # builds or trains a tiny Qwen2
 def test_train_changes_lora_weights_only(trained):
     """The saved LoRA B matrices moved away from their zero init, while the base weights were never saved or
     changed (the adapter file holds LoRA tensors only)."""
@@ -53,6 +55,7 @@ def test_train_changes_lora_weights_only(trained):
     assert any(t.abs().sum() > 0 for k, t in tensors.items() if "lora_B" in k)
 
 
+@pytest.mark.slow  # builds or trains a tiny Qwen2
 def test_train_logs_metrics_to_mlflow(trained, tmp_path_factory):
     """The run's loss curve and summary metrics are in MLflow under the finetune experiment."""
     from mlflow import MlflowClient
@@ -67,6 +70,7 @@ def test_train_logs_metrics_to_mlflow(trained, tmp_path_factory):
     assert run.data.metrics["val_loss"] == report["validation"]["loss"]
 
 
+@pytest.mark.slow  # builds or trains a tiny Qwen2
 def test_train_reports_a_validation_loss_on_held_back_rows(trained, small_build):
     """A fifth of the rows, chosen by id, is held back: the report gives their count and a finite loss."""
     import math
@@ -83,6 +87,7 @@ def test_train_reports_a_validation_loss_on_held_back_rows(trained, small_build)
     assert {r["id"] for r in again} == {r["id"] for r in val_rows}  # by hash, not by position
 
 
+@pytest.mark.slow  # builds or trains a tiny Qwen2
 def test_trained_adapter_loads_in_the_hf_brain(trained):
     """`hf/<base>@<adapter>` loads the adapter through agent/brains.py and answers a tool-bound turn."""
     from langchain_core.messages import HumanMessage
@@ -99,6 +104,7 @@ def test_trained_adapter_loads_in_the_hf_brain(trained):
     assert reply.type == "ai"
 
 
+@pytest.mark.slow  # builds or trains a tiny Qwen2
 def test_overfit_adapter_makes_the_tool_call_in_the_hf_brain(tiny_base, tmp_path: Path):
     """Overfit on one short request, the adapter makes the hf brain emit exactly the taught tool call."""
     from langchain_core.messages import HumanMessage
@@ -124,6 +130,7 @@ def test_overfit_adapter_makes_the_tool_call_in_the_hf_brain(tiny_base, tmp_path
     assert [(c["name"], c["args"]) for c in reply.tool_calls] == [("latest_readings", {"asset_id": "P-101"})]
 
 
+@pytest.mark.slow  # builds or trains a tiny Qwen2
 def test_train_refuses_a_finished_run_unless_overwrite(trained, tiny_base, sft_file):
     """Re-running on a finished adapter folder is refused with a message naming --overwrite, before any loading."""
     out, _ = trained
@@ -131,6 +138,7 @@ def test_train_refuses_a_finished_run_unless_overwrite(trained, tiny_base, sft_f
         train(None, _options(tiny_base, sft_file), out)
 
 
+@pytest.mark.slow  # builds or trains a tiny Qwen2
 def test_train_overwrite_starts_again(tiny_base, sft_file, tmp_path: Path):
     """--overwrite deletes the previous run and trains from scratch."""
     from industrialmind.config import get_settings
@@ -143,6 +151,7 @@ def test_train_overwrite_starts_again(tiny_base, sft_file, tmp_path: Path):
     assert not (out / "stale.txt").exists()
 
 
+@pytest.mark.slow  # builds or trains a tiny Qwen2
 def test_train_resumes_an_interrupted_run(tiny_base, sft_file, tmp_path: Path):
     """A run stopped after its step-2 checkpoint resumes from it and finishes the remaining steps."""
     from transformers import TrainerCallback
@@ -167,6 +176,7 @@ def test_train_resumes_an_interrupted_run(tiny_base, sft_file, tmp_path: Path):
     assert not list(out.glob("checkpoint-*"))
 
 
+@pytest.mark.slow  # builds or trains a tiny Qwen2
 def test_train_refuses_to_resume_with_other_settings(tiny_base, sft_file, tmp_path: Path):
     """An interrupted run is not resumed with a different LoRA rank: the message names what differs."""
     out = tmp_path / "adapter"
@@ -182,6 +192,7 @@ def test_train_refuses_to_resume_with_other_settings(tiny_base, sft_file, tmp_pa
         train(None, _options(tiny_base, sft_file, lora_r=2), out)
 
 
+@pytest.mark.slow  # builds or trains a tiny Qwen2
 def test_train_refuses_a_foreign_folder(tiny_base, sft_file, tmp_path: Path):
     """A non-empty --out that no training run made is never deleted or written into, even with --overwrite."""
     out = tmp_path / "mine"
@@ -192,6 +203,7 @@ def test_train_refuses_a_foreign_folder(tiny_base, sft_file, tmp_path: Path):
     assert (out / "notes.txt").read_text() == "keep me"
 
 
+@pytest.mark.slow  # builds or trains a tiny Qwen2
 def test_train_checks_its_inputs(tiny_base, sft_file, tmp_path: Path):
     """A missing base, a base without config.json, an --out that is a file and an empty dataset each fail clearly."""
     with pytest.raises(NotFoundError, match="does not exist"):
@@ -225,6 +237,7 @@ def _existing_base(tmp_path: Path) -> Path:
     return base
 
 
+@pytest.mark.slow  # builds or trains a tiny Qwen2
 def test_train_failed_start_leaves_no_run_record(tiny_base, sft_file, tmp_path: Path):
     """A start that fails after the checks (every example over --max-length) leaves no run_config.json, so a retry
     with other settings is not refused as an 'interrupted run'."""
@@ -233,6 +246,7 @@ def test_train_failed_start_leaves_no_run_record(tiny_base, sft_file, tmp_path: 
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.slow  # builds or trains a tiny Qwen2
 def test_train_command_bad_input_prints_one_line_and_exits_2(tiny_base, sft_file, tmp_path: Path):
     """`industrialmind finetune train` with a missing base prints one error line on stderr and exits with 2."""
     proc = subprocess.run([sys.executable, "-m", "industrialmind", "finetune", "train", "--base",
@@ -243,6 +257,7 @@ def test_train_command_bad_input_prints_one_line_and_exits_2(tiny_base, sft_file
     assert len(lines) == 1 and lines[0].startswith("error: base model") and "nope" in lines[0]
 
 
+@pytest.mark.slow  # builds or trains a tiny Qwen2
 def test_train_device_cuda_without_a_gpu_is_an_error(tiny_base, sft_file, tmp_path: Path):
     """--device cuda on a machine without CUDA fails with a message naming the CPU alternatives."""
     import torch
@@ -253,6 +268,7 @@ def test_train_device_cuda_without_a_gpu_is_an_error(tiny_base, sft_file, tmp_pa
         train(None, _options(tiny_base, sft_file, device="cuda"), tmp_path / "o")
 
 
+@pytest.mark.slow  # builds or trains a tiny Qwen2
 def test_train_command_json_prints_only_the_report(tiny_base, sft_file, tmp_path: Path):
     """`finetune train --json` trains (here with gradient checkpointing forced on) and prints the report as the only
     thing on stdout (no trainer log lines)."""
@@ -270,6 +286,7 @@ def test_train_command_json_prints_only_the_report(tiny_base, sft_file, tmp_path
     assert report["lora"]["r"] == 4 and (out / "adapter_model.safetensors").is_file()
 
 
+@pytest.mark.slow  # builds or trains a tiny Qwen2
 def test_merge_folds_the_adapter_into_the_base(trained, tmp_path: Path):
     """The merged folder loads as a plain model whose logits equal base + adapter's, with the adapter's tokenizer."""
     import torch

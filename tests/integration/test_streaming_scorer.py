@@ -3,7 +3,11 @@ and as events in the records store."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.integration.kafka_support import broker, produce, streams  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.integration  # a real Tansu broker
 
 
 def test_streaming_scorer_emits_one_alarm_per_fault_episode(streams, tmp_path):  # noqa: F811

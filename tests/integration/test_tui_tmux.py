@@ -19,6 +19,8 @@ import pytest
 
 from industrialmind.knowledge.testing import embeddings_cache_dir  # noqa: F401 - session fixture: export once
 
+pytestmark = pytest.mark.integration  # a real tmux server and the real CLI
+
 END = datetime(2026, 11, 26, 6, 0, tzinfo=UTC)
 ANSWER_TIMEOUT_S = 300.0  # the first turn trains the planner's router: about a minute on a busy 2-core VM
 

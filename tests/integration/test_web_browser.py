@@ -1,30 +1,27 @@
 """The web chat as a person uses it: a real Chromium (Debian's package) driven by Playwright against a real
 `industrialmind web` server on the demo plant.
 
-Screenshots of the main states go to test-artifacts/web/, or to docs/screenshots/ (the README's pictures) when
-IM_TEST_UPDATE_SCREENSHOTS=1, so the repository only changes when someone means to refresh them.
+The test only asserts: on a failure it saves a screenshot next to the server's log (a temp folder it prints). The
+README's pictures and the demo video are made by scripts/record_demo.py, which drives the same steps.
 """
 
 from __future__ import annotations
 
-import os
 import re
+import sqlite3
 from pathlib import Path
 
 import pytest
 
-from tests.ui._web_server import REPO, require_web_stack, shared_server
+from tests.ui._web_server import require_web_stack, shared_server
+
+pytestmark = pytest.mark.integration  # a real Chromium against a real web server
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 TURN_MS = 120_000  # one agent turn on a busy 2-core machine; a normal turn takes a few seconds
-
-
-def _shots_dir() -> Path:
-    if os.environ.get("IM_TEST_UPDATE_SCREENSHOTS") == "1":
-        return REPO / "docs" / "screenshots"
-    return REPO / "test-artifacts" / "web"
+PLOT = "Plot P-101 vibration over the last 6 hours"
 
 
 @pytest.fixture(scope="module")
@@ -44,12 +41,6 @@ def page():
         browser.close()
 
 
-def _shot(page, name: str) -> None:
-    folder = _shots_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(folder / f"web-{name}.png"))
-
-
 SENT = """() => { const e = document.querySelector('#chat-input');
                   return !!e && (e.value !== undefined ? e.value === '' : e.innerText.trim() === ''); }"""
 
@@ -61,14 +52,17 @@ def _ask(page, question: str) -> None:
     page.get_by_text(question, exact=True).last.wait_for()
 
 
-def test_web_chat_plot_approve_and_resume(page):
-    """Open the chat, see starters from the registry, ask for a plot (streamed answer, expandable step, rendered
-    chart) and for readings (a table), approve an action and see its result, then reload and resume the thread."""
+def test_web_chat_plot_approve_feedback_and_resume_from_history(page):
+    """Open the chat (signed in as the local user), see starters from the registry, ask for a plot (streamed answer,
+    expandable step, rendered chart) and for readings (a table), approve an action and see its result, rate an
+    answer, then open a new chat and resume the first thread from the sidebar history: its messages and chart come
+    back and the agent carries on the same checkpointed thread."""
     try:
         _scenario(page)
     except Exception:
-        _shot(page, "failure")
-        print(page.server.output())
+        shot = page.server.log.parent / "web-failure.png"
+        page.screenshot(path=str(shot))
+        print(f"screenshot of the failure: {shot}\n{page.server.output()}")
         raise
 
 
@@ -76,15 +70,15 @@ def _scenario(page) -> None:
     from industrialmind.stores.records import open_records
 
     server = page.server
+    home = server.log.parent / "home"
     page.goto(server.url + "/")
     # starters are built from the registry: P-101 is the demo plant's most critical pump with a vibration sensor
     page.get_by_text("Plot P-101 vibration, drive end").wait_for()
     # the brain picker is sent by on_chat_start: once it shows, the session is live and Enter sends
     page.locator("#chat-settings-open-modal").wait_for()
-    page.wait_for_timeout(1000)  # let the welcome screen's fade-in finish before the picture
-    _shot(page, "start")
+    page.locator("#thread-history").wait_for()  # the history sidebar: no login asked, the browser is the local user
 
-    _ask(page, "Plot P-101 vibration over the last 6 hours")
+    _ask(page, PLOT)
     page.locator(".js-plotly-plot").first.wait_for()
     answer = page.get_by_text(re.compile(r"P-101 vibration_de from .* UTC: min .* mm/s")).first
     answer.wait_for()
@@ -93,21 +87,23 @@ def _scenario(page) -> None:
     page.get_by_text("sensor_history").first.click()  # expand the step: its arguments and result show
     page.get_by_text('"asset_id": "P-101"').first.wait_for()
     page.get_by_text(re.compile(r"P-101 vibration_de from .*anomalous|P-101 vibration_de from .*mean")).last.wait_for()
-    _shot(page, "chart")
+    page.wait_for_url(re.compile(r"/thread/[0-9a-f-]{36}$"))  # Chainlit gives the conversation its address
+    thread_id = page.url.rsplit("/", 1)[1]
 
     _ask(page, "What are the latest readings of P-101?")
     table = page.locator("table").filter(has_text="vibration_de").last  # the records as a table under the answer
     table.wait_for()
     assert "mm/s" in table.inner_text() and "normal" in table.inner_text()
-    page.wait_for_timeout(500)
-    _shot(page, "table")
+
+    # thumbs up on the latest answer: Chainlit asks for an optional comment, then stores the rating
+    page.locator(".positive-feedback-off").last.click()
+    page.get_by_role("button", name=re.compile("submit", re.IGNORECASE)).click()
+    page.locator(".positive-feedback-on").first.wait_for()
 
     _ask(page, "Create a work order to inspect the bearing on P-101, high priority")
     approve = page.get_by_role("button", name="Approve")
     approve.wait_for()
     assert page.get_by_text("create_work_order(asset_id='P-101'").first.is_visible()
-    _shot(page, "approval")
-    home = server.log.parent / "home"
     records = open_records(f"sqlite:///{home / 'records.db'}")
     try:
         assert not [w for w in records.list_work_orders(asset_id="P-101") if w.title == "Inspect bearing on P-101"]
@@ -117,16 +113,59 @@ def _scenario(page) -> None:
     finally:
         records.close()
     assert len(created) == 1 and created[0].priority == "high"
-    _shot(page, "approved")
 
-    page.reload()
-    page.get_by_text("Recent conversations").wait_for()
+    history = _history_db(home)
+    assert history["feedbacks"] == [(thread_id, 1)]  # the thumbs up, stored for this thread
+    assert _checkpoint_rows(home, thread_id) > 0  # the agent's checkpoints use Chainlit's thread id
+
+    # a new chat on a fresh page: the sidebar lists the earlier conversation under its first question
+    page.goto(server.url + "/")
     page.locator("#chat-settings-open-modal").wait_for()
-    resume = page.get_by_role("button", name=re.compile(r"Resume: Plot P-101 vibration"))
-    resume.click()
-    page.get_by_text(re.compile(r"Resumed thread")).wait_for()
-    page.get_by_text("Plot P-101 vibration over the last 6 hours", exact=True).first.wait_for()  # replayed
+    entry = page.locator(f"#thread-{thread_id}")
+    entry.wait_for()
+    assert PLOT in entry.inner_text()
+    assert not page.get_by_text(PLOT, exact=True).count() > 1  # only the sidebar shows it: the chat is new
+    entry.click()
+    page.wait_for_url(re.compile(f"/thread/{thread_id}$"))
+    page.get_by_text(PLOT, exact=True).last.wait_for()  # the thread's messages come back
     page.get_by_text(re.compile(r"P-101 vibration_de from .* UTC: min")).first.wait_for()
-    page.locator(".js-plotly-plot").first.wait_for()  # the thread's chart is drawn again from its tool result
-    page.get_by_text(re.compile(r"Resumed thread")).scroll_into_view_if_needed()
-    _shot(page, "resumed")
+    page.locator(".js-plotly-plot").first.wait_for()  # its chart too, read back from the stored element
+    page.get_by_text(re.compile(r"[Cc]reated work order")).first.wait_for()
+    page.locator("#chat-settings-open-modal").wait_for()  # the resumed session is live
+    before = _checkpoint_rows(home, thread_id)
+    _ask(page, "What are the latest readings of P-101?")  # the agent goes on with the same thread
+    page.locator("table").filter(has_text="vibration_de").nth(1).wait_for()
+    assert _checkpoint_rows(home, thread_id) > before
+
+    # a thread left waiting for approval gets its buttons back when resumed, and Reject runs nothing
+    page.goto(server.url + "/")
+    page.locator("#chat-settings-open-modal").wait_for()
+    _ask(page, "Create a work order to inspect the bearing on P-101, high priority")
+    page.get_by_role("button", name="Approve").wait_for()
+    page.wait_for_url(re.compile(r"/thread/[0-9a-f-]{36}$"))
+    waiting = page.url.rsplit("/", 1)[1]
+    assert waiting != thread_id
+    page.goto(server.url + "/")
+    page.locator(f"#thread-{waiting}").click()
+    page.wait_for_url(re.compile(f"/thread/{waiting}$"))
+    page.get_by_text("Approval needed.").wait_for()
+    page.get_by_role("button", name="Reject").click()
+    page.get_by_text(re.compile(r"^Rejected:")).wait_for()
+    page.get_by_text(re.compile(r"declined|not run|did not", re.IGNORECASE)).last.wait_for()
+    records = open_records(f"sqlite:///{home / 'records.db'}")
+    try:
+        assert len([w for w in records.list_work_orders(asset_id="P-101") if w.title == "Inspect bearing on P-101"]) == 1
+    finally:
+        records.close()
+
+
+def _history_db(home: Path) -> dict[str, list]:
+    """The chat history Chainlit stored under <home>/web/history.db: feedback rows and thread names."""
+    with sqlite3.connect(home / "web" / "history.db") as db:
+        return {"feedbacks": db.execute('SELECT "threadId", "value" FROM feedbacks').fetchall(),
+                "threads": db.execute('SELECT "id", "name", "metadata" FROM threads').fetchall()}
+
+
+def _checkpoint_rows(home: Path, thread_id: str) -> int:
+    with sqlite3.connect(home / "checkpoints.db") as db:
+        return db.execute("SELECT count(*) FROM checkpoints WHERE thread_id = ?", (thread_id,)).fetchone()[0]

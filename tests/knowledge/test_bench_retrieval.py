@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
+pytestmark = pytest.mark.slow  # runs the quick retrieval benchmark end to end
+
 
 def test_bench_retrieval_quick_reports_metrics() -> None:
     """The quick benchmark returns recall, MRR, latency percentiles, embedding throughput and graph latency."""

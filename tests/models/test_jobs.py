@@ -73,6 +73,7 @@ def test_detect_asset_without_model_says_how_to_train(stores):
         detect_anomalies(stores, ASSET)
 
 
+@pytest.mark.slow  # a background training job in another process
 def test_background_training_job_survives_its_caller(stores):
     """A background job runs in a detached process and reaches 'succeeded' on its own."""
     from industrialmind.models import job_status, start_training_job

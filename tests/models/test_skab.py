@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from industrialmind.models import skab
 
@@ -41,6 +42,7 @@ def test_nab_score_is_100_for_an_early_hit_and_0_for_no_detection():
     assert skab.nab_score([f], [noisy])["Standard"] < skab.nab_score([f], [early])["Standard"]
 
 
+@pytest.mark.slow  # runs a quick benchmark end to end
 def test_bench_skab_quick_runs_every_model(shared_data):
     """The quick SKAB benchmark returns F1, FAR and MAR for conv_ae, lstm_ae, pca and sensor_z."""
     from industrialmind.bench import skab as bench
@@ -54,6 +56,7 @@ def test_bench_skab_quick_runs_every_model(shared_data):
     assert bench.render(result).row_count == 8
 
 
+@pytest.mark.slow  # runs a quick benchmark end to end
 def test_bench_scoring_quick_reports_throughput_and_latency():
     """The quick scoring benchmark reports ONNX and torch windows/s, their ratio, p99 latency and epoch time."""
     from industrialmind.bench import scoring as bench

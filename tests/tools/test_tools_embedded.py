@@ -136,6 +136,7 @@ def test_embedded_detect_anomalies_narrows_the_scope_to_an_asset_type(embedded):
     assert "no asset of type 'centrifugal_pump' on line L3" in none["error"] and "fan" in none["valid"]
 
 
+@pytest.mark.integration  # starts the bundled Tansu broker
 def test_embedded_stream_tools(im_home):
     """stream_status and tail_stream read the bundled Tansu broker: message counts, and one asset's latest
     messages by key."""

@@ -8,6 +8,8 @@ import pytest
 
 from tests.ui._web_server import http, require_web_stack, shared_server
 
+pytestmark = pytest.mark.slow  # real `industrialmind web` server subprocesses on demo homes; real agent turns
+
 ASK_KEYS = {"answer", "tool_calls", "pending_approval", "thread_id", "latency_ms"}
 
 
@@ -106,6 +108,19 @@ def test_api_openapi_docs_are_served(server):
     assert status == 200 and "swagger" in str(page).lower()
 
 
+def test_api_files_serves_only_what_the_chat_history_stored(server, auth_server):
+    """/api/files reads back stored chart elements only: unknown or path-like names are a JSON 404, and with auth on
+    it asks for the same credentials as the rest of the API (the chart's browser has the login cookie)."""
+    for name in ("nothing.json", "0" * 64 + ".json"):
+        status, body = http("GET", f"{server.url}/api/files/{name}")
+        assert status == 404 and "no stored file" in body["error"], (name, body)
+    status, _ = http("GET", f"{server.url}/api/files/..%2F..%2Fweb%2Fhistory.db")  # no route walks the disk
+    assert status == 404
+    assert "/files/{name}" not in http("GET", server.url + "/api/openapi.json")[1]["paths"]
+    status, _ = http("GET", auth_server.url + "/api/files/" + "0" * 64 + ".json")
+    assert status == 401
+
+
 def test_api_auth_refuses_requests_without_credentials(auth_server):
     """With IM_WEB_PASSWORD set, the API answers 401 without credentials or with a wrong password."""
     status, body = http("GET", auth_server.url + "/api/assets")
@@ -126,7 +141,8 @@ def test_api_auth_accepts_password_or_trusted_header(auth_server):
 
 
 def test_web_chat_requires_login_when_auth_is_on(auth_server, server):
-    """With auth on, Chainlit asks for a login and refuses a wrong password; without auth it does not."""
+    """With auth on, Chainlit asks for a login and refuses a wrong password; without auth every browser is signed in
+    as the local user at once (no password, no header), so its conversations have an owner for the history."""
     status, config = http("GET", auth_server.url + "/auth/config")
     assert status == 200 and config["requireLogin"] is True and config["passwordAuth"] is True
     assert config["headerAuth"] is True
@@ -134,7 +150,10 @@ def test_web_chat_requires_login_when_auth_is_on(auth_server, server):
     assert status == 401  # no trusted header: no login
     status, body = http("POST", auth_server.url + "/auth/header", headers={"X-Forwarded-User": "alice"})
     assert status == 200 and body["success"] is True
-    assert not http("GET", server.url + "/auth/config")[1]["requireLogin"]
+    status, config = http("GET", server.url + "/auth/config")
+    assert config["headerAuth"] is True and config["passwordAuth"] is False
+    status, body = http("POST", server.url + "/auth/header")  # no header at all: still the local user
+    assert status == 200 and body["success"] is True
     import urllib.parse
 
     form = urllib.parse.urlencode({"username": "admin", "password": "nope"}).encode()

@@ -8,7 +8,11 @@ import time
 import urllib.error
 import urllib.request
 
+import pytest
+
 from tests.ui._web_server import _env, free_port, fresh_home, http
+
+pytestmark = pytest.mark.slow  # runs the real `industrialmind start` (backfill, then a web server) in a subprocess
 
 
 def test_start_shows_the_plant_then_serves_the_web_chat_and_api():

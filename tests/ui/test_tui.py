@@ -2,7 +2,8 @@
 approve or reject an action, use the palette and the keys; plus snapshots of the main screens.
 
 One demo home is built per test session with a fixed clock (two hours of simulated history ending 2026-11-26
-06:00 UTC, seed 1, and two stored alarms), so readings, trends and snapshots are the same on every run. The agent's
+06:00 UTC, seed 1, and two stored alarms; tests/ui/_tui_demo.py), so readings, trends and snapshots are the same on
+every run. The agent's
 brain is a scripted fake: the offline planner is exercised end to end by the tmux test in tests/integration.
 """
 
@@ -32,64 +33,27 @@ from industrialmind.ui._tui_widgets import (
     spark_text,
 )
 from industrialmind.ui.tui import IndustrialMindApp
+from tests.ui._tui_demo import (
+    ANSWER,
+    END,
+    NoFeed,
+    answer_question,
+    approval_app,
+    ask_for_approval,
+    build_tui_home,
+    chat_app,
+    make_app,
+    select_p101,
+    settle,
+)
 
-END = datetime(2026, 11, 26, 6, 0, tzinfo=UTC)
 REPO = Path(__file__).resolve().parents[2]
-ANSWER = "**P-101** runs normally: vibration_de and bearing_temp are within their normal ranges."
 
 
 @pytest.fixture(scope="session")
 def tui_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data home with 2 h of demo history ending at a fixed time, the registry and two stored alarms (built once)."""
-    from industrialmind.plant.history import backfill
-    from industrialmind.domain.model import Event
-    from industrialmind.stores.records import open_records
-
-    home = tmp_path_factory.mktemp("tui") / "home"
-    cfg = Settings(home=home)
-    backfill(cfg, days=2 / 24, seed=1, end=END)
-    records = open_records(cfg.resolved.records)
-    try:
-        records.upsert_events([
-            Event(id="alarm-P-201-1", asset_id="P-201", kind="anomaly", severity="critical",
-                  message="anomaly on P-201: vibration_de, bearing_temp", start=END - timedelta(minutes=20),
-                  sensors=["vibration_de", "bearing_temp"], source="test"),
-            Event(id="alarm-P-101-1", asset_id="P-101", kind="alarm", severity="warning",
-                  message="P-101 suction pressure low", start=END - timedelta(minutes=90),
-                  end=END - timedelta(minutes=80), sensors=["suction_pressure"], source="test"),
-        ])
-    finally:
-        records.close()
-    (home / ".initialized").write_text("{}")
-    return home
-
-
-class NoFeed(AlarmFeed):
-    """The live feed of a machine with no broker running."""
-
-    def bootstrap(self) -> str | None:
-        return None
-
-
-def make_app(home: Path, responses: list[Any] | None = None, llm: Any = None, **kwargs: Any) -> IndustrialMindApp:
-    """The app over the session home with a scripted brain and a fixed thread id (for snapshots)."""
-    from industrialmind.agent.runner import Assistant
-
-    cfg = Settings(home=home)
-    model = llm if llm is not None else ScriptedChatModel(responses=list(responses or []))
-    kwargs.setdefault("alarm_feed", NoFeed(cfg))
-    kwargs.setdefault("thread_id", "t-" + os.urandom(4).hex())
-    return IndustrialMindApp(cfg, assistant_factory=lambda: Assistant(cfg, llm=model), refresh_s=None, **kwargs)
-
-
-async def settle(app: IndustrialMindApp, pilot: Any, until: Any = None, timeout: float = 20.0) -> None:
-    """Let workers finish (and until() become true) without a fixed sleep."""
-    for _ in range(int(timeout / 0.05)):
-        await pilot.pause(0.05)
-        busy = any(w.is_running for w in app.workers if w.group != "alarm-feed")
-        if not busy and (until is None or until()):
-            return
-    raise AssertionError("the app did not settle in time")
+    return build_tui_home(tmp_path_factory.mktemp("tui") / "home")
 
 
 def readings_text(app: IndustrialMindApp) -> str:
@@ -109,6 +73,7 @@ def chat_text(app: IndustrialMindApp) -> str:
     return "\n".join(parts)
 
 
+@pytest.mark.slow
 async def test_tui_chat_question_shows_streamed_answer_and_tool_call(tui_home: Path) -> None:
     """Typing a question and pressing Enter shows the tool call with its summary, then the answer; the readings
     panel switches to the asset the tool was called for."""
@@ -126,6 +91,7 @@ async def test_tui_chat_question_shows_streamed_answer_and_tool_call(tui_home: P
         assert app.selected_asset == "P-101"  # the side panels follow the asset the tool was asked about
 
 
+@pytest.mark.slow
 async def test_tui_chat_stays_responsive_while_the_agent_works(tui_home: Path) -> None:
     """While the brain is still thinking, keys work (the sidebar toggles) and a second question is refused politely."""
     gate = threading.Event()
@@ -151,6 +117,7 @@ async def test_tui_chat_stays_responsive_while_the_agent_works(tui_home: Path) -
         assert chat_text(app).rstrip().endswith("done thinking")
 
 
+@pytest.mark.slow
 async def test_tui_chat_failure_is_one_line_and_app_keeps_running(tui_home: Path) -> None:
     """A brain that raises shows an error line in the chat; the next question still works."""
     calls = {"n": 0}
@@ -206,6 +173,7 @@ async def test_tui_tree_asset_with_open_alarm_shows_alarm_status(tui_home: Path)
         assert "● alarm" in readings_text(app)
 
 
+@pytest.mark.slow
 async def test_tui_approval_approve_runs_the_action(tui_home: Path) -> None:
     """An action opens the approval dialog with every argument; Approve runs it and the work order exists."""
     from industrialmind.stores.records import open_records
@@ -233,6 +201,7 @@ async def test_tui_approval_approve_runs_the_action(tui_home: Path) -> None:
         records.close()
 
 
+@pytest.mark.slow
 async def test_tui_approval_reject_does_not_run_the_action(tui_home: Path) -> None:
     """Rejecting (the n key) runs nothing: no work order, and the chat says it was declined."""
     from industrialmind.stores.records import open_records
@@ -276,6 +245,7 @@ async def test_tui_resumed_thread_asks_for_its_pending_approval(tui_home: Path) 
         assert "create_work_order was declined" in text  # the result lands on the call shown from the history
 
 
+@pytest.mark.slow
 async def test_tui_palette_picks_an_asset(tui_home: Path) -> None:
     """Ctrl+P, typing an asset id and Enter selects that asset."""
     app = make_app(tui_home)
@@ -291,6 +261,7 @@ async def test_tui_palette_picks_an_asset(tui_home: Path) -> None:
         assert app.query_one("#assets").cursor_node.data == "C-201"
 
 
+@pytest.mark.slow
 async def test_tui_keys_new_thread_and_live_panel(tui_home: Path) -> None:
     """Ctrl+N starts a new thread (the chat clears); F3 on a narrow screen swaps the chat for the live column."""
     app = make_app(tui_home, ["first answer"])
@@ -373,78 +344,40 @@ def test_tui_plant_data_trends_end_at_the_last_point(tui_home: Path) -> None:
         data.close()
 
 
-# --- snapshots and README screenshots ------------------------------------------------------------------------------
-async def _select_p101(pilot: Any) -> None:
-    app = pilot.app
-    app.main_widget("#prompt").cursor_blink = False  # a blinking cursor makes screenshots differ run to run
-    await settle(app, pilot, until=lambda: bool(app.asset_names()))
-    app.pick_asset("P-101")
-    await settle(app, pilot, until=lambda: app.query_one(ReadingsPanel)._last is not None)
-
-
-async def _answer_question(pilot: Any) -> None:
-    await _select_p101(pilot)
-    app = pilot.app
-    await pilot.click("#prompt")
-    await pilot.press(*"how is P-101 doing?", "enter")
-    await settle(app, pilot, until=lambda: not app.busy)
-    await pilot.pause(0.2)
-
-
-async def _ask_for_approval(pilot: Any) -> None:
-    await _select_p101(pilot)
-    app = pilot.app
-    await pilot.click("#prompt")
-    await pilot.press(*"open a work order for the P-101 bearing", "enter")
-    await settle(app, pilot, until=lambda: isinstance(app.screen, ApprovalScreen))
-    await pilot.pause(0.2)
-
-
-# Each app below gets its own fixed thread id (the id shows in the header): threads persist in the session home, and
-# reopening a thread that waits for approval would show the dialog at once.
-def _chat_app(home: Path, thread_id: str = "demo-chat") -> IndustrialMindApp:
-    return make_app(home, [{"content": "", "tool_calls": [tool_call("latest_readings", {"asset_id": "P-101"},
-                                                                    id="call_1")]}, ANSWER],
-                    thread_id=thread_id)
-
-
-def _approval_app(home: Path, thread_id: str = "demo-approval") -> IndustrialMindApp:
-    call = tool_call("create_work_order", {"asset_id": "P-101", "title": "Inspect DE bearing",
-                                           "description": "vibration_de trending up over 2 h", "priority": "high"},
-                     id="call_2")
-    return make_app(home, [{"content": "", "tool_calls": [call]}], thread_id=thread_id)
-
-
+# --- snapshots and README screenshots (the pilot steps live in tests/ui/_tui_demo.py) ------------------------
 def test_tui_snapshot_main_80x24(tui_home: Path, snap_compare: Any) -> None:
     """At 80x24: the tree, P-101's readings and the chat, with the keys in the footer."""
-    assert snap_compare(make_app(tui_home, thread_id="demo-main"), terminal_size=(80, 24), run_before=_select_p101)
+    assert snap_compare(make_app(tui_home, thread_id="demo-main"), terminal_size=(80, 24), run_before=select_p101)
 
 
+@pytest.mark.slow
 def test_tui_snapshot_chat_wide(tui_home: Path, snap_compare: Any) -> None:
     """At 140x40: an answered question with its tool call, the live trends and the alarms column."""
-    assert snap_compare(_chat_app(tui_home), terminal_size=(140, 40), run_before=_answer_question)
+    assert snap_compare(chat_app(tui_home), terminal_size=(140, 40), run_before=answer_question)
 
 
+@pytest.mark.slow
 def test_tui_snapshot_approval_80x24(tui_home: Path, snap_compare: Any) -> None:
     """The approval dialog lists the action and every argument, with Approve and Reject."""
-    assert snap_compare(_approval_app(tui_home), terminal_size=(80, 24), run_before=_ask_for_approval)
+    assert snap_compare(approval_app(tui_home), terminal_size=(80, 24), run_before=ask_for_approval)
 
 
-async def test_tui_screenshots_for_the_readme(tui_home: Path) -> None:
-    """Saves the README screenshots (docs/screenshots with IM_TEST_UPDATE_SCREENSHOTS=1, else test-artifacts/)."""
-    update = os.environ.get("IM_TEST_UPDATE_SCREENSHOTS") == "1"
-    folder = REPO / ("docs/screenshots" if update else "test-artifacts")
-    folder.mkdir(parents=True, exist_ok=True)
-    shots = [("tui-chat.svg", lambda h: _chat_app(h, "readme-chat"), (140, 40), _answer_question),
-             ("tui-main-80x24.svg", lambda h: make_app(h, thread_id="readme-main"), (80, 24), _select_p101),
-             ("tui-approval.svg", lambda h: _approval_app(h, "readme-approval"), (100, 30), _ask_for_approval)]
-    for name, factory, size, steps in shots:
-        app = factory(tui_home)
-        async with app.run_test(size=size) as pilot:
-            await steps(pilot)
-            path = Path(app.save_screenshot(name, path=str(folder)))
-        assert path.stat().st_size > 10_000 and "IndustrialMind" in path.read_text()
+@pytest.mark.slow
+async def test_tui_readme_screenshots_render_each_state(tui_home: Path, tmp_path: Path) -> None:
+    """scripts/record_demo.py's TUI pictures (the README's) render each state at its size: the answered question,
+    P-101's readings, the approval dialog. Written to a temp folder: only the script writes docs/screenshots."""
+    import importlib.util
 
+    spec = importlib.util.spec_from_file_location("record_demo", REPO / "scripts" / "record_demo.py")
+    record_demo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(record_demo)
+    paths = await record_demo.save_tui_screenshots(tmp_path, home=tui_home)
+    assert [p.name for p in paths] == ["tui-chat.svg", "tui-main-80x24.svg", "tui-approval.svg"]
+    texts = {p.name: p.read_text() for p in paths}
+    assert all(p.stat().st_size > 10_000 and "IndustrialMind" in texts[p.name] for p in paths)
+    assert "latest_readings" in texts["tui-chat.svg"] and "runs&#160;normally" in texts["tui-chat.svg"]
+    assert "P-101" in texts["tui-main-80x24.svg"]
+    assert "Approve" in texts["tui-approval.svg"] and "create_work_order" in texts["tui-approval.svg"]
 
 
 def test_tui_command_bad_brain_is_one_line_exit_2(tui_home: Path) -> None:
@@ -461,6 +394,7 @@ def test_tui_command_bad_brain_is_one_line_exit_2(tui_home: Path) -> None:
     assert len(lines) == 1 and "'bogus'" in lines[0] and "offline" in lines[0]
 
 
+@pytest.mark.slow
 async def test_tui_tool_result_with_records_shows_a_compact_table(tui_home: Path) -> None:
     """A tool that returns a list of records (find_assets) gets a small table under its line, one row per record."""
     app = make_app(tui_home, [{"content": "", "tool_calls": [tool_call("find_assets", {"line": "L2"})]},

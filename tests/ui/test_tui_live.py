@@ -17,6 +17,8 @@ from industrialmind.config import Settings
 from tests.integration.kafka_support import broker, streams  # noqa: F401 - fixtures
 from tests.ui.test_tui import make_app, settle, tui_home  # noqa: F401 - the session demo home
 
+pytestmark = pytest.mark.integration  # a real Tansu broker
+
 
 async def test_tui_live_alarm_from_the_alarms_topic_appears(tui_home: Path, streams) -> None:  # noqa: F811
     """With IM_KAFKA_BOOTSTRAP set, an AlarmV1 produced to the alarms topic shows on top of the Alarms panel."""

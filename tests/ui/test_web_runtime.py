@@ -1,4 +1,4 @@
-"""The web runtime: turns run in a worker thread with events forwarded to asyncio; recent threads are listed."""
+"""The web runtime: turns run in a worker thread with events forwarded to asyncio; unknown brains are refused."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ import threading
 
 import pytest
 
-from industrialmind.agent.runner import AgentEvent, Assistant
-from industrialmind.agent.testing import ScriptedChatModel
+from industrialmind.agent.runner import AgentEvent
 from industrialmind.config import get_settings
 from industrialmind.ui._web_runtime import WebRuntime
 
@@ -71,41 +70,3 @@ def test_runtime_rejects_an_unknown_brain_with_the_valid_ones():
     runtime = WebRuntime(get_settings())
     with pytest.raises(ConfigError, match="unknown brain 'gpt-9'.*'offline'"):
         runtime.assistant("gpt-9")
-
-
-def test_runtime_recent_threads_lists_conversations_newest_first(im_home):
-    """Threads in the checkpointer come back newest first with their first question as the title."""
-    settings = get_settings()  # the default SqliteSaver under IM_HOME
-    runtime = WebRuntime(settings)
-    model = ScriptedChatModel(responses=["Hello there.", "Second answer.", "Third answer."])
-    assistant = Assistant(settings, llm=model, checkpointer=runtime.checkpointer())
-    runtime._assistants["offline"] = assistant
-    try:
-        assistant.ask("first question", thread_id="older")
-        assistant.ask("another question", thread_id="newer")
-        assistant.ask("a follow-up", thread_id="newer")
-        threads = runtime.recent_threads()
-    finally:
-        assistant.close()
-    assert [t["thread_id"] for t in threads] == ["newer", "older"]
-    assert threads[0]["title"] == "another question" and threads[0]["messages"] == 4
-    assert threads[1] == {"thread_id": "older", "title": "first question", "messages": 2, "pending": False}
-
-
-def test_runtime_recent_threads_flags_a_thread_waiting_for_approval(im_home):
-    """A thread paused before an action is listed as pending, so the person can resume and decide."""
-    from industrialmind.agent.testing import tool_call
-
-    settings = get_settings()
-    runtime = WebRuntime(settings)
-    model = ScriptedChatModel(responses=[{"content": "", "tool_calls": [tool_call(
-        "create_work_order", {"asset_id": "P-101", "title": "Inspect bearing", "priority": "high"})]}])
-    assistant = Assistant(settings, llm=model, checkpointer=runtime.checkpointer())
-    try:
-        result = assistant.ask("open a work order for the bearing", thread_id="wo")
-        assert result.pending_approval is not None
-        threads = runtime.recent_threads()
-    finally:
-        assistant.close()
-    assert threads == [{"thread_id": "wo", "title": "open a work order for the bearing", "messages": 2,
-                        "pending": True}]

@@ -1,5 +1,6 @@
 """Filling a tool's arguments from the linked entities, then from the conversation, by what each parameter holds
-(read from its name and schema, never from the tool's name)."""
+(read from its name and schema, never from the tool's name). Words it does not take as a symptom, a search or a
+title are in lexicon/ (stopwords.yaml, frames.yaml, entities.yaml, requests.yaml)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,21 @@ from typing import Any
 from industrialmind.agent._planner.context import Context
 from industrialmind.agent._planner.entities import Entities, Registry, norm
 from industrialmind.agent._planner.intents import ToolSpec, param_kind
+from industrialmind.agent._planner.lexicon import stopwords, table
+from industrialmind.agent._planner.text import stem
 
-_STOP = set("""a an the of on in at for to by with from about and or is are was were be been do does did doing can
-could would should will what whats what's which who how why when where any anything some me my our i we you your
-please pls show tell give get list find check look see pull up it its it's this that these those there here
-right now rn currently current just also too again same thing things usually typically normally say says said
-kind sort one ones all every whole really""".split())
+_STOP = stopwords("arguments")
+_FRAMES = table("frames")
+_REQUESTS = table("requests")
+_ENTITY_WORDS = table("entities")
+# words of a question that name no symptom however it is put (lexicon/frames.yaml)
+_FRAME_WORDS = frozenset(_FRAMES["frame_words"])
+_SYMPTOM_FRAME = frozenset(_FRAMES["failure_frame"])
+_RANKING_WORDS = frozenset(_FRAMES["ranking_words"])
+_PLACE_WORDS = frozenset(_ENTITY_WORDS["place_words"])
+# auxiliaries between the words of an enum value's gloss ('what feeds it' ~ 'what does it feed')
+_AUX = r"\s+(?:(?:" + "|".join(_REQUESTS["auxiliaries"]) + r")\s+)?"
+_ACTION_WORDS = frozenset(_REQUESTS["action_words"])
 
 
 class MissingArgument(Exception):
@@ -53,9 +63,6 @@ def names_only(ents: Entities, registry: Registry) -> bool:
                 registry.type_nouns and w not in registry.id_prefixes]
 
 
-_PLACE_WORDS = {"through", "across", "via", "into", "inside", "within", "over", "under", "line", "site", "plant"}
-
-
 def _enum_choice(spec_param: dict[str, Any], text: str) -> str | None:
     values = _enum_values(spec_param)
     if not values:
@@ -66,18 +73,13 @@ def _enum_choice(spec_param: dict[str, Any], text: str) -> str | None:
             return v
     # glosses in the description: "'downstream' (what it feeds), 'upstream' (what feeds it)"
     desc = str(spec_param.get("description") or "")
-    aux = r"\s+(?:(?:is|are|does|do|did|will|would|be|gets?)\s+)?"
     for value, gloss in re.findall(r"'([^']+)'\s*\(([^)]+)\)", desc):
         words = norm(gloss).split()
-        pattern = r"\b" + aux.join(r"(?:\S+\s+){0,3}?\S+" if w in ("it", "them", "this") else _stem(w) + r"\w*"
-                                  for w in words) + r"(?!\w)"
+        pattern = r"\b" + _AUX.join(r"(?:\S+\s+){0,3}?\S+" if w in ("it", "them", "this")
+                                    else re.escape(stem(w)) + r"\w*" for w in words) + r"(?!\w)"
         if value in values and re.search(pattern, t):
             return value
     return None
-
-
-def _stem(word: str) -> str:
-    return re.escape(re.sub(r"(?:ing|ed|es|s)$", "", word) if len(word) > 4 else word)
 
 
 def _enum_values(schema: dict[str, Any]) -> list[Any]:
@@ -183,9 +185,7 @@ def _not_symptom(ents: Entities, registry: Registry) -> set[str]:
     """Words of a question that name no symptom: the kinds of equipment (every word of every type, so
     'centrifugal' goes with 'pump'), the named assets' names and aliases, and the words that frame a request
     ('causes', 'manual', 'what does it say')."""
-    from industrialmind.agent._planner.compound import FRAME_WORDS
-
-    out = set(registry.type_nouns) | set(FRAME_WORDS) | _SYMPTOM_FRAME | _RANKING_WORDS
+    out = set(registry.type_nouns) | _FRAME_WORDS | _SYMPTOM_FRAME | _RANKING_WORDS
     for a in registry.assets.values():
         out.update(a.type.lower().split("_"))
     for aid in ents.assets:
@@ -194,17 +194,6 @@ def _not_symptom(ents: Entities, registry: Registry) -> set[str]:
             for name in [a.name, *a.aliases]:
                 out.update(re.findall(r"[a-z]+", norm(name)))
     return out
-
-
-_SYMPTOM_FRAME = {"fail", "fails", "failing", "failure", "failures", "mode", "modes", "tend", "tends", "typical",
-                  "common", "known", "things", "ways"}
-# Words that rank or point at equipment ('the riskiest machine on the line', 'which looks worst'): no symptom
-_RANKING_WORDS = {"line", "lines", "machine", "machines", "asset", "assets", "equipment", "unit", "units", "plant",
-                  "worst", "riskiest", "risky", "risk", "risks", "shape", "health", "healthy", "healthiest",
-                  "condition", "state", "attention", "rank", "ranking", "ranked", "looks", "look", "looking",
-                  "worry", "worried", "first", "most", "least", "best", "bad", "poor", "poorest", "top", "needs",
-                  "need", "order", "one", "ones", "biggest", "greatest", "highest", "concern", "concerns",
-                  "priority", "prioritise", "prioritize", "morning", "today", "right", "now"}
 
 
 def _registry_type(registry: Registry, noun: str) -> str:
@@ -221,10 +210,10 @@ def describe_action(spec: ToolSpec, args: dict[str, Any], text: str, ents: Entit
     tool_words = set(re.findall(r"[a-z]+", (spec.name + " " + spec.description).lower()))
     from industrialmind.agent._planner.entities import PRIORITY_WORDS
 
-    said_of_entities = set(registry.type_nouns) | set(PRIORITY_WORDS) | {"line", "site", "prio", "priority"}
+    said_of_entities = set(registry.type_nouns) | set(PRIORITY_WORDS) | set(_ENTITY_WORDS["entity_words"])
     words = [w for w in content_words(text, ents, registry) if w not in tool_words
              and w.rstrip("s") not in said_of_entities and w not in said_of_entities
-             and w not in ("raise", "ticket", "wo", "job", "create", "open", "log", "make", "new", "put")]
+             and w not in _ACTION_WORDS]
     evidence = [o.result.get("summary") for o in ctx.last_outcomes
                 if o.result and o.result.get("summary") and "error" not in o.result]
     sensor = (ents.sensors[0] if ents.sensors else ctx.sensor or "").replace("_", " ")

@@ -8,7 +8,8 @@ a tool of its own (a bare noun phrase: 'open work orders and MTTR for P-201'). P
 requests ('P-102' in 'compare P-101 and P-102', 'fans' in 'pumps and fans') stay with the piece before them, so
 fan-out over several assets is untouched. Entities are shared: a clause that names no asset, line, site or kind of
 equipment takes the whole message's ('list its work orders'); a clause with nothing to search for ('what does the
-manual say') borrows the topic words of the others ('cavitation').
+manual say') borrows the topic words of the others ('cavitation'). The words (request openers, frame words) are in
+lexicon/requests.yaml and frames.yaml; the conjunctions that cut a message are the structure below.
 """
 
 from __future__ import annotations
@@ -19,21 +20,16 @@ from typing import Any
 
 from industrialmind.agent._planner.entities import Entities, Registry, norm
 from industrialmind.agent._planner.framing import frames_of
+from industrialmind.agent._planner.lexicon import table
 
 # where one request may end and the next begin; 'or' is left out (it lists alternatives: 'P-101, P-102 or P-103')
 _SPLIT_RE = re.compile(r"\s*(?:;|,?\s+and\s+(?:then\s+|also\s+)?|,?\s+plus\s+|,?\s+as well as\s+|,?\s+then\s+"
                        r"|,\s+also\s+|\s+&\s+)\s*")
-_LEADING_RE = re.compile(r"^(?:also|then|and|plus|too)\s+")
-_STARTER_RE = re.compile(
-    r"^(?:what|whats|what's|why|how|which|when|where|who|is|are|was|were|did|does|do|can|could|would|should|will"
-    r"|any|anything|show|list|plot|chart|graph|trend|check|give|get|find|pull|describe|open|create|raise|tell"
-    r"|search|look|compare|run|scan|detect|retrain|train|its|their|also)\b")
+_REQUESTS = table("requests")
+_LEADING_RE = re.compile(r"^(?:" + "|".join(_REQUESTS["clause_leaders"]) + r")\s+")
+_STARTER_RE = re.compile(r"^(?:" + "|".join(_REQUESTS["starters"]) + r")\b")
 # words that frame a request without saying what it is about: never the topic of a borrowed search
-FRAME_WORDS = set("""manual manuals sop sops procedure procedures handbook handbooks guide guides guidance documentation
-docs doc document documents datasheet datasheets checklist checklists instruction instructions literature say says
-recommend recommends according cause causes caused causing reason reasons root explain explains why typically
-common problem problems issue issues happen happens lead leads make makes go goes going wrong blame responsible
-culprit likely possible might fix fixes repair usually often""".split())
+FRAME_WORDS = frozenset(table("frames")["frame_words"])
 
 
 def split_clauses(text: str) -> list[str]:

@@ -2,7 +2,8 @@
 equipment types, sensor words with synonyms, priorities and time expressions.
 
 The registry is whatever plant the records store holds (the demo plant, an imported one such as AssetOpsBench's
-chillers, or both); nothing here knows a particular plant.
+chillers, or both); nothing here knows a particular plant. The words around entities (determiners, superlatives,
+words that are no id) are in lexicon/entities.yaml.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Iterable
 
+from industrialmind.agent._planner.lexicon import stopwords, table
 from industrialmind.agent._planner.sensors import quantities_asked, resolve_sensor, sensor_word_index
 from industrialmind.agent._planner.text import (  # noqa: F401 - norm, id_key, PRIORITY_WORDS re-exported
     PRIORITY_WORDS,
@@ -31,14 +33,26 @@ TIME_SLOT = "over a period"
 if TYPE_CHECKING:
     from industrialmind.domain.model import Asset, Line
 
-_FILLER = {"the", "a", "an", "of", "on", "in", "at", "for", "to", "my", "our", "that", "this", "its", "is", "and"}
+_FILLER = stopwords("names")  # the few function words that may stand around a name
+_WORDS = table("entities")  # lexicon/entities.yaml
+_SUPERLATIVES = frozenset(_WORDS["superlatives"])
+_NOT_ID_PREFIXES = frozenset(_WORDS["not_id_prefixes"])
+# a kind of equipment after a determiner is equipment ('the pump', 'all pumps'), else a modifier ('pump seal')
+_DETERMINED_RE = re.compile(r"\b(" + "|".join(_WORDS["determiners"])
+                            + r")\s+(?:(?:most|least)\s+)?(?:[\w-]+\s+)?$")
+_DEFINITE_RE = re.compile(r"\b(" + "|".join(_WORDS["definite"]) + r")\s+((?:[\w-]+\s+){0,2})$")
+_BEFORE_ALIAS_RE = re.compile(r"\b(" + "|".join(w for w in _WORDS["determiners"]
+                                                if w not in _WORDS["not_before_aliases"]) + r")\s+$")
+_QUANTIFIED_RE = re.compile(r"\b(" + "|".join(_WORDS["quantifying"]) + r")\s+$")
+_GENERIC_EQUIPMENT_RE = re.compile(r"(?<!the )\b(?:" + "|".join(_WORDS["generic_equipment"]) + r")\b")
+_SLOT_DETERMINER_RE = re.compile(r"\b(?:" + "|".join(_WORDS["slot_determiners"])
+                                 + r")\s+(" + "|".join((ASSET_SLOT, LINE_SLOT, "the site", TYPE_SLOT)) + r")\b")
 
 
 def _ranks(words: str) -> bool:
     """Whether the words before a type noun rank the kind ('the sickest', 'the most worn') rather than name one."""
     said = [w for w in words.split() if w not in _FILLER]
-    return bool(said) and all(w in ("worst", "best", "most", "least", "top") or (w.endswith("est") and len(w) >= 6)
-                              for w in said[:1])
+    return bool(said) and all(w in _SUPERLATIVES or (w.endswith("est") and len(w) >= 6) for w in said[:1])
 
 
 def _type_noun(asset_type: str) -> str:
@@ -169,7 +183,7 @@ class Registry:
             if key in self.id_keys:
                 taken.append((m.start(), m.end()))
                 mentions.append(AssetMention(m.group(0), m.start(), [self.id_keys[key]], "id"))
-            elif prefix in self.id_prefixes and prefix not in ("line", "last", "past", "at", "on", "in") \
+            elif prefix in self.id_prefixes and prefix not in _NOT_ID_PREFIXES \
                     and not re.search(r"\d[a-z]", digits):
                 near = self._near_ids(key)
                 taken.append((m.start(), m.end()))
@@ -227,8 +241,7 @@ class Registry:
             for m in re.finditer(r"\b" + re.escape(noun) + r"(?:e?s)?\b", t):
                 if free(m.start(), m.end()):
                     plural = t[m.end() - 1: m.end()] == "s" and not noun.endswith("s")
-                    determined = re.search(r"\b(the|that|this|our|a|an|all|any|every|each|which|what)\s+"
-                                           r"(?:(?:most|least)\s+)?(?:[\w-]+\s+)?$", t[: m.start()])
+                    determined = _DETERMINED_RE.search(t[: m.start()])
                     if not plural and not determined:
                         if noun not in ents.modifiers:
                             ents.modifiers.append(noun)
@@ -239,7 +252,7 @@ class Registry:
                     ids = sorted(self.type_nouns[noun])
                     if ents.lines:
                         ids = [i for i in ids if self.assets[i].line_id in ents.lines]
-                    before = re.search(r"\b(the|that|this|our)\s+((?:[\w-]+\s+){0,2})$", t[: m.start()])
+                    before = _DEFINITE_RE.search(t[: m.start()])
                     if before and _ranks(before.group(2)):
                         before = None  # 'the sickest pump', 'the worst motor': a ranking over the kind, not one
                     if not (ids and not plural and before):
@@ -262,7 +275,7 @@ class Registry:
             # a one-word alias that is also the type noun of several assets is ambiguous ('the chiller')
             if mention.how == "alias" and len(mention.candidates) == 1 and mention.text in self.type_nouns:
                 same = sorted(self.type_nouns[mention.text])
-                bare = not re.search(r"\b(the|that|this|our|a|an|any|every|each|all|which)\s+$", t[: mention.start])
+                bare = not _BEFORE_ALIAS_RE.search(t[: mention.start])
                 if len(same) > 1 and not ents.lines and bare:
                     mention.how = "modifier"  # 'chiller condenser cleaning': a word about kind, not one asset
                     if mention.text not in ents.asset_types:
@@ -271,7 +284,7 @@ class Registry:
                     mention.candidates = same
                     mention.how = "type"
                     # 'a chiller', 'any chiller': the kind of equipment, not one of them
-                    if re.search(r"\b(a|an|any|every|each|all)\s+$", t[: mention.start]):
+                    if _QUANTIFIED_RE.search(t[: mention.start]):
                         mention.how = "kind"
                         masks.append((mention.start, mention.start + len(mention.text), TYPE_SLOT))
                         if mention.text not in ents.asset_types:
@@ -341,8 +354,8 @@ class Registry:
         for a, b, word in sorted(spans, key=lambda s: -s[0]):
             out = out[:a] + word + out[b:]
         # generic words for equipment in the plural are a kind, as in the training examples
-        out = re.sub(r"(?<!the )\b(?:assets|equipment|machines|machinery|units)\b", TYPE_SLOT, out)
-        out = re.sub(r"\b(?:the|a|an|all|all the|any|our|that|this)\s+(X|the line|the site|machines)\b", r"\1", out)
+        out = _GENERIC_EQUIPMENT_RE.sub(TYPE_SLOT, out)
+        out = _SLOT_DETERMINER_RE.sub(r"\1", out)
         return re.sub(r"\s+", " ", out).strip()
 
     # ------------------------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Training sentences generated from a tool's own schema: its name, docstring sentences, quoted examples and
 parameters, put in generic request frames with slots for assets, lines, kinds of equipment, sensors and times.
-Also the negative pools (out of scope, small talk) and the cues a generated sentence carries."""
+Also the negative pools (out of scope, small talk) and the cues a generated sentence carries. The frames, verbs,
+nouns and pools are in lexicon/examples.yaml and pools.yaml."""
 
 from __future__ import annotations
 
@@ -15,57 +16,23 @@ from industrialmind.agent._planner.framing import (
     paraphrase,
     themes_of,
 )
+from industrialmind.agent._planner.lexicon import stopwords, table
 from industrialmind.agent._planner.specs import ToolSpec, param_kind
 
+_EXAMPLES = table("examples")  # lexicon/examples.yaml
 # Generic request frames: how people wrap any request. {np} is a noun phrase, {vp} a verb phrase.
-_NP_FRAMES = ["{np}", "show me {np}", "what are {np}", "what is {np}", "give me {np}", "i need {np}",
-              "can i see {np}", "pull up {np}", "{np} please", "check {np}", "get {np}", "{np}?", "tell me {np}",
-              "any {np}", "list {np}", "quick look at {np}", "i'd like {np}", "need {np} asap"]
-_VP_FRAMES = ["{vp}", "please {vp}", "can you {vp}", "could you {vp}", "i want to {vp}", "help me {vp}",
-              "go ahead and {vp}", "i need you to {vp}", "{vp} for me", "let's {vp}"]
-# ('how do i {vp}' is not a frame here: 'how do I ...' asks for written guidance, see framing.py)
-_LEADING_VERBS = ("return", "returns", "list", "lists", "find", "finds", "describe", "describes", "show", "shows",
-                  "get", "gets", "give", "fetch", "read", "reads", "search", "searches", "detect", "detects",
-                  "summarise", "summarize", "compute", "computes", "create", "creates", "open", "opens", "train",
-                  "trains", "retrain", "tail", "check", "checks", "report", "reports", "look up", "plot", "chart")
-# Requests outside the plant: the negative class. Generic on purpose (no tool is described here).
-_OUT_OF_SCOPE = [
-    "what's the weather tomorrow", "tell me a joke", "write a poem about the sea", "who won the football game",
-    "book me a flight to paris", "what is the capital of france", "translate this into spanish",
-    "recommend a good restaurant nearby", "what's the stock price of apple", "help me write a cover letter",
-    "play some music", "order a pizza", "what movies are showing tonight", "how do i bake bread",
-    "solve this equation x squared plus 2", "write python code to sort a list", "who is the president",
-    "what's your favourite colour", "set an alarm for 7am tomorrow", "send an email to my boss",
-    "what's the meaning of life", "how tall is mount everest", "give me a recipe for lasagna",
-    "summarise the news today", "what time is it in tokyo", "how do i fix my car's brakes at home",
-    "can you do my tax return", "what's a good name for a cat", "write an essay about history",
-    "recommend a book to read", "how many calories in a banana", "plan my holiday to italy",
-    "tell me about dinosaurs", "who painted the mona lisa", "buy me new shoes", "what's bitcoin worth",
-    "draw me a picture of a dog", "how do i lose weight", "sing me a song", "what's the best phone to buy",
-    "explain quantum physics to me", "give me dating advice", "what's the score of the cricket",
-    "convert 100 dollars to euros", "write a limerick", "call my mom", "who are you dating",
-    "how do i change a flat tyre", "how to cook rice", "how do i tie a tie", "how can i learn guitar",
-    "steps to renew my passport", "is there a guide to knitting a scarf", "instructions for assembling ikea furniture",
-    # everyday how-to: kitchen, home, garden, pets, hobbies (a 'how do I' alone does not make a plant question)
-    "how do i make pancakes", "how do i knead pizza dough", "how long do i boil an egg", "how to make a cup of tea",
-    "steps to bake a chocolate cake", "recipe for banana bread", "how do i ferment kimchi at home",
-    "how do i make a smoothie", "how do i grow tomatoes in my garden", "how do i repot a houseplant",
-    "how do i get my cat to stop scratching", "how do i clean my oven", "how do i remove a wine stain",
-    "how do i paint my bedroom", "how do i wrap a present", "how do i get better at chess",
-    "how do i write a wedding speech", "how do i meditate", "how can i sleep better", "how to fold a paper plane",
-    "how do i iron a shirt", "how do i plan a birthday party", "how do i make scented candles",
-    "tips for learning french", "how do i get rid of ants in the kitchen",
-]
-_HELP = [
-    "what can you do", "help", "what are you able to help with", "how do i use you", "what questions can i ask",
-    "hi", "hello", "hey there", "good morning", "thanks", "thank you", "who are you", "what do you know about",
-    "what kind of things can you answer", "show me your capabilities", "are you there", "ok thanks", "cheers",
-]
+_NP_FRAMES: list[str] = list(_EXAMPLES["noun_frames"])
+_VP_FRAMES: list[str] = list(_EXAMPLES["verb_frames"])
+_LEADING_VERBS = frozenset(_EXAMPLES["leading_verbs"])
+_VERB_BASES: dict[str, str] = dict(_EXAMPLES["verb_bases"])  # 'returns' -> 'return'
+# Requests outside the plant (the negative class) and questions about the assistant (lexicon/pools.yaml).
+_OUT_OF_SCOPE: list[str] = list(table("pools")["out_of_scope"])
+_HELP: list[str] = list(table("pools")["help"])
 # Generic nouns for equipment, so a docstring's example 'what was done on the compressor' becomes a slot.
-_EQUIPMENT_NOUNS = ("pump", "motor", "compressor", "fan", "valve", "tank", "chiller", "conveyor", "boiler", "blower",
-                    "turbine", "heat exchanger", "exchanger", "agitator", "mixer", "dryer", "reactor", "machine")
-_SENSOR_WORDS = ["vibration", "temperature", "pressure", "flow", "current", "temp", "vib", "amps", "speed",
-                 "bearing temp", "discharge pressure", "level", "power", "readings"]
+_EQUIPMENT_NOUNS: list[str] = list(_EXAMPLES["equipment_nouns"])
+_SENSOR_WORDS: list[str] = list(_EXAMPLES["sensor_words"])
+_TIME_WORDS_RE = re.compile(r"\b(?:" + "|".join(_EXAMPLES["time_words"]) + r")\b")
+_PHRASE_FILLER = stopwords("phrases")
 
 
 def quoted_examples(description: str) -> list[str]:
@@ -99,7 +66,7 @@ def _delexicalise(text: str) -> str:
     text = re.sub(r"\bx\b", ASSET_SLOT, text)
     text = re.sub(r"\b(?:the|this|that|a|an)\s+(?:" + "|".join(_EQUIPMENT_NOUNS) + r")\b", ASSET_SLOT, text)
     text = re.sub(r"\b(?:" + "|".join(_EQUIPMENT_NOUNS) + r")s\b", TYPE_SLOT, text)
-    return re.sub(r"\b(?:last month|yesterday|overnight|today|last week)\b", TIME_SLOT, text)
+    return _TIME_WORDS_RE.sub(TIME_SLOT, text)
 
 
 def _phrases(spec: ToolSpec) -> tuple[list[str], list[str]]:
@@ -109,7 +76,7 @@ def _phrases(spec: ToolSpec) -> tuple[list[str], list[str]]:
     objects: list[str] = []  # what an action acts on, read from 'a job that retrains <object>'
     name_words = spec.name.replace("_", " ").lower()
     first = name_words.split()[0]
-    if first in _LEADING_VERBS or first in ("detect", "create", "train", "search", "tail", "find", "list"):
+    if first in _LEADING_VERBS:
         vps.append(name_words)
         nps.append(" ".join(name_words.split()[1:]))
     else:
@@ -122,11 +89,8 @@ def _phrases(spec: ToolSpec) -> tuple[list[str], list[str]]:
         words = s.split()
         if not words:
             continue
-        if words[0] in _LEADING_VERBS or words[0].endswith("e") and words[0] in ("describe", "compute", "create"):
-            verb = {"returns": "return", "lists": "list", "finds": "find", "describes": "describe",
-                    "shows": "show", "gets": "get", "reads": "read", "searches": "search", "detects": "detect",
-                    "computes": "compute", "creates": "create", "opens": "open", "trains": "train",
-                    "checks": "check", "reports": "report"}.get(words[0], words[0])
+        if words[0] in _LEADING_VERBS:
+            verb = _VERB_BASES.get(words[0], words[0])
             rest = " ".join(words[1:])
             vps.append(f"{verb} {rest}")
             if rest:
@@ -164,7 +128,7 @@ def _informative(phrase: str) -> bool:
     rest = phrase
     for slot in (ASSET_SLOT, LINE_SLOT, TYPE_SLOT, TIME_SLOT):
         rest = rest.replace(slot, " ")
-    words = [w for w in re.findall(r"[a-z]+", rest) if w not in ("the", "a", "an", "one", "of", "for", "on", "its")]
+    words = [w for w in re.findall(r"[a-z]+", rest) if w not in _PHRASE_FILLER]
     return bool(words)
 
 

@@ -1,6 +1,7 @@
 """Turns that lean on the conversation: follow-ups ('and its temperature?', 'what about P-102?') that repeat the
 previous tool with new slots, and replies to a question the planner asked ('B', 'P-103', 'the second one') that
-resume the original question with the user's choice."""
+resume the original question with the user's choice. The words (anaphora, openers, ordinals) are in
+lexicon/requests.yaml."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ from typing import Any
 from industrialmind.agent._planner.arguments import _enum_choice, content_words
 from industrialmind.agent._planner.context import Context
 from industrialmind.agent._planner.entities import Entities, Registry, norm
+from industrialmind.agent._planner.lexicon import table
 from industrialmind.agent._planner.specs import ToolSpec
 
-ANAPHORA = re.compile(r"\b(it|its|it's|that|this|them|they|those|these|there|same|one|him|her)\b")
-FOLLOW_START = re.compile(r"^\s*(and|what about|how about|also|now|same for|ok|okay|then|plus|but)\b")
-_ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "last": -1}
+_REQUESTS = table("requests")  # lexicon/requests.yaml
+ANAPHORA = re.compile(r"\b(" + "|".join(_REQUESTS["anaphora"]) + r")\b")
+FOLLOW_START = re.compile(r"^\s*(" + "|".join(_REQUESTS["follow_up_openers"]) + r")\b")
+_ORDINALS: dict[str, int] = dict(_REQUESTS["ordinals"])
 
 
 def is_follow_up(text: str, ents: Entities, ctx: Context) -> bool:

@@ -5,8 +5,8 @@ No tool is named here: bind a different set of tools and the router learns them.
 classes of our own: `out_of_scope` (trained on generic requests a plant assistant does not serve) and `help`
 (questions about what the assistant can do). Entity-type cues (an asset, a sensor, a time, several assets...) are
 appended to the embedding as features, and a trained router is cached under IM_HOME keyed by a hash of what it is
-trained on (the examples generated from the tools' schemas, the pools, the thesaurus), so only the first bind pays
-for embedding the examples and any change to them retrains it.
+trained on (the examples generated from the tools' schemas, the pools, the thesaurus) and of the lexicon files
+(lexicon/*.yaml), so only the first bind pays for embedding the examples and any change to them retrains it.
 """
 
 from __future__ import annotations
@@ -33,12 +33,15 @@ from industrialmind.agent._planner.framing import (
     themes_of,
     with_synonyms,
 )
+from industrialmind.agent._planner.lexicon import digest as lexicon_digest
+from industrialmind.agent._planner.lexicon import stopwords, table
 from industrialmind.agent._planner.specs import ToolSpec, param_kind  # noqa: F401 - re-exported
+from industrialmind.agent._planner.text import stem
 
 if TYPE_CHECKING:
     import numpy as np
 
-# bump when the training code changes; the training material itself is hashed into the cache key
+# bump when the training code changes; the training material and the lexicon files are hashed into the cache key
 GENERATOR_VERSION = "24"
 OUT_OF_SCOPE = "out_of_scope"
 HELP = "help"
@@ -189,10 +192,10 @@ class IntentRouter:
         proto /= proto.sum()
         # lexical part: words of the question that a tool's own docstring uses, weighted by their rarity
         lex = np.zeros(len(self.classes))
-        for stem in {_stem5(w) for w in re.findall(r"[a-z]+", text)
-                     if w not in _STOPWORDS and len(w) > 2 and w not in entity_words}:
-            if stem in self._lex_index:
-                lex += self._lex_index[stem]
+        for key in {_lex_key(w) for w in re.findall(r"[a-z]+", text)
+                    if w not in _STOPWORDS and len(w) > 2 and w not in entity_words}:
+            if key in self._lex_index:
+                lex += self._lex_index[key]
         lexp = np.exp(LEX_SHARPNESS * (lex - lex.max()))
         lexp /= lexp.sum()
         p = ((1 - KNN_WEIGHT - PROTO_WEIGHT - LEX_WEIGHT) * p + KNN_WEIGHT * votes + PROTO_WEIGHT * proto
@@ -235,12 +238,14 @@ def training_prototypes(specs: Sequence[ToolSpec], classes: list[str]) -> tuple[
 
 def cache_key(material: list[Any], embedder: Any) -> str:
     """The router cache's key: a hash of everything it is trained on (examples, labels, cues, the lexical
-    channel's texts, classes: so a change to the generated examples, the thesaurus or the pools retrains it), the
-    training code's version and the embedder."""
+    channel's texts, classes: so a change to the generated examples, the thesaurus or the pools retrains it), of
+    the lexicon files (lexicon/*.yaml: a word list edited retrains it, whether or not it changes the examples),
+    the training code's version and the embedder."""
     digest = hashlib.sha256()
     for part in material:
         digest.update(repr(part).encode())
         digest.update(b"\0")
+    digest.update(lexicon_digest().encode() + b"\0")
     digest.update((GENERATOR_VERSION + getattr(embedder, "name", type(embedder).__name__)).encode())
     return digest.hexdigest()[:16]
 
@@ -306,19 +311,18 @@ def fit_to_entities(ranked: list[tuple[str, float]], specs: list[ToolSpec], ents
     return sorted(out, key=lambda x: -x[1])
 
 
-_FAILURE_WORDS = re.compile(r"\b(fail\w*|problems?|issues?|faults?|wrong|break\w*|broke\w*|wear\w*|damage\w*)\b")
+# a tool for explanations is asked with 'why', 'cause' or one of these (lexicon/frames.yaml)
+_FAILURE_WORDS = re.compile(r"\b(" + "|".join(table("frames")["failure_words"]) + r")\b")
+# the function words the lexical channel skips (the one stop-word set, less the words it reads: lexicon/stopwords.yaml)
+_STOPWORDS = stopwords("routing")
+# the lexical channel keys a word by the first letters of its stem ('causes'/'cause' alike, 'procedure' and 'process'
+# apart)
+LEX_KEY_LETTERS = 6
 
-_STOPWORDS = set("""a an the of on in at for to by with from about and or is are was were be been do does did can
-could would should will what whats which who how when where any some me my our i we you your please show tell give
-get list find check see it its this that these those there here now right x machines line over period use each
-one not no if than then them they their has have had as into out up""".split())
 
-
-def _stem5(word: str) -> str:
-    """A crude stem: common suffixes off, six letters kept ('causes'/'cause', 'procedure' vs 'process')."""
-    if len(word) > 4:
-        word = re.sub(r"(ing|ed|es|e|s)$", "", word)
-    return word[:6]
+def _lex_key(word: str) -> str:
+    """The lexical channel's key of a word: the first letters of its stem."""
+    return stem(word)[:LEX_KEY_LETTERS]
 
 
 def _lexicon(texts: list[str], labels: list[int], n_classes: int) -> "np.ndarray":
@@ -331,8 +335,8 @@ def _lexicon(texts: list[str], labels: list[int], n_classes: int) -> "np.ndarray
     for text, label in zip(texts, labels):
         for w in re.findall(r"[a-z]+", text.lower()):
             if w not in _STOPWORDS and len(w) > 2:
-                owners.setdefault(_stem5(w), set()).add(label)
-    rows = [(stem, c, math.log(n_classes / len(cs))) for stem, cs in owners.items() for c in cs]
+                owners.setdefault(_lex_key(w), set()).add(label)
+    rows = [(key, c, math.log(n_classes / len(cs))) for key, cs in owners.items() for c in cs]
     return np.asarray(rows, dtype=object).astype(str) if rows else np.zeros((0, 3), dtype=str)
 
 

@@ -1,26 +1,23 @@
 """Sensor words: the words that name a quantity or a sensor (the plant vocabulary's synonyms, every sensor id, name
-and alias of the registry), and which sensor of one asset a word means."""
+and alias of the registry), and which sensor of one asset a word means. Words: lexicon/sensors.yaml."""
 
 from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING, Iterable
 
+from industrialmind.agent._planner.lexicon import table
 from industrialmind.agent._planner.text import norm
 
 if TYPE_CHECKING:
     from industrialmind.domain.model import Asset, Sensor
 
+_SENSORS = table("sensors")
 # Synonyms too short or too common to mean a sensor on their own ("a", "rate of failure", "load the data").
-WEAK_SENSOR_WORDS = {"a", "rate", "output", "fill", "demand", "inventory", "deg", "head", "load", "loading",
-                      "consumption", "travel", "command", "position", "pos", "power"}
+WEAK_SENSOR_WORDS = frozenset(_SENSORS["weak"])
 
 # Questions that ask for a quantity without naming it: 'how fast is the agitator turning' asks for its speed.
-QUANTITY_QUESTIONS = [
-    (re.compile(r"\bhow (?:fast|quick(?:ly)?) (?:is|are|does|do)\b.{0,40}\b(?:turn|spin|rotat|revolv)\w*"), "speed"),
-    (re.compile(r"\b(?:turning|spinning|rotating) (?:at )?(?:what|how fast)\b|\bhow many revs\b"), "speed"),
-    (re.compile(r"\bhow (?:full|empty) (?:is|are)\b"), "level"),
-]
+QUANTITY_QUESTIONS = [(re.compile(q["pattern"]), q["quantity"]) for q in _SENSORS["asked"]]
 
 
 def quantities_asked(text: str, known: dict[str, str]) -> list[str]:

@@ -8,6 +8,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from industrialmind.agent._planner.lexicon import stopwords
+
+_LIST_JOINERS = stopwords("verb_lists")  # 'asks to open, raise or create'
+
 
 @dataclass
 class ToolSpec:
@@ -29,7 +33,7 @@ class ToolSpec:
         verbs = {self.name.split("_")[0]}
         desc = re.sub(r"\((re|un|pre)\)", r"\1", self.description.lower())
         for m in re.finditer(r"\b(?:asks? to|wants? to)\s+((?:[a-z]+,?\s+(?:or\s+)?){1,4})", desc):
-            verbs |= {w for w in re.findall(r"[a-z]+", m.group(1)) if w not in ("or", "and", "a", "the", "an")}
+            verbs |= {w for w in re.findall(r"[a-z]+", m.group(1)) if w not in _LIST_JOINERS}
         for m in re.finditer(r"\b(?:that|which)\s+([a-z]+?)s\b", desc):
             verbs.add(m.group(1))
         first = re.sub(r"^action \([^)]*\):\s*", "", desc).split()

@@ -1,33 +1,27 @@
 """Text normalisation before linking: case, dashes and quotes, chat shorthand engineers type ('rn', 'wo', 'gimme'),
-spelling-insensitive id keys, and the priority words of a work order."""
+spelling-insensitive id keys, the priority words of a work order, and the planner's one stemmer. The words are in
+lexicon/shorthand.yaml, priorities.yaml and stemming.yaml."""
 
 from __future__ import annotations
 
 import re
 
-# Priority words people use -> the canonical priority of a work order.
-PRIORITY_WORDS = {
-    "low": "low", "minor": "low", "whenever": "low", "p4": "low", "p3": "low",
-    "medium": "medium", "normal": "medium", "routine": "medium", "med": "medium",
-    "high": "high", "important": "high", "p2": "high", "soon": "high",
-    "urgent": "urgent", "asap": "urgent", "critical": "urgent", "emergency": "urgent", "p1": "urgent",
-    "immediately": "urgent",
-}
-# Chat shorthand engineers type, expanded before anything else reads the text.
-_SHORTHAND = {"rn": "right now", "atm": "at the moment", "rite now": "right now", "pls": "please", "plz": "please",
-              "u": "you", "ur": "your", "r": "are", "w/": "with", "w/o": "without", "b4": "before", "yday": "yesterday",
-              "ystdy": "yesterday", "tmrw": "tomorrow", "wo": "work order", "wos": "work orders", "wo's": "work orders",
-              "hrs": "hours", "mins": "minutes", "pmp": "pump", "thx": "thanks", "info": "information", "nvm": "never mind",
-              "whats": "what is", "what's": "what is", "hows": "how is", "how's": "how is", "wheres": "where is",
-              "isnt": "is not", "doesnt": "does not", "cant": "cannot", "pm'd": "maintained",
-              "sup": "what is up", "wassup": "what is up", "whassup": "what is up", "wsup": "what is up",
-              "gimme": "give me", "lemme": "let me", "lookin": "looking", "doin": "doing", "goin": "going",
-              "runnin": "running", "wanna": "want to", "gotta": "have to", "gonna": "going to", "ya": "you",
-              "yo": "", "dunno": "do not know", "ppl": "people",
-              "tho": "though", "cuz": "because", "coz": "because", "bc": "because", "abt": "about",
-              "w/e": "whatever", "smth": "something", "sth": "something", "approx": "approximately"}
+from industrialmind.agent._planner.lexicon import table
+
+_PRIORITIES = table("priorities")
+# Priority words people use -> the canonical priority of a work order (lexicon/priorities.yaml).
+PRIORITY_WORDS: dict[str, str] = dict(_PRIORITIES["words"])
+_PRIORITY_RE = re.compile(r"\b(" + "|".join(PRIORITY_WORDS) + r")\b(?:\s*-?\s*(?:prio(?:rity)?|pri))?")
+_NEEDS_CONTEXT = frozenset(_PRIORITIES["needs_context"])
+_CONTEXT_RE = re.compile("|".join(_PRIORITIES["context"]))
+_READING_RE = re.compile(r"\b(" + "|".join(_PRIORITIES["reading_levels"]) + r")\s+("
+                         + "|".join(_PRIORITIES["readings"]) + ")")
+# Chat shorthand engineers type, expanded before anything else reads the text (lexicon/shorthand.yaml).
+_SHORTHAND: dict[str, str] = dict(table("shorthand")["shorthand"])
 _SHORTHAND_RE = re.compile(r"(?<![\w/'-])(" + "|".join(re.escape(k) for k in sorted(_SHORTHAND, key=len, reverse=True))
                            + r")(?![\w/'-])")
+_STEMMING = table("stemming")
+_SUFFIX_RE = re.compile("(" + "|".join(_STEMMING["suffixes"]) + ")$")
 
 
 def norm(text: str) -> str:
@@ -48,15 +42,21 @@ def id_key(text: str) -> str:
 
 def priority_of(t: str) -> str | None:
     """The work-order priority a (normalised) message asks for, or None ('high vibration' is no priority)."""
-    m = re.search(r"\b(" + "|".join(PRIORITY_WORDS) + r")\b(?:\s*-?\s*(?:prio(?:rity)?|pri))?", t)
+    m = _PRIORITY_RE.search(t)
     if not m:
         return None
     word = m.group(1)
     # 'high' or 'low' alone often describes a reading ('high vibration'): require a priority context
-    if word in ("high", "low", "medium", "normal", "critical", "soon", "important", "minor"):
+    if word in _NEEDS_CONTEXT:
         around = t[max(0, m.start() - 25): m.end() + 25]
-        if not re.search(r"prio|priority|\bpri\b|work order|\bwo\b|ticket|job|as\s+(high|low|urgent)", around):
+        if not _CONTEXT_RE.search(around):
             return None
-        if re.search(r"\b(high|low)\s+(vib|temp|press|flow|current|amps|level|speed|reading)", t[m.start():]):
+        if _READING_RE.search(t[m.start():]):
             return None
     return PRIORITY_WORDS[word]
+
+
+def stem(word: str) -> str:
+    """The planner's one stemmer: a word of five letters or more loses one common ending ('causes' -> 'caus',
+    'feeds' -> 'feed', 'retraining' -> 'retrain'; lexicon/stemming.yaml)."""
+    return _SUFFIX_RE.sub("", word) if len(word) >= _STEMMING["min_length"] else word

@@ -2,7 +2,7 @@
 
 Our own rules cover ranges, which dateparser does not; dateparser (with a fixed RELATIVE_BASE, so tests and evals
 are reproducible) parses the single points inside them ("Nov 20", "2026-11-20 14:00", "last monday").
-Every datetime returned is timezone-aware UTC.
+Every datetime returned is timezone-aware UTC. The words (counts, weekdays, months) are in lexicon/time.yaml.
 """
 
 from __future__ import annotations
@@ -11,20 +11,22 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 
+from industrialmind.agent._planner.lexicon import table
 from industrialmind.timeutil import UNIT_SECONDS
 
 # the units of timeutil (the one table of spellings) plus the month, 30 days, which an engineer may say
 # ("the last 2 months") but a CLI duration never means ('m' there is minutes)
 _MONTH_S = 30 * UNIT_SECONDS["day"]
 _UNITS = {**UNIT_SECONDS, "month": _MONTH_S, "months": _MONTH_S}
-_NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-                 "eight": 8, "nine": 9, "ten": 10, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30,
-                 "couple": 2, "couple of": 2, "few": 3}
-_NUM = r"(\d+(?:\.\d+)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty|couple(?: of)?|few)"
+_WORDS = table("time")  # lexicon/time.yaml
+_NUMBER_WORDS: dict[str, int] = dict(_WORDS["numbers"])
+_NUM = r"(\d+(?:\.\d+)?|" + "|".join(re.escape(w) for w in _NUMBER_WORDS) + ")"
 _UNIT = "(" + "|".join(sorted(_UNITS, key=len, reverse=True)) + ")"  # longest first: 'mins' before 'm'
 _CLOCK = r"(\d{1,2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?"
 _DAY = r"(today|yesterday|tonight|this morning|this afternoon|last night|on \w+day|\w+day)"
-_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_WEEKDAYS: list[str] = list(_WORDS["weekdays"])
+_MONTHS = r"(?:" + "|".join(_WORDS["months"]) + r")[a-z]*"
+_BARE_UNITS = "|".join(_WORDS["bare_units"])  # '2h', '3 days': a time only after 'last', 'over', 'for'...
 
 
 @dataclass
@@ -148,7 +150,7 @@ def _last_n(t: str, now: datetime) -> TimeRange | None:
         m = re.search(rf"\b{_NUM}\s*{_UNIT}\s+(?:ago|back)\b", t)
         if m:
             return TimeRange(now - _delta(_count(m.group(1)), m.group(2)), None, m.group(0))
-        m = re.search(rf"\b(\d+)\s*({'|'.join(['h', 'hrs?', 'hours?', 'd', 'days?', 'w', 'weeks?', 'min', 'mins?', 'minutes?'])})\b", t)
+        m = re.search(rf"\b(\d+)\s*({_BARE_UNITS})\b", t)
         if not m or not re.search(r"\b(last|past|over|for|in)\b", t[: m.start()][-20:]):
             return None
     return TimeRange(now - _delta(_count(m.group(1)), m.group(2)), None, m.group(0))
@@ -252,7 +254,7 @@ def _named_period(t: str, now: datetime) -> TimeRange | None:
         if m:
             start, end = make()
             return TimeRange(start, end, m.group(0))
-    m = re.search(r"\b(?:on|for|last)\s+(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", t)
+    m = re.search(r"\b(?:on|for|last)\s+(" + "|".join(_WEEKDAYS) + r")\b", t)
     if m:
         start = _day_anchor(m.group(1), now)
         return TimeRange(start, start + timedelta(days=1), m.group(0))
@@ -261,9 +263,8 @@ def _named_period(t: str, now: datetime) -> TimeRange | None:
 
 def _date(t: str, now: datetime) -> TimeRange | None:
     # an absolute date: "on 2026-11-20", "on Nov 20", "20 november": that whole day
-    months = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*"
-    m = re.search(rf"\b(\d{{4}}-\d{{2}}-\d{{2}}|{months}\.? \d{{1,2}}(?:st|nd|rd|th)?(?:,? \d{{4}})?|"
-                  rf"\d{{1,2}}(?:st|nd|rd|th)? (?:of )?{months}(?: \d{{4}})?)\b", t)
+    m = re.search(rf"\b(\d{{4}}-\d{{2}}-\d{{2}}|{_MONTHS}\.? \d{{1,2}}(?:st|nd|rd|th)?(?:,? \d{{4}})?|"
+                  rf"\d{{1,2}}(?:st|nd|rd|th)? (?:of )?{_MONTHS}(?: \d{{4}})?)\b", t)
     if not m:
         return None
     day = _point(m.group(1), now)

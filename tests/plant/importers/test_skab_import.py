@@ -7,6 +7,8 @@ import pytest
 from industrialmind.config import get_settings
 from tests.conftest import SHARED_DATA
 
+pytestmark = pytest.mark.slow  # imports the real SKAB data into the stores
+
 records_module = pytest.importorskip("industrialmind.stores.records",
                                      reason="the records store (stores/records.py) is not built yet")
 SKAB = SHARED_DATA / "skab"
