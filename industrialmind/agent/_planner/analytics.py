@@ -72,6 +72,7 @@ class Linker:
     def __init__(self, text: str) -> None:
         self.t = text
         self.spans: list[Span] = []
+        self.sensor_re: Any = None
 
     def free(self, a: int, b: int) -> bool:
         return all(b <= s.start or a >= s.end for s in self.spans)
@@ -217,8 +218,10 @@ def parse(text: str, ents: Any, registry: Any, vocab: DataVocabulary, index: Ind
     index = index or Index(vocab)
     t = expand_shorthand(norm(text)).rstrip("?.! ")
     t = re.sub(r"[?!,;:()\"]", " ", t)
+    t = re.sub(r"(?<=[a-z])-(?=[a-z])", " ", t)  # 'highest-risk', 'sub-codes': two words
     t = re.sub(r"\s+", " ", t).strip()
     lk = Linker(t)
+    lk.sensor_re = getattr(registry, "_sensor_re", None)
     # 1. entities: their spans are taken, their ids become filters; a period or time range
     _block_entities(lk, ents, registry)
     window: dict[str, str] = {}
@@ -241,7 +244,7 @@ def parse(text: str, ents: Any, registry: Any, vocab: DataVocabulary, index: Ind
     #    value or phrase is part of it ('above upper bound')
     tokens = [(m.group(0), m.start(), m.end()) for m in re.finditer(r"[a-z0-9%][a-z0-9%'-]*", t)]
     linked: list[Span] = []
-    kinds = set(registry.type_nouns)
+    kinds = {" ".join(canon(k)) for k in registry.type_nouns}
 
     def open_span(a: int, b: int) -> bool:
         return all(b <= s.start or a >= s.end for s in blocked + linked)
@@ -251,11 +254,9 @@ def parse(text: str, ents: Any, registry: Any, vocab: DataVocabulary, index: Ind
             a, b = tokens[i][1], tokens[i + n - 1][2]
             if not open_span(a, b) or tokens[i][0] in _STOP or tokens[i + n - 1][0] in _STOP:
                 continue
-            if n == 1 and _singular(tokens[i][0]) in kinds:
-                continue  # a kind of equipment alone is the registry's word ('chillers'), not a dataset's value
             key = canon(t[a:b])
-            if not key:
-                continue
+            if not key or " ".join(key) in kinds:
+                continue  # a kind of equipment is the registry's word ('chillers'), not a dataset's value
             readings = index.keys.get(key)
             if not readings and n <= 4 and len(" ".join(key)) >= 6 and index.fuzzy_list:
                 from rapidfuzz import fuzz, process
@@ -264,9 +265,10 @@ def parse(text: str, ents: Any, registry: Any, vocab: DataVocabulary, index: Ind
                 readings = index.keys[index.fuzzy[hit[0]]] if hit else None
             if not readings:
                 continue
-            ops_inside = [s for s in lk.spans if s.what == "op" and a <= s.start and s.end <= b]
-            if ops_inside and not any(r[0] in ("value", "phrase") for r in readings):
-                continue  # an operator word is no field or noun ('count', 'total')
+            ops_inside = [s for s in lk.spans if s.what == "op" and s.start < b and a < s.end]
+            longer = n >= 2 and all(b - a > s.end - s.start for s in ops_inside)
+            if ops_inside and not (any(r[0] in ("value", "phrase") for r in readings) or longer):
+                continue  # an operator word is no field or noun ('count', 'total'); 'risk priority number' is
             for s in ops_inside:
                 lk.spans.remove(s)
             for what, kw in readings:
@@ -321,7 +323,8 @@ def _block_entities(lk: Linker, ents: Any, registry: Any) -> None:
             lk.block(m.start(), m.end())
 
 
-def _choose_dataset(lk: Linker, ents: Any, vocab: DataVocabulary, windowed: bool) -> tuple[str | None, float]:
+def _choose_dataset(lk: Linker, ents: Any, vocab: DataVocabulary, windowed: bool,
+                    named_sites: bool = False) -> tuple[str | None, float]:
     scores: dict[str, float] = {ds: 0.0 for ds in vocab.fields}
     weight = {"noun": 3.0, "value": 2.0, "phrase": 1.5, "field": 1.0}
     per_span: dict[tuple[int, int, str], float] = {}  # one span counts once per dataset, by its strongest reading
@@ -333,7 +336,7 @@ def _choose_dataset(lk: Linker, ents: Any, vocab: DataVocabulary, windowed: bool
         scores[ds] += w
     aggs = {s.name for s in lk.of("op")}
     reading_ops = {"agg:max", "agg:min", "agg:mean", "agg:first", "agg:last"}
-    sensor_said = bool(ents.sensors) or any(s.what == "value" and s.dataset == "sensors" and s.name == "quantity"
+    sensor_said = _sensor_words_free(lk, ents) or any(s.what == "value" and s.dataset == "sensors" and s.name == "quantity"
                                             for s in lk.spans)
     if sensor_said:
         # a sensor word with an extreme, a mean or a window asks for its readings
@@ -345,14 +348,36 @@ def _choose_dataset(lk: Linker, ents: Any, vocab: DataVocabulary, windowed: bool
             scores[ds] += 1.0  # a named asset: the datasets whose rows are about an asset
         if ents.asset_types and not ents.assets and "asset_type" in kinds and ds in ("assets", "failure_modes"):
             scores[ds] += 1.5 if ds == "assets" else 0.5
-        if (ents.lines or ents.sites) and not ents.assets and ds in ("assets", "lines"):
+        if (ents.lines or ents.sites or named_sites) and not ents.assets and ds in ("assets", "lines"):
             scores[ds] += 0.5
     best = max(scores.items(), key=lambda kv: (kv[1], -_PREFERENCE.index(kv[0]) if kv[0] in _PREFERENCE else -99))
     return (best[0], best[1]) if best[1] > 0 else (None, 0.0)
 
 
+def _sensor_words_free(lk: Linker, ents: Any) -> bool:
+    """Whether a sensor word of the question stands alone, not inside a value or phrase of a dataset ('filter' in
+    'filter replacement work', 'refrigerant' in 'refrigerant addition' are work done, not sensors)."""
+    if not ents.sensors:
+        return False
+    registry_re = getattr(lk, "sensor_re", None)
+    if registry_re is None:
+        return True
+    spans = [s for s in lk.spans if s.what in ("value", "phrase") and s.dataset != "sensors"]
+    for m in registry_re.finditer(lk.t):
+        if not any(s.start <= m.start() and m.end() <= s.end for s in spans):
+            return True
+    return False
+
+
 def _build(t: str, lk: Linker, ents: Any, registry: Any, vocab: DataVocabulary, window: dict[str, str]) -> Parsed:
-    ds, score = _choose_dataset(lk, ents, vocab, bool(window))
+    named_sites = _site_names(t, lk, vocab)
+    ds, score = _choose_dataset(lk, ents, vocab, bool(window), bool(named_sites))
+    if len(ents.assets) == 1 and "assets" in vocab.fields:
+        # 'which line is P-101 on': a registry noun asked of one asset is that asset's field
+        for s in lk.of("noun"):
+            before = t[: s.start].split()
+            if s.dataset in ("lines", "sites") and before and before[-1] in _OPS["which"]:
+                ds, score = "assets", score + 1
     if ds is None:
         return Parsed({}, False, 0.0, lk.spans)
     fields = vocab.fields[ds]
@@ -373,7 +398,7 @@ def _build(t: str, lk: Linker, ents: Any, registry: Any, vocab: DataVocabulary, 
 
     entity_filter("asset", list(ents.assets))
     entity_filter("line", list(ents.lines))
-    sites = list(ents.sites) + _site_names(t, lk, vocab)
+    sites = list(ents.sites) + named_sites
     entity_filter("site", list(dict.fromkeys(sites)))
     if ents.asset_types and not ents.assets:
         entity_filter("asset_type", [_registry_type(registry, n) for n in ents.asset_types[:1]])
@@ -430,13 +455,15 @@ def _build(t: str, lk: Linker, ents: Any, registry: Any, vocab: DataVocabulary, 
     superlative = next((a for a in aggs if a in ("max", "min")), None)
     measured = number_fields[0].name if number_fields else None
     time_field = vocab.time_fields.get(ds)
+    plural = any(s.dataset == ds and s.what == "noun" and t[s.start:s.end].endswith("s") for s in lk.spans)
     analytic = bool(aggs or grouping or any(f["op"] not in ("eq", "in") for f in filters))
     if ds == "readings":
-        fn = next((a for a in aggs if a in ("max", "min", "mean", "first", "last", "sum", "count")), None)
+        # an extreme, a mean, a total or a count of a sensor's readings; its latest value is another tool's
+        fn = next((a for a in aggs if a in ("max", "min", "mean", "sum", "count")), None)
         if fn:
             args["aggregate"] = fn
             args["field"] = "value"
-        analytic = analytic or bool(window)
+        analytic = bool(fn)
     elif "count" in aggs or (superlative and grouping and not measured):
         args["aggregate"] = "count"
         if superlative and grouping:
@@ -452,7 +479,12 @@ def _build(t: str, lk: Linker, ents: Any, registry: Any, vocab: DataVocabulary, 
         args.update(order_by=measured, order="desc" if superlative == "max" else "asc", limit=top_n or 1)
         grouping = None
     elif any(a in ("first", "last") for a in aggs) and time_field:
-        args.update(aggregate=next(a for a in aggs if a in ("first", "last")), field=time_field)
+        fn = next(a for a in aggs if a in ("first", "last"))
+        if plural:  # 'the latest work orders': a listing, newest (or oldest) first
+            args.update(order_by=time_field, order="desc" if fn == "last" else "asc")
+            analytic = bool(set(aggs) - {"first", "last"} or grouping)
+        else:  # 'the most recent work order', 'last serviced': the time itself
+            args.update(aggregate=fn, field=time_field)
     if grouping:
         args["group_by"] = grouping
         if superlative or top_n:
@@ -470,11 +502,13 @@ def _build(t: str, lk: Linker, ents: Any, registry: Any, vocab: DataVocabulary, 
         args["fields"] = list(dict.fromkeys(shown + asked_fields))
     lookup = _lookup_field(t, lk, ds, vocab)
     if lookup and "aggregate" not in args and "group_by" not in args:
-        args["fields"] = list(dict.fromkeys(["id", "name", *lookup] if ds == "assets" else
-                                            [*args.get("fields", []), *lookup]))
+        from industrialmind.query.datasets import DATASETS
+
+        shown = ["id", "name"] if ds == "assets" else list(DATASETS[ds].default_fields) if ds in DATASETS else []
+        args["fields"] = list(dict.fromkeys([*shown, *args.get("fields", []), *lookup]))
     said_values = any(s.dataset == ds and s.what in ("value", "phrase") for s in lk.spans)
     nouns = any(s.dataset == ds and s.what == "noun" for s in lk.spans)
-    analytic = analytic or (said_values and nouns) or bool(lookup and nouns)
+    analytic = analytic or (said_values and (nouns or bool(lookup))) or bool(lookup and nouns)
     return Parsed(args, analytic, score, lk.spans)
 
 
@@ -551,8 +585,9 @@ def _group_field(t: str, lk: Linker, ds: str, vocab: DataVocabulary, ents: Any, 
     for s in ops:
         if s.name != "group" and not (s.name == "agg:max" and False):
             continue
-        after = t[s.end:].split()[:3]
-        for w in after:
+        after = [m.group(0) for m in re.finditer(r"[a-z0-9']+", t[s.end:])
+                 if all(not (x.start <= s.end + m.start() < x.end) for x in lk.spans if x.what in ("entity", "period"))]
+        for w in [w.removesuffix("'s") for w in after[:3]]:
             if w in ("day", "week", "month", "year", "days", "weeks", "months", "years"):
                 return _singular(w)
             f = _field_named(w, fields) or _entity_noun(w, ents, entity_fields, registry)
@@ -604,6 +639,15 @@ def _lookup_field(t: str, lk: Linker, ds: str, vocab: DataVocabulary) -> list[st
             out.append(name)
         elif name and fields[name].type == "text" and s.dataset == ds:
             out.append(name)
+    # a verb of a text field's name asks for it ('what does the FMEA recommend' -> recommended_action)
+    from industrialmind.agent._planner.text import stem
+
+    for m in re.finditer(r"[a-z]{6,}", t):
+        if lk.free(m.start(), m.end()):
+            for f in fields.values():
+                first = f.name.split("_")[0]
+                if f.type == "text" and "_" in f.name and stem(first) == stem(m.group(0)):
+                    out.append(f.name)
     return list(dict.fromkeys(out))
 
 
@@ -618,7 +662,12 @@ def _site_names(t: str, lk: Linker, vocab: DataVocabulary) -> list[str]:
                 if lk.free(m.start(), m.end()) or any(s.what in ("noun", "field", "value") and s.start == m.start()
                                                       for s in lk.spans):
                     lk.spans = [s for s in lk.spans if not (s.start < m.end() and m.start() < s.end)]
-                    lk.block(m.start(), m.end())
+                    end = m.end()
+                    rest = re.match(r"\s+([a-z]+)", t[end:])
+                    if rest and _singular(rest.group(1)) in {_singular(n) for n in vocab.nouns.get("sites", [])}:
+                        end += rest.end()  # 'the Riverside plant': the noun is part of the site's name
+                        lk.spans = [s for s in lk.spans if not (s.start < end and m.start() < s.end)]
+                    lk.block(m.start(), end)
                     out.append(sid)
     return out
 

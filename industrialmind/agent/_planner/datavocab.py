@@ -73,8 +73,9 @@ class DataVocabulary:
             if ds.kind == "readings":
                 continue  # the readings' categories are the registry's, linked by the entity linker
             for f in ds.fields:
-                if f.type not in ("category", "text") or f.entity:
-                    continue
+                if f.type not in ("category", "text") or (f.entity and f.entity != "asset_type") \
+                        or f.name == ds.id_field:
+                    continue  # registry entities are the linker's (kinds of equipment no asset has are values)
                 try:
                     found = [str(v) for v, _ in snap.values(ds, f) if isinstance(v, str)]
                 except Exception:  # noqa: BLE001 - a dataset its store cannot serve links nothing
