@@ -258,14 +258,18 @@ def parse(text: str, ents: Any, registry: Any, vocab: DataVocabulary, index: Ind
             if not key or " ".join(key) in kinds:
                 continue  # a kind of equipment is the registry's word ('chillers'), not a dataset's value
             readings = index.keys.get(key)
+            fuzzy = False
             if not readings and n <= 4 and len(" ".join(key)) >= 6 and index.fuzzy_list:
                 from rapidfuzz import fuzz, process
 
                 hit = process.extractOne(" ".join(key), index.fuzzy_list, scorer=fuzz.ratio, score_cutoff=88)
                 readings = index.keys[index.fuzzy[hit[0]]] if hit else None
+                fuzzy = True
             if not readings:
                 continue
             ops_inside = [s for s in lk.spans if s.what == "op" and s.start < b and a < s.end]
+            if ops_inside and fuzzy:
+                continue  # a slip is forgiven in a value, not an operator taken for one
             longer = n >= 2 and all(b - a > s.end - s.start for s in ops_inside)
             if ops_inside and not (any(r[0] in ("value", "phrase") for r in readings) or longer):
                 continue  # an operator word is no field or noun ('count', 'total'); 'risk priority number' is
@@ -340,12 +344,15 @@ def _choose_dataset(lk: Linker, ents: Any, vocab: DataVocabulary, windowed: bool
                                             for s in lk.spans)
     if sensor_said:
         # a sensor word with an extreme, a mean or a window asks for its readings
-        scores["readings"] += 2.5 + (1.5 if aggs & reading_ops else 0.0) + (1.5 if windowed else 0.0)
+        scores["readings"] += (2.5 if ents.assets else 0.5) + (1.5 if aggs & reading_ops else 0.0) + (
+            1.5 if windowed else 0.0)
         scores["sensors"] += 1.0
     for ds, fields in vocab.fields.items():
         kinds = {f.entity for f in fields.values() if f.entity}
         if ents.assets and "asset" in kinds and scores[ds] > 0:
             scores[ds] += 1.0  # a named asset: the datasets whose rows are about an asset
+        elif ents.assets and "asset" not in kinds and ds != "assets":
+            scores[ds] -= 2.0  # ...and not those that cannot be filtered by it
         if ents.asset_types and not ents.assets and "asset_type" in kinds and ds in ("assets", "failure_modes"):
             scores[ds] += 1.5 if ds == "assets" else 0.5
         if (ents.lines or ents.sites or named_sites) and not ents.assets and ds in ("assets", "lines"):
@@ -412,12 +419,23 @@ def _build(t: str, lk: Linker, ents: Any, registry: Any, vocab: DataVocabulary, 
     used_fields: set[str] = {f["field"] for f in filters}
     used_spans: set[tuple[int, int]] = set()
     readings = [s for s in lk.spans if s.dataset == ds and s.what in ("value", "phrase")]
-    for s in sorted(readings, key=lambda s: (-(s.end - s.start), s.what != "value")):
+    fields_of = {}  # span -> the value fields it could be, so a span that can only be one field takes it first
+    for s in readings:
+        if s.what == "value":
+            fields_of.setdefault((s.start, s.end), set()).add(s.name)
+    for s in sorted(readings, key=lambda s: (s.what != "value", len(fields_of.get((s.start, s.end), ())),
+                                             -(s.end - s.start))):
         if (s.what == "value" and s.name in used_fields) or (s.start, s.end) in used_spans:
             continue
         used_spans.add((s.start, s.end))
         if s.what == "value":
-            filters.append({"field": s.name, "op": "ne" if negated(s) else "eq", "value": s.value})
+            # every spelling the data holds of the same value ('Wearing', 'Wearing,')
+            same = sorted({r.value for r in readings if r.what == "value" and r.name == s.name
+                           and (r.start, r.end) == (s.start, s.end)})
+            if len(same) > 1:
+                filters.append({"field": s.name, "op": "not_in" if negated(s) else "in", "value": same})
+            else:
+                filters.append({"field": s.name, "op": "ne" if negated(s) else "eq", "value": s.value})
         else:
             filters.append({"field": s.name, "op": "not_contains" if negated(s) else "contains", "value": s.value})
         used_fields.add(s.name)
@@ -450,8 +468,8 @@ def _build(t: str, lk: Linker, ents: Any, registry: Any, vocab: DataVocabulary, 
     # aggregate, grouping, order
     aggs = [s.name.split(":", 1)[1] for s in ops if s.name.startswith("agg:")]
     grouping = _group_field(t, lk, ds, vocab, ents, registry)
-    asked_fields = [s.name for s in lk.of("field") if s.dataset == ds and fields[s.name].type == "text"
-                    and not _in_filter(s, lk)]
+    asked_fields = [s.name for s in lk.of("field") if s.dataset == ds and s.name not in used_fields
+                    and fields[s.name].type in ("text", "category")]
     superlative = next((a for a in aggs if a in ("max", "min")), None)
     measured = number_fields[0].name if number_fields else None
     time_field = vocab.time_fields.get(ds)
@@ -478,6 +496,11 @@ def _build(t: str, lk: Linker, ents: Any, registry: Any, vocab: DataVocabulary, 
         # 'which item has the highest RPN': the rows ordered by it, the top one (or N)
         args.update(order_by=measured, order="desc" if superlative == "max" else "asc", limit=top_n or 1)
         grouping = None
+        from industrialmind.query.datasets import DATASETS
+
+        if ds in DATASETS:  # the top row itself, with what it says (its action, cause, effect)
+            texts = [f.name for f in fields.values() if f.type == "text" and f.name not in ("id", "name")]
+            asked_fields = list(dict.fromkeys(asked_fields + texts))
     elif any(a in ("first", "last") for a in aggs) and time_field:
         fn = next(a for a in aggs if a in ("first", "last"))
         if plural:  # 'the latest work orders': a listing, newest (or oldest) first
@@ -510,10 +533,6 @@ def _build(t: str, lk: Linker, ents: Any, registry: Any, vocab: DataVocabulary, 
     nouns = any(s.dataset == ds and s.what == "noun" for s in lk.spans)
     analytic = analytic or (said_values and (nouns or bool(lookup))) or bool(lookup and nouns)
     return Parsed(args, analytic, score, lk.spans)
-
-
-def _in_filter(span: Span, lk: Linker) -> bool:
-    return False
 
 
 def _best_sensor(t: str, lk: Linker, registry: Any, asset_id: str, word: str) -> str:

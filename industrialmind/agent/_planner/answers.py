@@ -119,7 +119,7 @@ def _details(name: str, res: dict[str, Any]) -> list[str]:
     return out
 
 
-def query_table(res: dict[str, Any], top: int = 5) -> list[str]:
+def query_table(res: dict[str, Any], top: int = 20) -> list[str]:
     """A short table under a query's summary (the rows or groups as the tool returned them, verbatim): one line
     per row with its fields, so a lookup shows the field asked for ('recommended_action: ...'). Across several
     sites each row starts with its site."""
