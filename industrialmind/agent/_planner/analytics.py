@@ -371,20 +371,22 @@ def _sensor_words_free(lk: Linker, ents: Any) -> bool:
         return True
     spans = [s for s in lk.spans if s.what in ("value", "phrase") and s.dataset != "sensors"]
     for m in registry_re.finditer(lk.t):
-        if not any(s.start <= m.start() and m.end() <= s.end for s in spans):
+        if not any(s.start <= m.start() and m.end() <= s.end and s.end - s.start > m.end() - m.start()
+                   for s in spans):
             return True
     return False
 
 
 def _build(t: str, lk: Linker, ents: Any, registry: Any, vocab: DataVocabulary, window: dict[str, str]) -> Parsed:
     named_sites = _site_names(t, lk, vocab)
+    asks_field = False
     ds, score = _choose_dataset(lk, ents, vocab, bool(window), bool(named_sites))
     if len(ents.assets) == 1 and "assets" in vocab.fields:
         # 'which line is P-101 on': a registry noun asked of one asset is that asset's field
         for s in lk.of("noun"):
             before = t[: s.start].split()
             if s.dataset in ("lines", "sites") and before and before[-1] in _OPS["which"]:
-                ds, score = "assets", score + 1
+                ds, score, asks_field = "assets", score + 1, True
     if ds is None:
         return Parsed({}, False, 0.0, lk.spans)
     fields = vocab.fields[ds]
@@ -531,7 +533,7 @@ def _build(t: str, lk: Linker, ents: Any, registry: Any, vocab: DataVocabulary, 
         args["fields"] = list(dict.fromkeys([*shown, *args.get("fields", []), *lookup]))
     said_values = any(s.dataset == ds and s.what in ("value", "phrase") for s in lk.spans)
     nouns = any(s.dataset == ds and s.what == "noun" for s in lk.spans)
-    analytic = analytic or (said_values and (nouns or bool(lookup))) or bool(lookup and nouns)
+    analytic = analytic or (said_values and (nouns or bool(lookup))) or bool(lookup and (nouns or asks_field))
     return Parsed(args, analytic, score, lk.spans)
 
 
