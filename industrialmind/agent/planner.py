@@ -328,7 +328,8 @@ class OfflinePlanner(BaseChatModel):
         if not parsed.analytic or not parsed.args.get("dataset"):
             return None
         routed = self._route_clause(text, ents, registry, 0.0)
-        if routed is not None and self._spec(routed).is_action:
+        if routed is not None and (self._spec(routed).is_action or (
+                routed != spec.name and analytics.within(parsed, self._spec(routed).kinds(), vocab))):
             return None
         args = {k: v for k, v in parsed.args.items() if k in spec.params}
         call = {"name": spec.name, "args": args, "id": f"call_{uuid.uuid4().hex[:16]}", "type": "tool_call"}

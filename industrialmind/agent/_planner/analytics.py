@@ -28,7 +28,7 @@ from industrialmind.agent._planner.lexicon import stopwords, table
 from industrialmind.agent._planner.text import norm
 
 _OPS = table("operators")
-_STOP = stopwords()
+_STOP = stopwords("arguments")  # "line", "period" are words here, as for the argument filler
 _MONTHS = [m for m in table("time")["months"] if m != "sept"]
 _MONTH_RE = r"(" + "|".join(table("time")["months"]) + r")[a-z]*\.?"
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "last": -1}
@@ -60,6 +60,7 @@ class Parsed:
     analytic: bool  # an aggregate, comparison, grouping or ranking was asked, or a value with its dataset's noun
     score: float  # how much of the question the dataset choice rests on
     spans: list[Span] = field(default_factory=list)
+    valued: list[str] = field(default_factory=list)  # fields filtered by a value of the data (not an entity)
 
 
 def _phrase_re(phrase: str) -> str:
@@ -361,6 +362,31 @@ def _choose_dataset(lk: Linker, ents: Any, vocab: DataVocabulary, windowed: bool
     return (best[0], best[1]) if best[1] > 0 else (None, 0.0)
 
 
+_ENTITY_KINDS = {"asset": {"asset", "scope"}, "line": {"line", "scope"}, "site": {"site", "scope"},
+                 "asset_type": {"asset_type"}, "sensor": {"sensor"}}
+
+
+def within(parsed: Parsed, kinds: set[str], vocab: DataVocabulary) -> bool:
+    """Whether a narrower tool whose parameters take these entity kinds can ask all of a parsed query: it names
+    only entities the tool takes and at most a relative window ('yesterday', 'this month'), with no value of a
+    dataset, comparison, grouping, ranking, lookup or first/last, and no calendar period (read in the site's own
+    time zone, which only query_data does). Then the router's tool answers, as it did before query_data."""
+    args = parsed.args
+    if args.get("period") or args.get("group_by") or args.get("order_by") or args.get("fields") or \
+            args.get("aggregate") in ("first", "last", "percentage", "count_distinct") or "limit" in args:
+        return False
+    if ("start" in args or "end" in args) and "time" not in kinds:
+        return False
+    fields = vocab.fields.get(args.get("dataset"), {})
+    if parsed.valued:
+        return False
+    for f in args.get("filters") or []:
+        entity = fields[f["field"]].entity if f["field"] in fields else None
+        if f["op"] not in ("eq", "in") or entity is None or not (_ENTITY_KINDS.get(entity, set()) & kinds):
+            return False
+    return True
+
+
 def _sensor_words_free(lk: Linker, ents: Any) -> bool:
     """Whether a sensor word of the question stands alone, not inside a value or phrase of a dataset ('filter' in
     'filter replacement work', 'refrigerant' in 'refrigerant addition' are work done, not sensors)."""
@@ -406,6 +432,7 @@ def _build(t: str, lk: Linker, ents: Any, registry: Any, vocab: DataVocabulary, 
                             "value": values[0] if len(values) == 1 else values})
 
     entity_filter("asset", list(ents.assets))
+    entity_fields: set[str] = set()
     entity_filter("line", list(ents.lines))
     sites = list(ents.sites) + named_sites
     entity_filter("site", list(dict.fromkeys(sites)))
@@ -419,6 +446,7 @@ def _build(t: str, lk: Linker, ents: Any, registry: Any, vocab: DataVocabulary, 
         filters.append({"field": "sensor", "op": "eq", "value": sensor})
     # values of the chosen dataset's fields; a span is one field's value
     used_fields: set[str] = {f["field"] for f in filters}
+    entity_fields = set(used_fields)
     used_spans: set[tuple[int, int]] = set()
     readings = [s for s in lk.spans if s.dataset == ds and s.what in ("value", "phrase")]
     fields_of = {}  # span -> the value fields it could be, so a span that can only be one field takes it first
@@ -479,7 +507,9 @@ def _build(t: str, lk: Linker, ents: Any, registry: Any, vocab: DataVocabulary, 
     analytic = bool(aggs or grouping or any(f["op"] not in ("eq", "in") for f in filters))
     if ds == "readings":
         # an extreme, a mean, a total or a count of a sensor's readings; its latest value is another tool's
-        fn = next((a for a in aggs if a in ("max", "min", "mean", "sum", "count")), None)
+        fn = next((a for a in aggs if a in ("max", "min", "mean", "sum")), None)
+        if fn is None and "count" in aggs and any(x.dataset == "readings" and x.what == "noun" for x in lk.spans):
+            fn = "count"  # 'how many readings'; 'how many amps' asks the value
         if fn:
             args["aggregate"] = fn
             args["field"] = "value"
@@ -533,8 +563,11 @@ def _build(t: str, lk: Linker, ents: Any, registry: Any, vocab: DataVocabulary, 
         args["fields"] = list(dict.fromkeys([*shown, *args.get("fields", []), *lookup]))
     said_values = any(s.dataset == ds and s.what in ("value", "phrase") for s in lk.spans)
     nouns = any(s.dataset == ds and s.what == "noun" for s in lk.spans)
-    analytic = analytic or (said_values and (nouns or bool(lookup))) or bool(lookup and (nouns or asks_field))
-    return Parsed(args, analytic, score, lk.spans)
+    # a listing of a dataset's rows by a value ('open work orders on P-101') is the narrower tools' job; a lookup
+    # of a field of rows named by their values ('the recommended action for ...') is analytic
+    analytic = analytic or bool((lookup or asked_fields) and said_values) or bool(lookup and asks_field)
+    valued = sorted({f["field"] for f in filters if f["field"] in used_fields - entity_fields})
+    return Parsed(args, analytic, score, lk.spans, valued)
 
 
 def _best_sensor(t: str, lk: Linker, registry: Any, asset_id: str, word: str) -> str:
