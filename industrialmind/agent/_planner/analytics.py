@@ -34,9 +34,8 @@ _MONTH_RE = r"(" + "|".join(table("time")["months"]) + r")[a-z]*\.?"
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "last": -1}
 _NUMBER_WORDS = {k: v for k, v in table("time")["numbers"].items() if k not in ("a", "an", "few", "couple",
                                                                                  "couple of")}
-# datasets a tie goes to, in order (the most asked about first)
-_PREFERENCE = ["work_orders", "events", "failure_modes", "readings", "assets", "sensors", "sites", "lines",
-               "components", "fault_labels"]
+# datasets a tie goes to, in order (lexicon/datasets.yaml)
+_PREFERENCE: list[str] = list(table("datasets")["preference"])
 # where each kind of registry entity is filtered, per dataset whose rows are that entity itself
 _SELF_FIELD = {("assets", "asset"): "id", ("assets", "asset_type"): "type", ("sites", "site"): "id",
                ("lines", "line"): "id"}
@@ -230,7 +229,7 @@ def parse(text: str, ents: Any, registry: Any, vocab: DataVocabulary, index: Ind
     if found is not None:
         window, (a, b) = found
         lk.block(a, b, "period")
-    elif ents.time is not None:
+    elif ents.time is not None and not _compares(t, norm(ents.time.text).strip(), vocab):
         i = t.find(norm(ents.time.text).strip())
         if i >= 0:
             lk.block(i, i + len(norm(ents.time.text).strip()), "period")
@@ -278,7 +277,8 @@ def parse(text: str, ents: Any, registry: Any, vocab: DataVocabulary, index: Ind
                 lk.spans.remove(s)
             for what, kw in readings:
                 linked.append(Span(a, b, what, **kw))
-    lk.spans += linked
+    nouns = {(x.start, x.end, x.dataset) for x in linked if x.what == "noun"}
+    lk.spans += [x for x in linked if not (x.what == "field" and (x.start, x.end, x.dataset) in nouns)]
     # numbers not inside an entity or a period
     for m in re.finditer(r"(?<![\w.-])(\d+(?:\.\d+)?|" + "|".join(_NUMBER_WORDS) + r")(?![\w-])", t):
         if lk.free(m.start(), m.end()):
@@ -286,6 +286,17 @@ def parse(text: str, ents: Any, registry: Any, vocab: DataVocabulary, index: Ind
             if v is not None:
                 lk.spans.append(Span(m.start(), m.end(), "number", value=v))
     return _build(t, lk, ents, registry, vocab, window)
+
+
+def _compares(t: str, time_text: str, vocab: DataVocabulary) -> bool:
+    """'severity between 3 and 5': a range of bare numbers right after a number field is a comparison, not the
+    clock times the time parser reads in it."""
+    i = t.find(time_text)
+    if i < 0 or not re.match(r"between\s+\d+(?:\.\d+)?\s+and\s+\d+(?:\.\d+)?$", time_text):
+        return False
+    before = t[:i].split()[-3:]
+    words = {w for fields in vocab.fields.values() for f in fields.values() if f.type == "number" for w in f.words}
+    return any(_singular(w) in words or w in words for w in before)
 
 
 def _operator_phrases() -> list[tuple[str, str]]:
@@ -312,8 +323,6 @@ def _block_entities(lk: Linker, ents: Any, registry: Any) -> None:
         a = registry.assets.get(aid)
         names += [aid, *([a.name, *a.aliases] if a is not None else [])]
     names += list(ents.lines) + [registry.lines[i].name for i in ents.lines if i in registry.lines] + list(ents.sites)
-    for m in ents.ambiguous:
-        names.append(m.text)
     for name in sorted({norm(n) for n in names if n}, key=len, reverse=True):
         for m in re.finditer(_phrase_re(name), t):
             if lk.free(m.start(), m.end()):
@@ -354,6 +363,8 @@ def _choose_dataset(lk: Linker, ents: Any, vocab: DataVocabulary, windowed: bool
             scores[ds] += 1.0  # a named asset: the datasets whose rows are about an asset
         elif ents.assets and "asset" not in kinds and ds != "assets":
             scores[ds] -= 2.0  # ...and not those that cannot be filtered by it
+        if ents.lines and "line" not in kinds:
+            scores[ds] -= 2.0  # a named line likewise
         if ents.asset_types and not ents.assets and "asset_type" in kinds and ds in ("assets", "failure_modes"):
             scores[ds] += 1.5 if ds == "assets" else 0.5
         if (ents.lines or ents.sites or named_sites) and not ents.assets and ds in ("assets", "lines"):
@@ -436,8 +447,11 @@ def _build(t: str, lk: Linker, ents: Any, registry: Any, vocab: DataVocabulary, 
     entity_filter("line", list(ents.lines))
     sites = list(ents.sites) + named_sites
     entity_filter("site", list(dict.fromkeys(sites)))
-    if ents.asset_types and not ents.assets:
-        entity_filter("asset_type", [_registry_type(registry, n) for n in ents.asset_types[:1]])
+    values = [s for s in lk.spans if s.dataset == ds and s.what in ("value", "phrase")]
+    kind_said = [n for n in ents.asset_types[:1] if not any(
+        re.search(_phrase_re(n) + "|" + _phrase_re(n + "s"), t[s.start:s.end]) for s in values)]
+    if kind_said and not ents.assets:  # 'the fuel tank' of an FMEA is its sub-component, not a kind of equipment
+        entity_filter("asset_type", [_registry_type(registry, n) for n in kind_said])
     quantities = [s.value for s in lk.spans if s.what == "value" and s.dataset == "sensors" and s.name == "quantity"]
     if (ents.sensors or quantities) and ds == "readings":
         sensor = ents.sensors[0] if ents.sensors else quantities[0]
@@ -498,8 +512,11 @@ def _build(t: str, lk: Linker, ents: Any, registry: Any, vocab: DataVocabulary, 
     # aggregate, grouping, order
     aggs = [s.name.split(":", 1)[1] for s in ops if s.name.startswith("agg:")]
     grouping = _group_field(t, lk, ds, vocab, ents, registry)
+    if grouping is not None and grouping in {f for (d, _), f in _SELF_FIELD.items() if d == ds}:
+        grouping = None  # one group per row of the dataset itself ('which motor is most at risk') ranks nothing
+    noun_spans = [(s.start, s.end) for s in lk.of("noun") if s.dataset == ds]
     asked_fields = [s.name for s in lk.of("field") if s.dataset == ds and s.name not in used_fields
-                    and fields[s.name].type in ("text", "category")]
+                    and fields[s.name].type in ("text", "category") and (s.start, s.end) not in noun_spans]
     superlative = next((a for a in aggs if a in ("max", "min")), None)
     measured = number_fields[0].name if number_fields else None
     time_field = vocab.time_fields.get(ds)
@@ -565,6 +582,10 @@ def _build(t: str, lk: Linker, ents: Any, registry: Any, vocab: DataVocabulary, 
     nouns = any(s.dataset == ds and s.what == "noun" for s in lk.spans)
     # a listing of a dataset's rows by a value ('open work orders on P-101') is the narrower tools' job; a lookup
     # of a field of rows named by their values ('the recommended action for ...') is analytic
+    # what was asked beyond a listing: a figure, a grouping, a ranking or a comparison that made it into the query
+    # ('which asset needs attention first' names no time to take the first of)
+    analytic = bool(args.get("aggregate") or args.get("group_by") or (args.get("order_by") and superlative)
+                    or any(f["op"] not in ("eq", "in") for f in filters))
     analytic = analytic or bool((lookup or asked_fields) and said_values) or bool(lookup and asks_field)
     valued = sorted({f["field"] for f in filters if f["field"] in used_fields - entity_fields})
     return Parsed(args, analytic, score, lk.spans, valued)
@@ -653,6 +674,10 @@ def _group_field(t: str, lk: Linker, ds: str, vocab: DataVocabulary, ents: Any, 
             f = _field_named(m.group(2), fields) or _entity_noun(m.group(2), ents, entity_fields, registry)
             if f:
                 return f
+        for s in lk.of("noun"):  # 'the top 3 assets by ...', 'which site has the most ...'
+            kind = {"assets": "asset", "sites": "site", "lines": "line"}.get(s.dataset or "")
+            if kind in entity_fields and s.dataset != ds:
+                return entity_fields[kind]
         if ents.asset_types and not ents.assets and "asset" in entity_fields:
             return entity_fields["asset"]
     return None
