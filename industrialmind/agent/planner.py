@@ -34,8 +34,8 @@ from industrialmind.agent._planner.arguments import (
     kind_for_tool,
     names_only,
 )
-from industrialmind.agent._planner.datavocab import DataVocabulary
 from industrialmind.agent._planner.context import CLARIFY_KEY, Context, ToolOutcome, read_context, result_of
+from industrialmind.agent._planner.datavocab import DataVocabulary
 from industrialmind.agent._planner.entities import Entities, Registry, norm
 from industrialmind.agent._planner.followups import is_follow_up, repeat_previous, resume_clarification
 from industrialmind.agent._planner.framing import frame_cues
@@ -355,7 +355,7 @@ class OfflinePlanner(BaseChatModel):
     # --- tool calls ------------------------------------------------------------------------------------------------
     def _calls(self, spec: ToolSpec, text: str, ents: Entities, ctx: Context, registry: Registry, now: datetime,
                follow_up: bool) -> AIMessage:
-        kinds = {param_kind(p): p for p in spec.params}
+        kinds = {param_kind(p, spec.params[p]): p for p in spec.params}
         needs_asset = "asset" in kinds and kinds["asset"] in spec.required
         takes_asset = "asset" in kinds or "scope" in kinds
         targets: list[str | None] = list(ents.assets) + list(ents.unknown_ids)
@@ -364,7 +364,8 @@ class OfflinePlanner(BaseChatModel):
             return self._ask(f"There is no {ents.unknown_lines[0]} in this plant; its lines are {known}. Which one "
                              "do you mean?", {"question": text, "candidates": [], "line": ents.unknown_lines[0]})
         # a search over free text does not need the asset: 'the compressor' narrows nothing worth a question
-        searches = any(param_kind(p) == "text" for p in spec.required) and not needs_asset and not spec.is_action
+        searches = (any(param_kind(p, spec.params.get(p)) == "text" for p in spec.required) and not needs_asset
+                    and not spec.is_action)
         if not targets and not ents.asset_types and "asset_type" in kinds and not needs_asset and not spec.is_action:
             kind_for_tool(ents, registry, reuse_assets=follow_up and bool(ctx.assets))
         if not targets and takes_asset:

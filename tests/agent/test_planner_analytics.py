@@ -96,8 +96,8 @@ def test_comparison_and_mean_over_a_number_field(registry, vocab):
 def test_lookup_of_a_text_field(registry, vocab):
     """'what is recommended for ...' and 'the recommended action for ...': the rows named by their values, with the
     field asked for."""
-    for text in ("what's the recommended action for leaking of the fuel tank", "what does the fmea recommend for "
-                                                                                  "cracked fuel tanks"):
+    for text in ("what's the recommended action for leaking of the fuel tank",
+                 "what does the fmea recommend for cracked fuel tanks"):
         p = ask(text, registry, vocab)
         assert p.analytic and p.args["dataset"] == "failure_modes", text
         assert filters(p)[("sub_component", "eq")] == "Fuel Tank", text
@@ -222,3 +222,12 @@ def test_planner_answers_analytic_questions_through_query_data(home_tools, embed
                                  ToolMessage(json.dumps(result, default=str), tool_call_id=call["id"],
                                              name="query_data")]).content
         assert answer.startswith(f"{expected} work order"), (question, answer)
+
+
+def test_a_parameter_declares_its_kind_in_its_schema():
+    """A tool may say what a parameter holds in its schema ('x-kind'); otherwise its name says it."""
+    from industrialmind.agent._planner.specs import param_kind
+
+    assert param_kind("equipment_tag", {"type": "string", "x-kind": "asset"}) == "asset"
+    assert param_kind("asset_id", {"type": "string"}) == "asset"
+    assert param_kind("equipment_tag", {"type": "string"}) is None

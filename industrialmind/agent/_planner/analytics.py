@@ -23,32 +23,33 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from industrialmind.agent._planner.datavocab import MAX_FUZZY_VALUES, DataVocabulary
-from industrialmind.agent._planner.lexicon import stopwords, table
+from industrialmind.agent._planner.clauses import (
+    _best_sensor,
+    _compares,
+    _comparison_before,
+    _group_field,
+    _lookup_field,
+    _nearest,
+    _registry_type,
+    _said_as_equal,
+    _sensor_words_free,
+    _site_names,
+)
+from industrialmind.agent._planner.datavocab import DataVocabulary
+from industrialmind.agent._planner.lexicon import table
+from industrialmind.agent._planner.linking import NUMBER_WORDS as _NUMBER_WORDS
+from industrialmind.agent._planner.linking import OPERATOR_PHRASES as _OPERATOR_PHRASES
+from industrialmind.agent._planner.linking import OPS as _OPS
+from industrialmind.agent._planner.linking import STOP as _STOP
+from industrialmind.agent._planner.linking import Index, Linker, Span, _number, _phrase_re, canon
+from industrialmind.agent._planner.periods import find_period
 from industrialmind.agent._planner.text import norm
 
-_OPS = table("operators")
-_STOP = stopwords("arguments")  # "line", "period" are words here, as for the argument filler
-_MONTHS = [m for m in table("time")["months"] if m != "sept"]
-_MONTH_RE = r"(" + "|".join(table("time")["months"]) + r")[a-z]*\.?"
-_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "last": -1}
-_NUMBER_WORDS = {k: v for k, v in table("time")["numbers"].items() if k not in ("a", "an", "few", "couple",
-                                                                                 "couple of")}
 # datasets a tie goes to, in order (lexicon/datasets.yaml)
 _PREFERENCE: list[str] = list(table("datasets")["preference"])
 # where each kind of registry entity is filtered, per dataset whose rows are that entity itself
 _SELF_FIELD = {("assets", "asset"): "id", ("assets", "asset_type"): "type", ("sites", "site"): "id",
                ("lines", "line"): "id"}
-
-
-@dataclass
-class Span:
-    start: int
-    end: int
-    what: str  # 'op', 'noun', 'value', 'phrase', 'field', 'entity', 'period', 'number'
-    dataset: str | None = None
-    name: str | None = None  # op name, field name
-    value: Any = None
 
 
 @dataclass
@@ -60,155 +61,6 @@ class Parsed:
     score: float  # how much of the question the dataset choice rests on
     spans: list[Span] = field(default_factory=list)
     valued: list[str] = field(default_factory=list)  # fields filtered by a value of the data (not an entity)
-
-
-def _phrase_re(phrase: str) -> str:
-    return r"(?<![\w-])" + re.escape(phrase) + r"(?![\w-])"
-
-
-class Linker:
-    """Finds operators, periods, nouns, fields and values in a normalised question, longest first."""
-
-    def __init__(self, text: str) -> None:
-        self.t = text
-        self.spans: list[Span] = []
-        self.sensor_re: Any = None
-
-    def free(self, a: int, b: int) -> bool:
-        return all(b <= s.start or a >= s.end for s in self.spans)
-
-    def take(self, phrase: str, what: str, **kw: Any) -> list[Span]:
-        found = []
-        for m in re.finditer(_phrase_re(phrase), self.t):
-            if self.free(m.start(), m.end()):
-                s = Span(m.start(), m.end(), what, **kw)
-                self.spans.append(s)
-                found.append(s)
-        return found
-
-    def block(self, a: int, b: int, what: str = "entity") -> None:
-        if a < b:
-            self.spans.append(Span(a, b, what))
-
-    def of(self, what: str) -> list[Span]:
-        return sorted((s for s in self.spans if s.what == what), key=lambda s: s.start)
-
-
-def find_period(t: str) -> tuple[dict[str, str], tuple[int, int]] | None:
-    """A calendar period said in the question: a day, 'the first week of' a month, a month, or a year."""
-    mon = r"(?P<mon>" + _MONTH_RE + r")"
-    day = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
-    year = r"(?P<year>(?:19|20)\d\d)"
-    patterns = [
-        (rf"\b(?P<iso>(?:19|20)\d\d-\d\d-\d\d)\b", "day"),
-        (rf"\b{mon}\s+{day},?\s+{year}\b", "day"),
-        (rf"\b{day}\s+(?:of\s+)?{mon},?\s+{year}\b", "day"),
-        (rf"\b(?:the\s+)?(?P<ord>first|second|third|fourth|last)\s+week\s+of\s+{mon},?\s+{year}\b", "week"),
-        (rf"\b{mon}\s+(?:of\s+)?{year}\b", "month"),
-        (rf"\b(?P<ym>(?:19|20)\d\d-\d\d)\b", "month"),
-        (rf"(?<![\w-]){year}(?![\w-])", "year"),
-    ]
-    for pattern, kind in patterns:
-        m = re.search(pattern, t)
-        if not m:
-            continue
-        g = m.groupdict()
-        if kind == "day":
-            if g.get("iso"):
-                return {"period": g["iso"]}, m.span()
-            return {"period": f"{g['year']}-{_month(g['mon']):02d}-{int(g['day']):02d}"}, m.span()
-        if kind == "week":
-            import calendar
-
-            y, mo = int(g["year"]), _month(g["mon"])
-            last = calendar.monthrange(y, mo)[1]
-            n = _ORDINALS[g["ord"]]
-            first_day = 1 + 7 * (n - 1) if n > 0 else last - 6
-            end_day = first_day + 7
-            end = f"{y}-{mo:02d}-{end_day:02d}" if end_day <= last else (
-                f"{y + (mo == 12)}-{mo % 12 + 1:02d}-01")
-            return {"start": f"{y}-{mo:02d}-{first_day:02d}", "end": end}, m.span()
-        if kind == "month":
-            if g.get("ym"):
-                return {"period": g["ym"]}, m.span()
-            return {"period": f"{g['year']}-{_month(g['mon']):02d}"}, m.span()
-        return {"period": g["year"]}, m.span()
-    return None
-
-
-def _month(word: str) -> int:
-    w = word.lower()[:3]
-    return [m[:3] for m in _MONTHS].index(w) + 1
-
-
-def _number(word: str) -> float | None:
-    if word in _NUMBER_WORDS:
-        return float(_NUMBER_WORDS[word])
-    try:
-        return float(word)
-    except ValueError:
-        return None
-
-
-def _singular(word: str) -> str:
-    if word.endswith("ies") and len(word) > 4:
-        return word[:-3] + "y"
-    if re.search(r"(ss|sh|ch|x)es$", word):
-        return word[:-2]
-    return word[:-1] if word.endswith("s") and not word.endswith("ss") and len(word) > 3 else word
-
-
-def canon(text: str) -> tuple[str, ...]:
-    """The key a phrase is linked by: its words singular, its comparisons as operators ('higher than' and 'above'
-    are both 'cmp:gt') and its function words dropped, so 'alerts' links 'alert', 'work orders' links 'work order'
-    and 'above upper bound' links 'is higher than the upper bound'."""
-    t = " " + " ".join(re.findall(r"[a-z0-9%]+", norm(text))) + " "
-    for phrase, op in _COMPARISON_PHRASES:
-        t = t.replace(f" {phrase} ", f" cmp:{op} ")
-    return tuple(_singular(w) for w in t.split() if w not in _STOP)
-
-
-_COMPARISON_PHRASES = sorted(((p, op) for op, ps in _OPS["comparisons"].items() if op != "eq" for p in ps),
-                             key=lambda x: -len(x[0]))
-
-
-class Index:
-    """Every linkable phrase of a vocabulary by its canonical key: dataset nouns, field names, category values and
-    text phrases (built once per vocabulary)."""
-
-    def __init__(self, vocab: DataVocabulary) -> None:
-        self.keys: dict[tuple[str, ...], list[tuple[str, dict[str, Any]]]] = {}
-
-        def add(phrase: str, what: str, **kw: Any) -> None:
-            key = canon(phrase)
-            if key and (len(key) > 1 or len(key[0]) >= 2) and (what, kw) not in self.keys.get(key, []):
-                self.keys.setdefault(key, []).append((what, kw))
-
-        for ds, nouns in vocab.nouns.items():
-            for n in nouns:
-                add(n, "noun", dataset=ds)
-        for ds, fields in vocab.fields.items():
-            for f in fields.values():
-                for w in f.words:
-                    add(w, "field", dataset=ds, name=f.name)
-        for ds, by_field in vocab.values.items():
-            for fname, values in by_field.items():
-                for v in values:
-                    add(v, "value", dataset=ds, name=fname, value=v)
-        for ds, by_field in vocab.phrases.items():
-            for fname, phrases in by_field.items():
-                for p in phrases:
-                    add(p, "phrase", dataset=ds, name=fname, value=p)
-        self.longest = max((len(k) for k in self.keys), default=1)
-        # fuzzy matching: values and phrases long enough that a slip is a slip (not ids, not long lists)
-        self.fuzzy: dict[str, tuple[str, ...]] = {}
-        for key, readings in self.keys.items():
-            text = " ".join(key)
-            many = any(len(vocab.values.get(kw.get("dataset"), {}).get(kw.get("name"), [])) > MAX_FUZZY_VALUES
-                       for _, kw in readings)
-            if len(text) >= 6 and not many and any(r[0] in ("value", "phrase") for r in readings):
-                self.fuzzy[text] = key
-        self.fuzzy_list = list(self.fuzzy)
 
 
 def parse(text: str, ents: Any, registry: Any, vocab: DataVocabulary, index: Index | None = None) -> Parsed:
@@ -286,33 +138,6 @@ def parse(text: str, ents: Any, registry: Any, vocab: DataVocabulary, index: Ind
             if v is not None:
                 lk.spans.append(Span(m.start(), m.end(), "number", value=v))
     return _build(t, lk, ents, registry, vocab, window)
-
-
-def _compares(t: str, time_text: str, vocab: DataVocabulary) -> bool:
-    """'severity between 3 and 5': a range of bare numbers right after a number field is a comparison, not the
-    clock times the time parser reads in it."""
-    i = t.find(time_text)
-    if i < 0 or not re.match(r"between\s+\d+(?:\.\d+)?\s+and\s+\d+(?:\.\d+)?$", time_text):
-        return False
-    before = t[:i].split()[-3:]
-    words = {w for fields in vocab.fields.values() for f in fields.values() if f.type == "number" for w in f.words}
-    return any(_singular(w) in words or w in words for w in before)
-
-
-def _operator_phrases() -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
-    for fn, phrases in _OPS["aggregates"].items():
-        out += [(p, f"agg:{fn}") for p in phrases]
-    for op, phrases in _OPS["comparisons"].items():
-        out += [(p, f"cmp:{op}") for p in phrases if op != "eq"]
-    out += [(p, "group") for p in _OPS["grouping"]]
-    out += [(p, f"order:{d}") for d, ps in _OPS["order"].items() for p in ps]
-    out += [(p, "not") for p in _OPS["negation"]]
-    return sorted(out, key=lambda c: -len(c[0]))
-
-
-_OPERATOR_PHRASES = _operator_phrases()
-
 
 
 def _block_entities(lk: Linker, ents: Any, registry: Any) -> None:
@@ -396,22 +221,6 @@ def within(parsed: Parsed, kinds: set[str], vocab: DataVocabulary) -> bool:
         if f["op"] not in ("eq", "in") or entity is None or not (_ENTITY_KINDS.get(entity, set()) & kinds):
             return False
     return True
-
-
-def _sensor_words_free(lk: Linker, ents: Any) -> bool:
-    """Whether a sensor word of the question stands alone, not inside a value or phrase of a dataset ('filter' in
-    'filter replacement work', 'refrigerant' in 'refrigerant addition' are work done, not sensors)."""
-    if not ents.sensors:
-        return False
-    registry_re = getattr(lk, "sensor_re", None)
-    if registry_re is None:
-        return True
-    spans = [s for s in lk.spans if s.what in ("value", "phrase") and s.dataset != "sensors"]
-    for m in registry_re.finditer(lk.t):
-        if not any(s.start <= m.start() and m.end() <= s.end and s.end - s.start > m.end() - m.start()
-                   for s in spans):
-            return True
-    return False
 
 
 def _build(t: str, lk: Linker, ents: Any, registry: Any, vocab: DataVocabulary, window: dict[str, str]) -> Parsed:
@@ -579,7 +388,6 @@ def _build(t: str, lk: Linker, ents: Any, registry: Any, vocab: DataVocabulary, 
         shown = ["id", "name"] if ds == "assets" else list(DATASETS[ds].default_fields) if ds in DATASETS else []
         args["fields"] = list(dict.fromkeys([*shown, *args.get("fields", []), *lookup]))
     said_values = any(s.dataset == ds and s.what in ("value", "phrase") for s in lk.spans)
-    nouns = any(s.dataset == ds and s.what == "noun" for s in lk.spans)
     # a listing of a dataset's rows by a value ('open work orders on P-101') is the narrower tools' job; a lookup
     # of a field of rows named by their values ('the recommended action for ...') is analytic
     # what was asked beyond a listing: a figure, a grouping, a ranking or a comparison that made it into the query
@@ -590,170 +398,3 @@ def _build(t: str, lk: Linker, ents: Any, registry: Any, vocab: DataVocabulary, 
     valued = sorted({f["field"] for f in filters if f["field"] in used_fields - entity_fields})
     return Parsed(args, analytic, score, lk.spans, valued)
 
-
-def _best_sensor(t: str, lk: Linker, registry: Any, asset_id: str, word: str) -> str:
-    """The sensor of one asset the question's words name best: each word of its id and name counts by how few of
-    the asset's sensors share it (2x), a word of its aliases or quantity counts half, and each of its id's words
-    the question does not say costs its weight; the planner's own resolution breaks ties. 'chilled water return
-    temperature' is return_temperature, not condenser_water_return_to_tower_temperature."""
-    from collections import Counter
-
-    from industrialmind.agent._planner.text import stem
-
-    asset = registry.assets.get(asset_id)
-    default = registry.resolve_sensor(asset_id, word) or word
-    if asset is None or not asset.sensors:
-        return default
-    chars = list(t)
-    for s in lk.spans:
-        if s.what in ("entity", "period", "op", "number"):
-            chars[s.start:s.end] = " " * (s.end - s.start)
-    said = {stem(_singular(w)) for w in re.findall(r"[a-z%]+", "".join(chars)) if w not in _STOP}
-
-    def words(text: str) -> set[str]:
-        return {stem(_singular(w)) for w in re.findall(r"[a-z%]+", norm(text)) if w not in _STOP}
-
-    names = {s.id: words(s.id) | words(s.name) for s in asset.sensors}
-    extra = {s.id: set().union(*(words(a) for a in s.aliases), words(str(getattr(s, "quantity", "") or "")))
-             for s in asset.sensors}
-    df = Counter(w for ws in names.values() for w in ws)
-
-    def score(sid: str) -> float:
-        idf = {w: 1.0 / df[w] for w in names[sid]}
-        return (2 * sum(v for w, v in idf.items() if w in said) - sum(v for w, v in idf.items() if w not in said)
-                + 0.5 * len(said & (extra[sid] - names[sid])) / max(1, len(said)) + (0.25 if sid == default else 0))
-
-    best = max(names, key=score)
-    return best if score(best) > 0 else default
-
-
-def _nearest(n: Span, fields: list[Span]) -> Span | None:
-    if not fields:
-        return None
-    return min(fields, key=lambda f: abs(f.start - n.start))
-
-
-def _comparison_before(n: Span, ops: list[Span], t: str) -> str | None:
-    """The comparison said just before a number ('above 16', 'greater than 12', 'an rpn of at least 7')."""
-    best = None
-    for s in ops:
-        if s.name.startswith("cmp:") and 0 <= n.start - s.end <= 16:
-            if best is None or s.end > best.end:
-                best = s
-    return best.name.split(":")[1] if best else None
-
-
-def _said_as_equal(f: Span, n: Span, t: str) -> bool:
-    """'severity 4', 'a severity of 4', 'rated severity 2': the number right after its field."""
-    between = t[f.end:n.start].split() if f.end <= n.start else ["x"] * 9
-    return len(between) <= 2 and all(w in _OPS["comparisons"]["eq"] or w in ("a", "an") for w in between)
-
-
-def _group_field(t: str, lk: Linker, ds: str, vocab: DataVocabulary, ents: Any, registry: Any) -> str | None:
-    """The field a breakdown or a ranking is over: named after 'per'/'by'/'each' or 'which', or the kind of
-    equipment asked about in the plural ('rank the chillers'). A time bucket (day, week, month, year) too."""
-    fields = vocab.fields[ds]
-    entity_fields = {f.entity: f.name for f in fields.values() if f.entity}
-    ops = lk.of("op")
-    aggs = {s.name for s in ops}
-    ranks = bool(aggs & {"agg:max", "agg:min"}) or any(w in _OPS["top"] for w in t.split())
-    for s in ops:
-        if s.name != "group" and not (s.name == "agg:max" and False):
-            continue
-        after = [m.group(0) for m in re.finditer(r"[a-z0-9']+", t[s.end:])
-                 if all(not (x.start <= s.end + m.start() < x.end) for x in lk.spans if x.what in ("entity", "period"))]
-        for w in [w.removesuffix("'s") for w in after[:3]]:
-            if w in ("day", "week", "month", "year", "days", "weeks", "months", "years"):
-                return _singular(w)
-            f = _field_named(w, fields) or _entity_noun(w, ents, entity_fields, registry)
-            if f:
-                return f
-    which = [m for m in re.finditer(r"\b(" + "|".join(_OPS["which"]) + r")\s+(?:one\s+|of the\s+)?([a-z]+)", t)]
-    if ranks:
-        for m in which:
-            f = _field_named(m.group(2), fields) or _entity_noun(m.group(2), ents, entity_fields, registry)
-            if f:
-                return f
-        for s in lk.of("noun"):  # 'the top 3 assets by ...', 'which site has the most ...'
-            kind = {"assets": "asset", "sites": "site", "lines": "line"}.get(s.dataset or "")
-            if kind in entity_fields and s.dataset != ds:
-                return entity_fields[kind]
-        if ents.asset_types and not ents.assets and "asset" in entity_fields:
-            return entity_fields["asset"]
-    return None
-
-
-def _field_named(word: str, fields: dict[str, Any]) -> str | None:
-    w = _singular(word)
-    for f in fields.values():
-        if f.type in ("category",) and (w in f.words or word in f.words):
-            return f.name
-    return None
-
-
-def _entity_noun(word: str, ents: Any, entity_fields: dict[str, str], registry: Any = None) -> str | None:
-    """A noun of the assets dataset ('asset', 'equipment', 'machine') or a kind of equipment ('chiller') asks per
-    asset."""
-    w = _singular(word)
-    kinds = set(ents.asset_types) | set(getattr(registry, "type_nouns", None) or ())
-    nouns = {_singular(n) for n in table("datasets")["nouns"]["assets"]}
-    if "asset" in entity_fields and (w in nouns or w in kinds):
-        return entity_fields["asset"]
-    return None
-
-
-def _lookup_field(t: str, lk: Linker, ds: str, vocab: DataVocabulary) -> list[str]:
-    """'which line is P-101 on', 'what category is it in': the fields asked for by name after 'which'/'what',
-    and the text fields named anywhere ('its recommended action')."""
-    fields = vocab.fields[ds]
-    out = []
-    for s in lk.of("field") + lk.of("noun"):
-        words = t[: s.start].split()
-        name = s.name if s.what == "field" and s.dataset == ds else None
-        if s.what == "noun" and s.dataset != ds:
-            # a dataset noun that is a field here ('which line is P-101 on' over the assets)
-            name = next((f.name for f in fields.values() if norm(t[s.start:s.end]).rstrip("s") in
-                         (f.name, *f.words)), None)
-        if name and words and words[-1] in _OPS["which"]:
-            out.append(name)
-        elif name and fields[name].type == "text" and s.dataset == ds:
-            out.append(name)
-    # a verb of a text field's name asks for it ('what does the FMEA recommend' -> recommended_action)
-    from industrialmind.agent._planner.text import stem
-
-    for m in re.finditer(r"[a-z]{6,}", t):
-        if lk.free(m.start(), m.end()):
-            for f in fields.values():
-                first = f.name.split("_")[0]
-                if f.type == "text" and "_" in f.name and stem(first) == stem(m.group(0)):
-                    out.append(f.name)
-    return list(dict.fromkeys(out))
-
-
-def _site_names(t: str, lk: Linker, vocab: DataVocabulary) -> list[str]:
-    """Sites said by a word of their name that no other site's name has ('the Riverside plant')."""
-    out = []
-    words = {sid: set(re.findall(r"[a-z]{4,}", norm(name))) for sid, name in vocab.site_names.items()}
-    for sid, ws in words.items():
-        others = set().union(*(w for s, w in words.items() if s != sid)) if len(words) > 1 else set()
-        for w in sorted(ws - others - _STOP):
-            for m in re.finditer(_phrase_re(w), t):
-                if lk.free(m.start(), m.end()) or any(s.what in ("noun", "field", "value") and s.start == m.start()
-                                                      for s in lk.spans):
-                    lk.spans = [s for s in lk.spans if not (s.start < m.end() and m.start() < s.end)]
-                    end = m.end()
-                    rest = re.match(r"\s+([a-z]+)", t[end:])
-                    if rest and _singular(rest.group(1)) in {_singular(n) for n in vocab.nouns.get("sites", [])}:
-                        end += rest.end()  # 'the Riverside plant': the noun is part of the site's name
-                        lk.spans = [s for s in lk.spans if not (s.start < end and m.start() < s.end)]
-                    lk.block(m.start(), end)
-                    out.append(sid)
-    return out
-
-
-def _registry_type(registry: Any, noun: str) -> str:
-    types = sorted({a.type for a in registry.assets.values()})
-    for t in types:
-        if t == noun or t.replace("_", " ") == noun or t.split("_")[-1] == noun:
-            return t
-    return noun

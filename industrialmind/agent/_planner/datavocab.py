@@ -47,7 +47,7 @@ class DataVocabulary:
     @classmethod
     def from_datasets(cls, values: dict[str, dict[str, list[str]]] | None = None,
                       phrases: dict[str, dict[str, list[str]]] | None = None,
-                      site_names: dict[str, str] | None = None) -> "DataVocabulary":
+                      site_names: dict[str, str] | None = None) -> DataVocabulary:
         """The query layer's datasets with the given values (tests pass a small fake vocabulary)."""
         from industrialmind.query.datasets import _DATASET_SYNONYMS, DATASETS
 
@@ -61,7 +61,7 @@ class DataVocabulary:
         return out
 
     @classmethod
-    def from_context(cls, ctx: Any) -> "DataVocabulary":
+    def from_context(cls, ctx: Any) -> DataVocabulary:
         """Read the values from the stores a ToolContext opens (once per planner)."""
         from industrialmind.query.datasets import DATASETS
         from industrialmind.query.sources import Snapshot
@@ -78,7 +78,7 @@ class DataVocabulary:
                     continue  # registry entities are the linker's (kinds of equipment no asset has are values)
                 try:
                     found = [str(v) for v, _ in snap.values(ds, f) if isinstance(v, str)]
-                except Exception:  # noqa: BLE001 - a dataset its store cannot serve links nothing
+                except Exception:  # noqa: BLE001, S112 - a dataset its store cannot serve links nothing
                     continue
                 if f.type == "category" and found:
                     values.setdefault(ds.name, {})[f.name] = found
@@ -89,7 +89,7 @@ class DataVocabulary:
         names = {}
         try:
             names = {str(r.get("id")): str(r.get("name") or "") for r in snap.rows_of("sites")}
-        except Exception:  # noqa: BLE001
+        except Exception:  # noqa: BLE001, S110 - no sites table: sites are linked by id only
             pass
         return cls.from_datasets(values, phrases, names)
 
