@@ -53,6 +53,10 @@ def query_data(ctx: ToolContext,
                fields: Annotated[list[str] | None, "the fields each listed row shows (a lookup, e.g. "
                                                    "['recommended_action'])"] = None,
                limit: Annotated[int, "rows or groups to return (the summary says how many more there are)"] = 20,
+               asset_id: Annotated[str | None, "only this asset's rows (its type's, for failure_modes): a "
+                                               "shorthand for a filter"] = None,
+               line: Annotated[str | None, "only this line's rows: a shorthand for a filter"] = None,
+               site: Annotated[str | None, "only this site's rows: a shorthand for a filter"] = None,
                ) -> dict[str, Any]:
     """Counts, totals, averages, extremes, shares and rankings over the plant's stored maintenance records,
     events, FMEA rows and sensor readings, per group or per day, week, month or year, in a year or a date range.
@@ -69,8 +73,7 @@ def query_data(ctx: ToolContext,
     from industrialmind.query import run_query
 
     query: dict[str, Any] = {"dataset": dataset, "limit": limit}
-    if filters:
-        query["filters"] = [_filter(f) for f in filters]
+    query["filters"] = [_filter(f) for f in filters or []] + _shorthand(ctx, dataset, asset_id, line, site)
     if start or end or period:
         query["window"] = {"start": start, "end": end, "period": period}
     if aggregate or field or where:
@@ -99,6 +102,30 @@ def query_data(ctx: ToolContext,
             "rows": body["rows"], "columns": body["columns"], "more": result.more, "group_by": result.group_by,
             "aggregate": result.fn, "field": result.field, "value_time": body["value_time"], "unit": result.unit,
             "window": body["window"], "timezone": result.timezone, "notes": result.notes, "sources": result.sources}
+
+
+def _shorthand(ctx: ToolContext, dataset: str, asset_id: str | None, line: str | None,
+               site: str | None) -> list[dict[str, Any]]:
+    """The filters asset_id, line and site stand for on a dataset: its own field of that name, else its id when
+    its rows are those things (assets, lines, sites), else the asset's type (failure modes apply to a type)."""
+    from industrialmind.query import dataset as dataset_named
+
+    ds = dataset_named(dataset)
+    names = {f.name: f for f in ds.fields}
+    out = []
+    for entity, value in (("asset", asset_id), ("line", line), ("site", site)):
+        if not value:
+            continue
+        if entity in names:
+            out.append({"field": entity, "value": value})
+        elif "id" in names and names["id"].entity == entity:
+            out.append({"field": "id", "value": value})
+        elif entity == "asset" and "asset_type" in names:
+            out.append({"field": "asset_type", "value": ctx.asset(value).type})
+        else:
+            raise ToolArgError(f"{dataset} rows have no {entity}: filter on one of its fields instead",
+                               [f.name for f in ds.fields])
+    return out
 
 
 def _filter(f: Any) -> dict[str, Any]:

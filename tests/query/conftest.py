@@ -126,7 +126,9 @@ def aob_home(tmp_path_factory):
     from industrialmind.stores.records import open_records
 
     home = tmp_path_factory.mktemp("aob_home")
-    settings = Settings(home=home)
+    # explicit embedded stores: a session fixture is set up before the per-test IM_* clean-up
+    settings = Settings(home=home, records_url=f"sqlite:///{home / 'records.db'}",
+                        timeseries_url=f"duckdb:///{home / 'timeseries.duckdb'}")
     settings.ensure_home()
     import_assetopsbench(settings, AOB, pumps=False)  # the chillers are what these tests ask about
     if FMEA.is_file():  # what `import fmea` writes to the records store (the graph and passages are not needed)

@@ -115,3 +115,22 @@ def test_sensor_history_gives_the_exact_time_of_the_peak_when_bucketed(tools):
     peak = (NOW - timedelta(days=1) + timedelta(minutes=777)).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert result["stats"]["max"] == 80.0 and result["stats"]["max_ts"] == peak
     assert f"max 80 degC at {peak[:10]} {peak[11:16]}" in result["summary"]
+
+
+def test_query_data_asset_line_and_site_shorthands(tools):
+    """asset_id / line / site stand for a filter: on the field of that name, on the id of a registry dataset, or on
+    the asset's type for failure modes; a dataset without such a field says so."""
+    from industrialmind.plant.demo import demo_plant
+
+    plant = demo_plant()
+    frame = pd.DataFrame(order_rows())
+    count = tools["query_data"].invoke({"dataset": "work_orders", "asset_id": "P-101", "aggregate": "count"})
+    assert count["value"] == int((frame.asset == "P-101").sum())
+    modes = tools["query_data"].invoke({"dataset": "failure_modes", "asset_id": "P-101", "aggregate": "count"})
+    assert modes["value"] == sum(1 for m in plant.failure_modes if m.asset_type == "centrifugal_pump")
+    line = tools["query_data"].invoke({"dataset": "lines", "line": "L2"})
+    assert [r["id"] for r in line["rows"]] == ["L2"]
+    on_site = tools["query_data"].invoke({"dataset": "assets", "site": "DEMO", "aggregate": "count"})
+    assert on_site["value"] == len(plant.assets)
+    bad = tools["query_data"].invoke({"dataset": "sites", "line": "L1"})
+    assert "sites rows have no line" in bad["error"]

@@ -24,7 +24,7 @@ CANONICAL = {
     "create_work_order": {"asset_id", "title", "description", "priority"}, "train_model": {"scope_id", "start", "end"},
     "job_status": {"job_id"}, "query_graph": {"cypher"}, "list_sites": set(),
     "query_data": {"dataset", "filters", "start", "end", "period", "aggregate", "field", "where", "group_by",
-                   "order_by", "order", "fields", "limit"},
+                   "order_by", "order", "fields", "limit", "asset_id", "line", "site"},
 }
 
 
