@@ -231,3 +231,10 @@ def test_a_parameter_declares_its_kind_in_its_schema():
     assert param_kind("equipment_tag", {"type": "string", "x-kind": "asset"}) == "asset"
     assert param_kind("asset_id", {"type": "string"}) == "asset"
     assert param_kind("equipment_tag", {"type": "string"}) is None
+
+
+def test_a_percentage_is_the_share_of_the_values_said(registry, vocab):
+    """'what share of P-101's work orders were corrective': the value is the condition, the asset the rows."""
+    p = ask("what share of P-101's work orders were corrective", registry, vocab)
+    assert p.args["aggregate"] == "percentage" and filters(p) == {("asset", "eq"): "P-101"}
+    assert p.args["where"] == [{"field": "kind", "op": "eq", "value": "corrective"}]

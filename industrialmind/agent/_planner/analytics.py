@@ -314,6 +314,7 @@ def _build(t: str, lk: Linker, ents: Any, registry: Any, vocab: DataVocabulary, 
             filters.append({"field": nf.name, "op": cmp, "value": n.value})
         elif _said_as_equal(nf, n, t):
             filters.append({"field": nf.name, "op": "eq", "value": n.value})
+    valued_fields = used_fields - entity_fields
     if filters:
         args["filters"] = filters
     if window:
@@ -349,7 +350,15 @@ def _build(t: str, lk: Linker, ents: Any, registry: Any, vocab: DataVocabulary, 
     elif "sum" in aggs and measured:
         args.update(aggregate="sum", field=measured)
     elif "percentage" in aggs:
+        # 'the share of corrective work orders for CH-9': the values said are the condition whose share is asked,
+        # the entities the rows it is a share of
         args["aggregate"] = "percentage"
+        where = [f for f in filters if f["field"] in valued_fields]
+        if where:
+            args["where"] = where
+            filters[:] = [f for f in filters if f not in where]
+            if not filters:
+                args.pop("filters", None)
     elif superlative and measured:
         # 'which item has the highest RPN': the rows ordered by it, the top one (or N)
         args.update(order_by=measured, order="desc" if superlative == "max" else "asc", limit=top_n or 1)
@@ -395,6 +404,6 @@ def _build(t: str, lk: Linker, ents: Any, registry: Any, vocab: DataVocabulary, 
     analytic = bool(args.get("aggregate") or args.get("group_by") or (args.get("order_by") and superlative)
                     or any(f["op"] not in ("eq", "in") for f in filters))
     analytic = analytic or bool((lookup or asked_fields) and said_values) or bool(lookup and asks_field)
-    valued = sorted({f["field"] for f in filters if f["field"] in used_fields - entity_fields})
+    valued = sorted(valued_fields)
     return Parsed(args, analytic, score, lk.spans, valued)
 
