@@ -129,8 +129,12 @@ def query_table(res: dict[str, Any], top: int = 20) -> list[str]:
     columns = [c for c in res.get("columns") or list(rows[0]) if isinstance(c, str)]
     sites = {r.get("site") for r in rows if r.get("site")}
     lines = []
+    group = res.get("group_by")
     for r in rows[:top]:
-        cells = [f"{c}: {_cell(r[c])}" for c in columns if r.get(c) not in (None, "", []) and c != "site"]
+        if group and group in r:  # a group: its label and its figure
+            cells = [f"{_cell(r[group]) if r[group] not in (None, '') else '(none)'}: {_cell(r.get('value'))}"]
+        else:
+            cells = [f"{c}: {_cell(r[c])}" for c in columns if r.get(c) not in (None, "", []) and c != "site"]
         where = f"[{r['site']}] " if len(sites) > 1 and r.get("site") else ""
         lines.append("  " + where + "; ".join(cells))
     if len(rows) > top:
