@@ -25,7 +25,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMe
 from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import ConfigDict, PrivateAttr
 
-from industrialmind.agent._planner import answers, compound
+from industrialmind.agent._planner import analytics, answers, compound
 from industrialmind.agent._planner.arguments import (
     MissingArgument,
     content_words,
@@ -35,6 +35,7 @@ from industrialmind.agent._planner.arguments import (
     names_only,
 )
 from industrialmind.agent._planner.context import CLARIFY_KEY, Context, ToolOutcome, read_context, result_of
+from industrialmind.agent._planner.datavocab import DataVocabulary
 from industrialmind.agent._planner.entities import Entities, Registry, norm
 from industrialmind.agent._planner.followups import is_follow_up, repeat_previous, resume_clarification
 from industrialmind.agent._planner.framing import frame_cues
@@ -52,6 +53,8 @@ from industrialmind.agent._planner.specs import mask_choices
 
 # Tools the planner never calls (free-form query languages are for LLM brains).
 _SKIPPED_TOOLS = {"query_graph"}
+# The typed query tool the analytic parser fills (industrialmind/tools/analytics.py).
+_QUERY_TOOL = "query_data"
 # A question word: a question in a conversation about the plant ('why?') is about the plant (lexicon/requests.yaml).
 _ASKS_RE = re.compile(r"\b(" + "|".join(words("requests", "question_words")) + r")\b")
 # 'the feed pump' -> 'feed pump' in a question back (lexicon/entities.yaml)
@@ -89,6 +92,8 @@ class OfflinePlanner(BaseChatModel):
     _tools: list[Any] = PrivateAttr(default_factory=list)
     _router: Any = PrivateAttr(default=None)
     _registry: Any = PrivateAttr(default=None)
+    _vocab: Any = PrivateAttr(default=None)
+    _vocab_index: Any = PrivateAttr(default=None)
 
     def __init__(self, settings: Any = None, **kwargs: Any) -> None:
         # positional settings, as the chat-model factory calls it: OfflinePlanner(settings)
@@ -111,6 +116,8 @@ class OfflinePlanner(BaseChatModel):
         clone._tools = list(tools)
         clone._router = None
         clone._registry = self._registry
+        clone._vocab = self._vocab
+        clone._vocab_index = self._vocab_index
         return clone
 
     @property
@@ -195,6 +202,9 @@ class OfflinePlanner(BaseChatModel):
                 text, ents = resumed
         follow_up = is_follow_up(text, ents, ctx)
         if not ctx.clarify:
+            analytic = self._analytic(text, ents, registry)
+            if analytic is not None:
+                return analytic
             several = self._compound(text, ents, ctx, registry, now, follow_up)
             if several is not None:
                 return several
@@ -288,6 +298,43 @@ class OfflinePlanner(BaseChatModel):
         floor = self.compound_confidence if confidence is None else confidence
         return None if top in (HELP, OUT_OF_SCOPE) or p_top < floor else top
 
+    # --- analytics -------------------------------------------------------------------------------------------
+    def vocabulary(self) -> DataVocabulary:
+        """The data's datasets, fields and values for the analytic parser (read once from the bound tools' stores;
+        without them, the datasets' own nouns and fields)."""
+        if self._vocab is None:
+            vocab = None
+            for tool in self._tools:
+                ctx = (getattr(tool, "metadata", None) or {}).get("context")
+                if ctx is not None and hasattr(ctx, "records"):
+                    try:
+                        vocab = DataVocabulary.from_context(ctx)
+                    except Exception:  # noqa: BLE001 - no store to read: link by the datasets' words only
+                        vocab = None
+                    break
+            self._vocab = vocab or DataVocabulary.from_datasets()
+            self._vocab_index = analytics.Index(self._vocab)
+        return self._vocab
+
+    def _analytic(self, text: str, ents: Entities, registry: Registry) -> AIMessage | None:
+        """A query_data call when the question is analytic (`_planner/analytics.py`): it asks to count, average,
+        rank, compare or group, or names a value of a dataset with the dataset's noun; and the router does not take
+        it for an action. None otherwise: the narrower tools answer as before."""
+        spec = next((s for s in self._specs if s.name == _QUERY_TOOL), None)
+        if spec is None:
+            return None
+        vocab = self.vocabulary()
+        parsed = analytics.parse(text, ents, registry, vocab, self._vocab_index)
+        if not parsed.analytic or not parsed.args.get("dataset"):
+            return None
+        routed = self._route_clause(text, ents, registry, 0.0)
+        if routed is not None and (self._spec(routed).is_action or (
+                routed != spec.name and analytics.within(parsed, self._spec(routed).kinds(), vocab))):
+            return None
+        args = {k: v for k, v in parsed.args.items() if k in spec.params}
+        call = {"name": spec.name, "args": args, "id": f"call_{uuid.uuid4().hex[:16]}", "type": "tool_call"}
+        return AIMessage(content="", tool_calls=[call], response_metadata={"planner": "tools", "analytic": True})
+
     def _example_asset(self) -> str | None:
         return next(iter(self.registry().assets), None)
 
@@ -308,7 +355,7 @@ class OfflinePlanner(BaseChatModel):
     # --- tool calls ------------------------------------------------------------------------------------------------
     def _calls(self, spec: ToolSpec, text: str, ents: Entities, ctx: Context, registry: Registry, now: datetime,
                follow_up: bool) -> AIMessage:
-        kinds = {param_kind(p): p for p in spec.params}
+        kinds = {param_kind(p, spec.params[p]): p for p in spec.params}
         needs_asset = "asset" in kinds and kinds["asset"] in spec.required
         takes_asset = "asset" in kinds or "scope" in kinds
         targets: list[str | None] = list(ents.assets) + list(ents.unknown_ids)
@@ -317,7 +364,8 @@ class OfflinePlanner(BaseChatModel):
             return self._ask(f"There is no {ents.unknown_lines[0]} in this plant; its lines are {known}. Which one "
                              "do you mean?", {"question": text, "candidates": [], "line": ents.unknown_lines[0]})
         # a search over free text does not need the asset: 'the compressor' narrows nothing worth a question
-        searches = any(param_kind(p) == "text" for p in spec.required) and not needs_asset and not spec.is_action
+        searches = (any(param_kind(p, spec.params.get(p)) == "text" for p in spec.required) and not needs_asset
+                    and not spec.is_action)
         if not targets and not ents.asset_types and "asset_type" in kinds and not needs_asset and not spec.is_action:
             kind_for_tool(ents, registry, reuse_assets=follow_up and bool(ctx.assets))
         if not targets and takes_asset:

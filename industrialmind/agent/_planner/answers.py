@@ -109,12 +109,42 @@ def _details(name: str, res: dict[str, Any]) -> list[str]:
                 out.append(f"  \"{snippet}\"" + (f" ({cite})" if cite else ""))
     elif name == "detect_anomalies":
         out += rank_by_peak_score(res.get("anomalies") or [], res.get("per_asset") or {})
+    elif res.get("dataset") and isinstance(res.get("rows"), list) and "columns" in res:
+        out += query_table(res)
     elif name == "failure_modes":
         for m in (res.get("failure_modes") or [])[:3]:
             if isinstance(m, dict):
                 action = m.get("recommended_action") or ""
                 out.append(f"  {m.get('name', m.get('id', ''))}" + (f": {action}" if action else ""))
     return out
+
+
+def query_table(res: dict[str, Any], top: int = 20) -> list[str]:
+    """A short table under a query's summary (the rows or groups as the tool returned them, verbatim): one line
+    per row with its fields, so a lookup shows the field asked for ('recommended_action: ...'). Across several
+    sites each row starts with its site."""
+    rows = [r for r in res.get("rows") or [] if isinstance(r, dict)]
+    if not rows or (res.get("aggregate") and not res.get("group_by")):
+        return []  # one figure: the summary states it
+    columns = [c for c in res.get("columns") or list(rows[0]) if isinstance(c, str)]
+    sites = {r.get("site") for r in rows if r.get("site")}
+    lines = []
+    group = res.get("group_by")
+    for r in rows[:top]:
+        if group and group in r:  # a group: its label and its figure
+            cells = [f"{_cell(r[group]) if r[group] not in (None, '') else '(none)'}: {_cell(r.get('value'))}"]
+        else:
+            cells = [f"{c}: {_cell(r[c])}" for c in columns if r.get(c) not in (None, "", []) and c != "site"]
+        where = f"[{r['site']}] " if len(sites) > 1 and r.get("site") else ""
+        lines.append("  " + where + "; ".join(cells))
+    if len(rows) > top:
+        lines.append(f"  ... {len(rows) - top} more row(s)")
+    return lines
+
+
+def _cell(value: Any) -> str:
+    text = " ".join(str(value).split())
+    return text if len(text) <= 200 else text[:200].rsplit(" ", 1)[0] + " ..."
 
 
 def rank_by_peak_score(anomalies: list[Any], counts: dict[str, Any] | None = None, top: int = 5) -> list[str]:

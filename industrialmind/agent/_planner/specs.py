@@ -62,7 +62,12 @@ class ToolSpec:
 
 
 def param_kind(name: str, schema: dict[str, Any] | None = None) -> str | None:
-    """What a parameter holds, read from its name: asset, scope, sensor, time, priority, text, ..."""
+    """What a parameter holds: the kind its schema declares (`"x-kind": "asset"`, set by a tool with
+    `Field(json_schema_extra={"x-kind": ...})`), else read from its name: asset, scope, sensor, time, priority,
+    text, ..."""
+    declared = (schema or {}).get("x-kind")
+    if isinstance(declared, str) and declared:
+        return declared
     n = name.lower()
     if n in ("asset_id", "asset", "equipment", "equipment_id"):
         return "asset"
