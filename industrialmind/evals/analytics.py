@@ -27,7 +27,7 @@ from industrialmind.evals.metrics import percentile
 
 SUITE = Path(__file__).parent / "suites" / "analytics.yaml"
 PLANTS = ("demo", "assetopsbench", "fmea")
-PREPARE_VERSION = 1  # bump when the prepared home's recipe changes: older homes are rebuilt
+PREPARE_VERSION = 2  # bump when the prepared home's recipe changes: older homes are rebuilt
 AOB_FOLDER = "assetopsbench"
 FMEA_FILE = "fmea/fmea_dataset_filled.csv"
 WARM_UP_QUESTION = "hello"

@@ -111,6 +111,12 @@ def _groups(p: Plan, src: Any, conn: Any, base: QueryResult) -> QueryResult:
             total = sum(r["count"] for r in rows.values()) or 1
             for r in rows.values():
                 r["value"] = 100.0 * r["count"] / total
+    if grouping.field is not None:  # rows without the field's value form no group: 'which subsystem has the most'
+        blank = [rows.pop(k) for k in [k for k in rows if k is None or (isinstance(k, str) and not k.strip())]]
+        if blank:
+            n = sum(r["count"] for r in blank)
+            base.notes.append(f"{n:,} {p.ds.plural if n != 1 else p.ds.noun} without a {grouping.name} "
+                              f"are in no group")
     if grouping.unit is not None:  # every bucket of the window, the empty ones too: a month without orders is news
         empty = 0 if agg.fn in ("count", "sum", "count_distinct") or (agg.fn == "percentage" and not agg.where) \
             else None

@@ -29,6 +29,10 @@ def _utc(text: str) -> datetime:
     ("from Nov 20 to Nov 22", "2026-11-20T00:00", "2026-11-23T00:00"),
     ("last month", "2026-10-01T00:00", "2026-11-01T00:00"),
     ("in the last 30 min", "2026-11-26T09:30", None),
+    ("how many work orders did the chillers get last year", "2025-01-01T00:00", "2026-01-01T00:00"),
+    ("alarms this year so far", "2026-01-01T00:00", None),
+    ("over the past year", "2025-11-26T10:00", None),
+    ("failures in the past 3 years", "2023-11-27T10:00", None),
 ])
 def test_parse_time_range_reads_expressions(text, start, end):
     """Relative and absolute expressions become UTC ranges relative to the fixed now (end None: until now)."""

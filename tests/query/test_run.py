@@ -225,3 +225,12 @@ def test_vocabulary_lists_fields_and_values_and_follows_new_data(demo):
     again = vocabulary(demo, "work_orders")
     assert "emergency" in {v["value"] for f in again["fields"] if f["name"] == "kind" for v in f["values"]}
     assert _run(demo, dataset="work_orders", filters=[{"field": "kind", "value": "Emergency"}]).count == 1
+
+
+def test_run_rows_without_the_grouped_field_form_no_group(demo):
+    """Grouped by a field the rows leave empty (these orders carry no failure code), the empty ones are in no group,
+    so 'which code has the most orders' cannot answer '(none)'; a note says how many rows were left out."""
+    frame = _orders()
+    result = _run(demo, dataset="work_orders", group_by="failure_code")
+    assert result.count == len(frame) and result.rows == []
+    assert any(f"{len(frame):,} work orders without a failure_code are in no group" in n for n in result.notes)

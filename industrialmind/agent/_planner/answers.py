@@ -143,6 +143,10 @@ def query_table(res: dict[str, Any], top: int = 20) -> list[str]:
 
 
 def _cell(value: Any) -> str:
+    if isinstance(value, float):  # a figure as people read it (the query layer's one number format), not 16.670588...
+        from industrialmind.query.words import number
+
+        return number(value)
     text = " ".join(str(value).split())
     return text if len(text) <= 200 else text[:200].rsplit(" ", 1)[0] + " ..."
 

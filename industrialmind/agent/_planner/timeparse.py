@@ -14,10 +14,11 @@ from datetime import datetime, time, timedelta, timezone
 from industrialmind.agent._planner.lexicon import table
 from industrialmind.timeutil import UNIT_SECONDS
 
-# the units of timeutil (the one table of spellings) plus the month, 30 days, which an engineer may say
-# ("the last 2 months") but a CLI duration never means ('m' there is minutes)
+# the units of timeutil (the one table of spellings) plus the month (30 days) and the year (365 days), which an
+# engineer may say ("the last 2 months", "the past 3 years") but a CLI duration never means ('m' there is minutes)
 _MONTH_S = 30 * UNIT_SECONDS["day"]
-_UNITS = {**UNIT_SECONDS, "month": _MONTH_S, "months": _MONTH_S}
+_YEAR_S = 365 * UNIT_SECONDS["day"]
+_UNITS = {**UNIT_SECONDS, "month": _MONTH_S, "months": _MONTH_S, "year": _YEAR_S, "years": _YEAR_S}
 _WORDS = table("time")  # lexicon/time.yaml
 _NUMBER_WORDS: dict[str, int] = dict(_WORDS["numbers"])
 _NUM = r"(\d+(?:\.\d+)?|" + "|".join(re.escape(w) for w in _NUMBER_WORDS) + ")"
@@ -158,14 +159,14 @@ def _last_n(t: str, now: datetime) -> TimeRange | None:
 
 def _last_unit(t: str, now: datetime) -> TimeRange | None:
     m = re.search(r"\b(?:last|past|previous|over the last|in the last|over the past|in the past|within the last)\s+"
-                  r"(hour|day|24 ?h(?:ours|rs)?|week|month|shift|fortnight)\b", t)
+                  r"(hour|day|24 ?h(?:ours|rs)?|week|month|year|shift|fortnight)\b", t)
     if not m:
         return None
     unit = m.group(1)
     span = {"hour": timedelta(hours=1), "day": timedelta(days=1), "week": timedelta(days=7),
-            "month": timedelta(days=30), "shift": timedelta(hours=8), "fortnight": timedelta(days=14)}.get(
-        unit, timedelta(hours=24))
-    calendar = not re.search(r"(past|over the last|in the last|within the last) (week|month)", t)
+            "month": timedelta(days=30), "year": timedelta(days=365), "shift": timedelta(hours=8),
+            "fortnight": timedelta(days=14)}.get(unit, timedelta(hours=24))
+    calendar = not re.search(r"(past|over the last|in the last|within the last) (week|month|year)", t)
     if unit == "week" and re.search(r"\blast week\b", t) and calendar:
         # "last week" is the previous calendar week (Monday to Monday), "the past week" the last 7 days
         this_monday = _midnight(now - timedelta(days=now.weekday()))
@@ -173,6 +174,10 @@ def _last_unit(t: str, now: datetime) -> TimeRange | None:
     if unit == "month" and re.search(r"\blast month\b", t) and calendar:
         first = _midnight(now).replace(day=1)
         return TimeRange((first - timedelta(days=1)).replace(day=1), first, m.group(0))
+    if unit == "year" and re.search(r"\blast year\b", t) and calendar:
+        # "last year" is the previous calendar year, "the past year" the last 365 days
+        first = _midnight(now).replace(month=1, day=1)
+        return TimeRange(first.replace(year=first.year - 1), first, m.group(0))
     return TimeRange(now - span, None, m.group(0))
 
 
@@ -242,6 +247,7 @@ def _named_period(t: str, now: datetime) -> TimeRange | None:
     patterns = [
         (r"\bthis week\b", lambda: (today - timedelta(days=now.weekday()), None)),
         (r"\bthis month\b", lambda: (today.replace(day=1), None)),
+        (r"\bthis year\b", lambda: (today.replace(month=1, day=1), None)),
         (r"\blast month\b", lambda: ((today.replace(day=1) - timedelta(days=1)).replace(day=1), today.replace(day=1))),
         (r"\b(?:overnight|last night)\b", lambda: (today - timedelta(hours=6), today.replace(hour=6))),
         (r"\bthis morning\b", lambda: (today.replace(hour=6), None if now.hour < 12 else today.replace(hour=12))),
