@@ -185,9 +185,9 @@ def resolve_value(snap: Snapshot | None, ds: Dataset, fld: Field, value: Any) ->
         if not ids:
             return []
         raise unknown(fld.entity.replace("_", " "), value, ids, plural=f"{fld.entity.replace('_', ' ')}s")
-    by_key = {value_key(v): v for v, _ in present}
-    if key in by_key:
-        return [by_key[key]]
+    same = [v for v, _ in present if value_key(v) == key]  # every spelling the data holds ('Wearing', 'Wearing,')
+    if same:
+        return same
     choices = [str(v) for v, _ in present]
     if choices:
         from rapidfuzz import fuzz, utils

@@ -234,3 +234,19 @@ def test_run_rows_without_the_grouped_field_form_no_group(demo):
     result = _run(demo, dataset="work_orders", group_by="failure_code")
     assert result.count == len(frame) and result.rows == []
     assert any(f"{len(frame):,} work orders without a failure_code are in no group" in n for n in result.notes)
+
+
+def test_resolve_value_takes_every_spelling_the_data_holds():
+    """A category value the data spells two ways ('Wearing' and 'Wearing,', as an FMEA file does) stands for both
+    stored spellings, so a filter on either finds all the rows."""
+    from industrialmind.query.datasets import dataset
+    from industrialmind.query.resolve import resolve_value
+
+    class Snap:
+        def values(self, ds, fld):
+            return [("Wearing", 85), ("Wearing components", 8), ("Wearing,", 1)]
+
+    ds = dataset("failure_modes")
+    fld = ds.field("failure_mode")
+    assert resolve_value(Snap(), ds, fld, "wearing") == ["Wearing", "Wearing,"]
+    assert resolve_value(Snap(), ds, fld, "Wearing components") == ["Wearing components"]
