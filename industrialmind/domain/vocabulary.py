@@ -66,3 +66,45 @@ def match_sensors(asset: "Asset", word: str) -> list["Sensor"]:
     if by_id:
         return by_id
     return [s for s in asset.sensors if s.quantity == canon or canon in s.id.split("_")]
+
+
+def _words(text: str) -> str:
+    """Lowercase, dashes/underscores/quotes unified, spaces squeezed: how a sensor word is compared."""
+    text = str(text).lower().replace("_", " ").replace("\u2019", "'").replace("\u2013", "-").replace("\u2014", "-")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def preferred_sensor(sensors: list["Sensor"]) -> "Sensor":
+    """Of several sensors a word names, the one people mean: the drive end bearing, the usual first look; else the
+    first listed."""
+    for s in sensors:
+        if s.id.endswith("_de"):
+            return s
+    return sensors[0]
+
+
+def resolve_sensor(asset: "Asset", word: str) -> "Sensor | None":
+    """The one sensor of an asset a word means, the one linker the tools, the planner and the query layer share:
+    its id, name or alias in any spelling; else the canonical quantity or sensor word ('vibration' ->
+    vibration_de, 'temp' -> bearing_temp) as an id, then a quantity or a part of an id (the drive end preferred);
+    else a close spelling of a sensor's name. None when nothing is close."""
+    w = _words(word)
+    for s in asset.sensors:
+        if _words(s.id) == w or _words(s.name) == w or w in (_words(x) for x in s.aliases):
+            return s
+    canon = _words(canonical_quantity(w) or w)
+    for s in asset.sensors:
+        if _words(s.id) == canon:
+            return s
+    by_quantity = [s for s in asset.sensors if _words(s.quantity) == canon]
+    if by_quantity:
+        return preferred_sensor(by_quantity)
+    parts = [s for s in asset.sensors if canon in _words(s.id).split() or canon in _words(s.name)]
+    if parts:
+        return preferred_sensor(parts)
+    from rapidfuzz import fuzz, process
+
+    found = process.extractOne(w, {s.id: _words(s.name) for s in asset.sensors}, scorer=fuzz.WRatio)
+    if found and found[1] >= 80:
+        return next(s for s in asset.sensors if s.id == found[2])
+    return None

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from industrialmind.domain.vocabulary import match_sensors
+from industrialmind.domain.vocabulary import match_sensors, resolve_sensor
 
 if TYPE_CHECKING:
     from industrialmind.config import Settings
@@ -229,17 +229,16 @@ class ToolContext:
         return found
 
     def sensor(self, asset: Asset, word: str) -> Sensor:
-        """Exactly one sensor of an asset for a word; ToolArgError when unknown or ambiguous."""
-        matches = match_sensors(asset, word)
-        if len(matches) == 1:
-            return matches[0]
+        """The one sensor of an asset a word means, by the linker the planner shares (`domain.vocabulary.
+        resolve_sensor`: 'P-101 vibration' is vibration_de, the drive end); ToolArgError naming the asset's
+        sensors when nothing is close."""
+        found = resolve_sensor(asset, word)
+        if found is not None:
+            return found
         ids = [s.id for s in asset.sensors]
-        if not matches:
-            near = closest(word, ids)
-            hint = f"; did you mean {' or '.join(repr(n) for n in near)}?" if near else ""
-            raise ToolArgError(f"asset {asset.id!r} has no sensor {word!r}{hint}", near or ids)
-        raise ToolArgError(f"{word!r} matches several sensors of {asset.id}: "
-                           + ", ".join(s.id for s in matches) + "; pick one", [s.id for s in matches])
+        near = closest(word, ids)
+        hint = f"; did you mean {' or '.join(repr(n) for n in near)}?" if near else ""
+        raise ToolArgError(f"asset {asset.id!r} has no sensor {word!r}{hint}", near or ids)
 
     def request_id(self, *parts: Any) -> str:
         """An idempotency key for an action: the tool call id when the graph runs it, else a content hash."""

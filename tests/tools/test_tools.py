@@ -100,10 +100,17 @@ def test_sensor_history_downsamples_long_ranges(tools):
     assert result["stats"]["max"] == 9.5 and result["points"] == 288
 
 
-def test_sensor_history_ambiguous_sensor_lists_choices(tools):
-    """'vibration' matches two sensors of P-101; the error names both."""
+def test_sensor_history_reads_a_sensor_word_as_the_planner_does(tools):
+    """'vibration' names two sensors of P-101: the tools take the drive end (vibration_de), as the planner's linker
+    does (one linker, domain.vocabulary.resolve_sensor), and say which; the other is there by its own name."""
     result = tools["sensor_history"].invoke({"asset_id": "P-101", "sensor": "vibration"})
-    assert set(result["valid"]) == {"vibration_de", "vibration_nde"}
+    assert "error" not in result and result["sensor"] == "vibration_de" and "vibration_de" in result["summary"]
+    other = tools["sensor_history"].invoke({"asset_id": "P-101", "sensor": "non-drive end vibration"})
+    assert other.get("sensor") == "vibration_nde" or "vibration_nde" in other.get("valid", [])
+    from industrialmind.agent._planner.sensors import resolve_sensor
+    from industrialmind.plant.demo import demo_plant
+
+    assert resolve_sensor(demo_plant().asset("P-101"), "vibration") == result["sensor"]
 
 
 def test_sensor_history_bad_time_is_an_error(tools):

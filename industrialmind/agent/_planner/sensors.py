@@ -10,7 +10,7 @@ from industrialmind.agent._planner.lexicon import table
 from industrialmind.agent._planner.text import norm
 
 if TYPE_CHECKING:
-    from industrialmind.domain.model import Asset, Sensor
+    from industrialmind.domain.model import Asset
 
 _SENSORS = table("sensors")
 # Synonyms too short or too common to mean a sensor on their own ("a", "rate of failure", "load the data").
@@ -57,35 +57,9 @@ def sensor_word_index(assets: Iterable["Asset"]) -> dict[str, str]:
 
 
 def resolve_sensor(asset: "Asset", word: str) -> str | None:
-    """The id of an asset's sensor a word means ('vibration' -> 'vibration_de', 'temp' -> 'bearing_temp')."""
-    from industrialmind.domain.vocabulary import canonical_quantity
+    """The id of an asset's sensor a word means ('vibration' -> 'vibration_de', 'temp' -> 'bearing_temp'), by the
+    one sensor linker the tools share (`domain.vocabulary.resolve_sensor`)."""
+    from industrialmind.domain.vocabulary import resolve_sensor as link
 
-    w = norm(word)
-    for s in asset.sensors:
-        if norm(s.id) == w or norm(s.name) == w or w in (norm(x) for x in s.aliases):
-            return s.id
-    canon = canonical_quantity(w) or w
-    canon_n = norm(canon)
-    for s in asset.sensors:
-        if norm(s.id) == canon_n:
-            return s.id
-    by_quantity = [s for s in asset.sensors if norm(s.quantity) == canon_n]
-    if by_quantity:
-        return _preferred(by_quantity).id
-    parts = [s for s in asset.sensors if canon_n in norm(s.id).split() or canon_n in norm(s.name)]
-    if parts:
-        return _preferred(parts).id
-    from rapidfuzz import fuzz, process
-
-    found = process.extractOne(w, {s.id: norm(s.name) for s in asset.sensors}, scorer=fuzz.WRatio)
-    if found and found[1] >= 80:
-        return found[2]
-    return None
-
-
-def _preferred(sensors: list["Sensor"]) -> "Sensor":
-    # the drive end bearing is the usual first look; otherwise the first listed
-    for s in sensors:
-        if s.id.endswith("_de"):
-            return s
-    return sensors[0]
+    found = link(asset, word)
+    return None if found is None else found.id
