@@ -30,7 +30,6 @@ from industrialmind.agent._planner.clauses import (
     _group_field,
     _lookup_field,
     _nearest,
-    _registry_type,
     _said_as_equal,
     _sensor_words_free,
     _site_names,
@@ -260,7 +259,7 @@ def _build(t: str, lk: Linker, ents: Any, registry: Any, vocab: DataVocabulary, 
     kind_said = [n for n in ents.asset_types[:1] if not any(
         re.search(_phrase_re(n) + "|" + _phrase_re(n + "s"), t[s.start:s.end]) for s in values)]
     if kind_said and not ents.assets:  # 'the fuel tank' of an FMEA is its sub-component, not a kind of equipment
-        entity_filter("asset_type", [_registry_type(registry, n) for n in kind_said])
+        entity_filter("asset_type", [registry.type_named(n) for n in kind_said])
     quantities = [s.value for s in lk.spans if s.what == "value" and s.dataset == "sensors" and s.name == "quantity"]
     if (ents.sensors or quantities) and ds == "readings":
         sensor = ents.sensors[0] if ents.sensors else quantities[0]

@@ -149,7 +149,7 @@ def fill(spec: ToolSpec, ents: Entities, ctx: Context, registry: Registry, text:
             value = ents.sites[0] if ents.sites else None
         elif kind == "asset_type":
             if ents.asset_types and (not asset or asset not in registry.assets):  # a site is no asset
-                value = _registry_type(registry, ents.asset_types[0])
+                value = registry.type_named(ents.asset_types[0])
         elif p == "symptom":
             words = [w for w in content_words(text, ents, registry) if w not in _not_symptom(ents, registry)
                      and w.rstrip("s") not in registry.type_nouns]
@@ -196,12 +196,6 @@ def _not_symptom(ents: Entities, registry: Registry) -> set[str]:
     return out
 
 
-def _registry_type(registry: Registry, noun: str) -> str:
-    types = sorted({a.type for a in registry.assets.values()})
-    for t in types:
-        if t == noun or t.replace("_", " ") == noun or t.split("_")[-1] == noun:
-            return t
-    return noun
 
 
 def describe_action(spec: ToolSpec, args: dict[str, Any], text: str, ents: Entities, ctx: Context,

@@ -13,6 +13,7 @@ from industrialmind.agent._planner.linking import OPS as _OPS
 from industrialmind.agent._planner.linking import STOP as _STOP
 from industrialmind.agent._planner.linking import Linker, Span, _phrase_re, _singular
 from industrialmind.agent._planner.text import norm
+from industrialmind.query.model import BUCKETS
 
 
 def _best_sensor(t: str, lk: Linker, registry: Any, asset_id: str, word: str) -> str:
@@ -82,7 +83,7 @@ def _group_field(t: str, lk: Linker, ds: str, vocab: DataVocabulary, ents: Any, 
         after = [m.group(0) for m in re.finditer(r"[a-z0-9']+", t[s.end:])
                  if all(not (x.start <= s.end + m.start() < x.end) for x in lk.spans if x.what in ("entity", "period"))]
         for w in [w.removesuffix("'s") for w in after[:3]]:
-            if w in ("day", "week", "month", "year", "days", "weeks", "months", "years"):
+            if _singular(w) in BUCKETS:  # per day, week, month, year: the query layer's time buckets
                 return _singular(w)
             f = _field_named(w, fields) or _entity_noun(w, ents, entity_fields, registry)
             if f:
@@ -163,12 +164,6 @@ def _site_names(t: str, lk: Linker, vocab: DataVocabulary) -> list[str]:
                     out.append(sid)
     return out
 
-def _registry_type(registry: Any, noun: str) -> str:
-    types = sorted({a.type for a in registry.assets.values()})
-    for t in types:
-        if t == noun or t.replace("_", " ") == noun or t.split("_")[-1] == noun:
-            return t
-    return noun
 
 def _compares(t: str, time_text: str, vocab: DataVocabulary) -> bool:
     """'severity between 3 and 5': a range of bare numbers right after a number field is a comparison, not the

@@ -359,6 +359,13 @@ class Registry:
         return re.sub(r"\s+", " ", out).strip()
 
     # ------------------------------------------------------------------------------------------------------------
+    def type_named(self, noun: str) -> str:
+        """The registry's asset type a kind-of-equipment noun names ('pump' -> 'centrifugal_pump'), else the noun."""
+        for t in sorted({a.type for a in self.assets.values()}):
+            if t == noun or t.replace("_", " ") == noun or t.split("_")[-1] == noun:
+                return t
+        return noun
+
     def resolve_sensor(self, asset_id: str, word: str) -> str | None:
         """The id of the asset's sensor a word means ('vibration' -> 'vibration_de', 'temp' -> 'bearing_temp')."""
         asset = self.assets.get(asset_id)

@@ -9,7 +9,7 @@ from industrialmind.agent._planner.lexicon import table
 
 _MONTHS = [m for m in table("time")["months"] if m != "sept"]
 _MONTH_RE = r"(" + "|".join(table("time")["months"]) + r")[a-z]*\.?"
-_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "last": -1}
+_ORDINALS: dict[str, int] = dict(table("requests")["ordinals"])  # 0-based; last is -1 (lexicon/requests.yaml)
 
 
 def find_period(t: str) -> tuple[dict[str, str], tuple[int, int]] | None:
@@ -41,7 +41,7 @@ def find_period(t: str) -> tuple[dict[str, str], tuple[int, int]] | None:
             y, mo = int(g["year"]), _month(g["mon"])
             last = calendar.monthrange(y, mo)[1]
             n = _ORDINALS[g["ord"]]
-            first_day = 1 + 7 * (n - 1) if n > 0 else last - 6
+            first_day = 1 + 7 * n if n >= 0 else last - 6
             end_day = first_day + 7
             end = f"{y}-{mo:02d}-{end_day:02d}" if end_day <= last else (
                 f"{y + (mo == 12)}-{mo % 12 + 1:02d}-01")
